@@ -1,0 +1,27 @@
+/** @type {import('jest').Config} */
+// Nest 12 is ESM-only and Jest below Node 24.9 cannot require(esm): @swc/jest compiles those
+// packages (and PGlite's .cjs, which uses import()) to CommonJS. See ../shared/STACK.md §5.
+const swcTs = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+    target: 'es2022',
+  },
+  module: { type: 'commonjs' },
+};
+const swcJs = { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } };
+
+module.exports = {
+  rootDir: '.',
+  testEnvironment: 'node',
+  testTimeout: 60000,
+  testRegex: '(src/.*\\.spec|test/.*\\.(e2e-spec|int-spec))\\.ts$',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  transform: { '^.+\\.ts$': ['@swc/jest', swcTs], '^.+\\.c?js$': ['@swc/jest', swcJs] },
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@nestjs|@electric-sql/pglite|file-type|@prisma/schema-engine-wasm|strtok3|token-types|@tokenizer|uint8array-extras|@borewit)/)',
+  ],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  setupFiles: ['<rootDir>/test/setup/test-env.ts'],
+  maxWorkers: 2,
+};

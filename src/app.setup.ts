@@ -1,0 +1,51 @@
+import { INestApplication, RequestMethod, ValidationPipe } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { DomainError } from './common/error-codes';
+import { jsonBodyMiddleware } from './common/json-body.middleware';
+import { requestIdMiddleware } from './common/request-id';
+import { AppConfig } from './config/app-config';
+import { APP_CONFIG } from './config/config.module';
+import { httpMetricsMiddleware } from './observability/http-metrics.middleware';
+import { MetricsService } from './observability/metrics.service';
+
+/**
+ * Everything main.ts and the e2e tests share: request ids, the JSON body parser with its limit,
+ * the API prefix, validation and the OpenAPI document. The app must be created with
+ * `bodyParser: false` so that our parser (with the error envelope) is the only one.
+ */
+export function configureApp(app: NestExpressApplication): NestExpressApplication {
+  const config = app.get<AppConfig>(APP_CONFIG);
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+  app.use(requestIdMiddleware);
+  app.use(httpMetricsMiddleware(app.get(MetricsService)));
+  app.use(jsonBodyMiddleware(config.bodyLimitBytes));
+  app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) =>
+        new DomainError('invalid_argument', errors.flatMap((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` })).join('; '), {
+          fields: errors.map((e) => e.property),
+        }),
+    }),
+  );
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json', useGlobalPrefix: false });
+  return app;
+}
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const options = new DocumentBuilder()
+    .setTitle('DecisionGraph')
+    .setDescription('Append-only decision log and human-in-the-loop control plane for AI agents and automations.')
+    .setVersion('0.1.0')
+    .addBearerAuth()
+    .build();
+  return SwaggerModule.createDocument(app, options, {
+    operationIdFactory: (_controllerKey: string, methodKey: string) => methodKey,
+  });
+}

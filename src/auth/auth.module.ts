@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { AccessGuard } from './access.guard';
+import { BearerAuthGuard } from './bearer-auth.guard';
+import { BearerStrategy } from './bearer.strategy';
+import { RateLimitService } from './rate-limit.service';
+import { ServiceAccountRegistryService } from './service-account-registry.service';
+import { TenantGuard } from './tenant.guard';
+import { WhoamiController } from './whoami.controller';
+
+/** Global guards in SPEC §4's order: tenant header, bearer token, then membership/role/permission/rate. */
+@Module({
+  imports: [PassportModule],
+  controllers: [WhoamiController],
+  providers: [
+    ServiceAccountRegistryService,
+    RateLimitService,
+    BearerStrategy,
+    { provide: APP_GUARD, useClass: TenantGuard },
+    { provide: APP_GUARD, useClass: BearerAuthGuard },
+    { provide: APP_GUARD, useClass: AccessGuard },
+  ],
+})
+export class AuthModule {}

@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { DomainError } from '../common/error-codes';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { AccessScope } from './access.decorator';
+
+/**
+ * Fixed one-minute windows per account+tenant and scope, and a separate budget of failed
+ * authentications per client address (SPEC §4). In memory: the service runs as one pod.
+ */
+@Injectable()
+export class RateLimitService {
+  private readonly scopes: Record<AccessScope, RateLimiterMemory>;
+  private readonly authFailures: RateLimiterMemory;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    const limits = config.rateLimits;
+    this.scopes = {
+      read: new RateLimiterMemory({ keyPrefix: 'read', points: limits.readPerMinute, duration: 60 }),
+      write: new RateLimiterMemory({ keyPrefix: 'write', points: limits.writePerMinute, duration: 60 }),
+      admin: new RateLimiterMemory({ keyPrefix: 'admin', points: limits.adminPerMinute, duration: 60 }),
+    };
+    this.authFailures = new RateLimiterMemory({ keyPrefix: 'authfail', points: limits.authFailuresPerMinute, duration: 60 });
+  }
+
+  async consume(scope: AccessScope, accountId: string, tenantId: string): Promise<void> {
+    try {
+      await this.scopes[scope].consume(JSON.stringify([accountId, tenantId]));
+    } catch (e) {
+      throw limited(e, `Rate limit exceeded for ${scope} requests`);
+    }
+  }
+
+  /** Refuses a client address that has used up its failed-authentication budget. */
+  async assertAuthAllowed(clientAddress: string): Promise<void> {
+    const state = await this.authFailures.get(clientAddress);
+    if (state && state.remainingPoints <= 0) throw limited(state, 'Too many failed authentication attempts');
+  }
+
+  async recordAuthFailure(clientAddress: string): Promise<void> {
+    await this.authFailures.penalty(clientAddress, 1);
+  }
+}
+
+function limited(e: unknown, message: string): DomainError {
+  if (!(e instanceof RateLimiterRes)) throw e;
+  const retryAfter = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
+  return new DomainError('rate_limited', message, { retry_after_seconds: retryAfter }, { 'retry-after': String(retryAfter) });
+}

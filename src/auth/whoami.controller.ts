@@ -1,0 +1,23 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Access, CurrentPrincipal } from './access.decorator';
+import { Principal } from './principal';
+
+export class WhoamiDto {
+  @ApiProperty() account_id!: string;
+  @ApiProperty({ type: [String] }) roles!: string[];
+  @ApiProperty({ type: [String] }) permissions!: string[];
+  @ApiProperty() tenant_id!: string;
+}
+
+@ApiTags('auth')
+@Controller('v1/whoami')
+export class WhoamiController {
+  /** The calling service account as the guards resolved it for this tenant. */
+  @Get()
+  @Access('read')
+  @ApiOkResponse({ type: WhoamiDto })
+  whoami(@CurrentPrincipal() principal: Principal): WhoamiDto {
+    return { account_id: principal.accountId, roles: principal.roles, permissions: principal.permissions, tenant_id: principal.tenantId };
+  }
+}

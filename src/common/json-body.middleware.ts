@@ -1,0 +1,36 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import express from 'express';
+import { DomainError } from './error-codes';
+import { writeErrorEnvelope } from './error-envelope';
+import { requestIdOf, RequestWithContext } from './request-id';
+
+type BodyParserError = Error & { type?: string; status?: number; limit?: number };
+
+/**
+ * JSON body parsing with the body limit, answering parse failures in the error envelope (413 for
+ * too large, 400 for anything malformed) instead of letting them reach Express' HTML handler.
+ * The raw bytes are kept: the event validator detects floats from the request text (SPEC §5.1).
+ */
+export function jsonBodyMiddleware(limitBytes: number): RequestHandler {
+  const parse = express.json({
+    limit: limitBytes,
+    type: ['application/json', 'application/*+json'],
+    verify: (req, _res, buf) => {
+      (req as unknown as RequestWithContext).rawBody = buf;
+    },
+  });
+  return (req: Request, res: Response, next: NextFunction) => {
+    parse(req, res, (err?: unknown) => {
+      if (!err) return next();
+      writeErrorEnvelope(res, requestIdOf(req), bodyError(err as BodyParserError, limitBytes));
+    });
+  };
+}
+
+function bodyError(err: BodyParserError, limitBytes: number): DomainError {
+  if (err.type === 'entity.too.large' || err.status === 413) {
+    return new DomainError('payload_too_large', `Request body exceeds the limit of ${limitBytes} bytes`, { limit_bytes: limitBytes });
+  }
+  if (err.type === 'entity.parse.failed') return new DomainError('invalid_argument', 'Request body is not valid JSON');
+  return new DomainError('invalid_argument', `Request body could not be read: ${err.message}`);
+}

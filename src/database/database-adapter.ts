@@ -1,0 +1,99 @@
+// Picks the Prisma driver adapter from the database URL:
+//   postgres://user:pw@host:5432/db  -> @prisma/adapter-pg (real PostgreSQL)
+//   pglite:./var/pgdata              -> pglite-prisma-adapter (embedded, file-backed)
+//   pglite:memory://                 -> pglite-prisma-adapter (embedded, in memory; tests)
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { Pool } from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+
+export type DatabaseHandle = {
+  kind: 'pg' | 'pglite';
+  factory: SqlMigrationAwareDriverAdapterFactory;
+  close: () => Promise<void>;
+};
+
+type ErrorMapping = { onError(e: unknown): never };
+
+/**
+ * pglite-prisma-adapter 0.7.2's executeScript() does not await PGlite.exec(): a failing migration
+ * would be recorded as applied. Await it and route errors through the adapter's own mapping.
+ */
+async function pgliteAdapter(pglite: PGlite): Promise<SqlDriverAdapter> {
+  const adapter = await new PrismaPGlite(pglite).connect();
+  adapter.executeScript = async (script: string) => {
+    try {
+      await pglite.exec(script);
+    } catch (e) {
+      (adapter as unknown as ErrorMapping).onError(e);
+    }
+  };
+  return adapter;
+}
+
+class PGliteFactory implements SqlMigrationAwareDriverAdapterFactory {
+  readonly provider = 'postgres' as const;
+  readonly adapterName = 'pglite';
+  constructor(private readonly pglite: PGlite) {}
+
+  connect(): Promise<SqlDriverAdapter> {
+    return pgliteAdapter(this.pglite);
+  }
+
+  /** The adapter's own shadow database is never closed (its timers keep a process alive). */
+  async connectToShadowDb(): Promise<SqlDriverAdapter> {
+    const shadow = await PGlite.create('memory://');
+    const adapter = await pgliteAdapter(shadow);
+    const dispose = adapter.dispose.bind(adapter);
+    adapter.dispose = async () => {
+      await dispose();
+      await shadow.close();
+    };
+    return adapter;
+  }
+}
+
+/**
+ * adapter-pg 7.10's executeScript() splits the script on ";" (not atomic, and it breaks $$ bodies
+ * such as trigger functions). Send the whole script as one simple-protocol query instead, which
+ * PostgreSQL runs as one implicit transaction, like the native schema engine.
+ */
+class PgFactory implements SqlMigrationAwareDriverAdapterFactory {
+  readonly provider = 'postgres' as const;
+  readonly adapterName = '@prisma/adapter-pg';
+  private readonly inner: PrismaPg;
+
+  constructor(connectionString: string, poolSize: number) {
+    this.inner = new PrismaPg({ connectionString, max: poolSize });
+  }
+
+  async connect(): Promise<SqlDriverAdapter> {
+    const adapter = await this.inner.connect();
+    adapter.executeScript = async (script: string) => {
+      try {
+        await (adapter.underlyingDriver() as Pool).query(script);
+      } catch (e) {
+        (adapter as unknown as ErrorMapping).onError(e);
+      }
+    };
+    return adapter;
+  }
+
+  connectToShadowDb(): Promise<SqlDriverAdapter> {
+    throw new Error('schema diffing runs on embedded PGlite only (npm run db:diff / db:migrate:create)');
+  }
+}
+
+export async function openDatabase(url: string, poolSize = 10): Promise<DatabaseHandle> {
+  if (url.startsWith('pglite:')) {
+    const dataDir = url.slice('pglite:'.length) || 'memory://';
+    // PGlite creates only the last path segment itself.
+    if (!dataDir.includes('://')) mkdirSync(dirname(resolve(dataDir)), { recursive: true });
+    const pglite = await PGlite.create(dataDir);
+    return { kind: 'pglite', factory: new PGliteFactory(pglite), close: () => pglite.close() };
+  }
+  return { kind: 'pg', factory: new PgFactory(url, poolSize), close: async () => {} };
+}

@@ -1,0 +1,28 @@
+import { Global, Logger, Module } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { openDatabase } from './database-adapter';
+import { DatabaseReadinessService } from './database-readiness.service';
+import { deployMigrations } from './migrations';
+import { PrismaService } from './prisma.service';
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: PrismaService,
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig) => {
+        const db = await openDatabase(config.database.url, config.database.poolSize);
+        if (config.database.migrateOnStart) {
+          const applied = await deployMigrations(db, config.database.migrationsDir);
+          if (applied.length) new Logger('DatabaseModule').log(`applied migrations: ${applied.join(', ')}`);
+        }
+        return new PrismaService(db);
+      },
+    },
+    DatabaseReadinessService,
+  ],
+  exports: [PrismaService, DatabaseReadinessService],
+})
+export class DatabaseModule {}

@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { buildOpenApiDocument } from '../../src/app.setup';
+import { serialiseOpenApi } from '../../src/cli/openapi-command';
+import { closeApp, createTestApp } from '../setup/test-app';
+
+describe('OpenAPI document', () => {
+  let app: NestExpressApplication;
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+  afterAll(() => closeApp(app));
+
+  it('matches the committed openapi/openapi.json (run `npm run openapi:generate` after changing the API)', () => {
+    const committed = readFileSync('openapi/openapi.json', 'utf8');
+    expect(serialiseOpenApi(buildOpenApiDocument(app))).toBe(committed);
+  });
+
+  it('is served at /api/openapi.json and Swagger UI at /api/docs', async () => {
+    const doc = await request(app.getHttpServer()).get('/api/openapi.json').expect(200);
+    expect(doc.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/healthz', '/api/readyz', '/api/v1/whoami']));
+    const ui = await request(app.getHttpServer()).get('/api/docs/').expect(200);
+    expect(ui.text).toContain('swagger-ui');
+  });
+
+  it('gives every operation an operationId equal to its handler name, all distinct', () => {
+    const document = buildOpenApiDocument(app);
+    const ids = Object.values(document.paths).flatMap((item) =>
+      Object.values(item as Record<string, { operationId?: string }>).map((op) => op.operationId),
+    );
+    expect(ids.every((id) => typeof id === 'string' && id.length > 0)).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});

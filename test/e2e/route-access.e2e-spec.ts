@@ -1,0 +1,47 @@
+import { RequestMethod } from '@nestjs/common';
+import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { ACCESS_RULE, AccessRule, PUBLIC_ROUTE } from '../../src/auth/access.decorator';
+import { closeApp, createTestApp } from '../setup/test-app';
+
+/**
+ * Every route with its access rule. A change to who may call what shows up here in review;
+ * a route with neither @Public nor @Access would be refused at run time and fails this test.
+ */
+describe('route access rules', () => {
+  let app: NestExpressApplication;
+  beforeAll(async () => {
+    app = await createTestApp();
+  });
+  afterAll(() => closeApp(app));
+
+  it('lists every route with its declared access', () => {
+    const controllers = [...app.get(ModulesContainer).values()].flatMap((module) => [...module.controllers.values()]);
+    const scanner = new MetadataScanner();
+    const reflector = app.get(Reflector);
+    const routes: string[] = [];
+    for (const wrapper of controllers) {
+      const instance = wrapper.instance as object;
+      const prototype = Object.getPrototypeOf(instance) as object;
+      const base = String(Reflect.getMetadata(PATH_METADATA, wrapper.metatype) ?? '');
+      for (const name of scanner.getAllMethodNames(prototype)) {
+        const handler = (prototype as Record<string, () => unknown>)[name];
+        const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
+        if (path === undefined) continue;
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
+        const targets = [handler, wrapper.metatype as () => unknown];
+        const isPublic = reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets);
+        const rule = reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, targets);
+        const access = isPublic ? 'public' : rule ? `${rule.scope}${rule.permission ? `+${rule.permission}` : ''}` : 'UNDECLARED';
+        routes.push(`${method} ${[base, path].filter((p) => p && p !== '/').join('/')} -> ${access}`);
+      }
+    }
+    expect(routes.sort()).toEqual([
+      'GET /metrics -> public',
+      'GET healthz -> public',
+      'GET readyz -> public',
+      'GET v1/whoami -> read',
+    ]);
+  });
+});

@@ -1,0 +1,43 @@
+import { INestApplication, Type } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { randomUUID } from 'node:crypto';
+import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/app.setup';
+import { Clock } from '../../src/common/clock';
+import { loadConfig } from '../../src/config/app-config';
+
+export type TestAppOptions = {
+  /** Environment variables layered over the test environment for this app only. */
+  env?: Record<string, string>;
+  clock?: Clock;
+  /** Extra controllers mounted beside the application's own (guard probes). */
+  controllers?: Type[];
+};
+
+/** A fully configured application, as main.ts builds it, on the test database. */
+export async function createTestApp(options: TestAppOptions = {}): Promise<NestExpressApplication> {
+  const config = loadConfig({ ...process.env, ...options.env });
+  let builder = Test.createTestingModule({ imports: [AppModule.register(config)], controllers: options.controllers ?? [] });
+  if (options.clock) builder = builder.overrideProvider(Clock).useValue(options.clock);
+  const moduleRef = await builder.compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error', 'warn'] });
+  configureApp(app);
+  await app.init();
+  return app;
+}
+
+export async function closeApp(app: INestApplication | undefined): Promise<void> {
+  await app?.close();
+}
+
+/** A tenant id no other test uses, so test files can share one PostgreSQL database. */
+export function uniqueTenant(prefix = 't'): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export const DEV_TOKENS = {
+  reader: 'dev-reader-token',
+  writer: 'dev-writer-token',
+  admin: 'dev-admin-token',
+} as const;

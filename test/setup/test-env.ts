@@ -1,0 +1,8 @@
+// Runs in every test worker before the tests: each test file gets its own in-memory PGlite,
+// migrated at app start, unless a postgres:// DATABASE_URL is exported (the CI's second leg).
+process.env.NODE_ENV = 'test';
+process.env.DG_MIGRATE_ON_START = 'true';
+process.env.DG_LOG_LEVEL = process.env.DG_LOG_LEVEL ?? 'warn';
+if (!/^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '')) {
+  process.env.DATABASE_URL = 'pglite:memory://';
+}
