@@ -34,11 +34,20 @@ export function translateError(e: unknown): DomainError | undefined {
     const message = typeof body === 'object' && body !== null && 'message' in body ? (body as { message: unknown }).message : e.message;
     return new DomainError(code, Array.isArray(message) ? message.join('; ') : String(message));
   }
-  if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') {
-    return new DomainError('conflict', 'A record with the same key already exists');
+  if (isUniqueViolation(e)) return new DomainError('conflict', 'A record with the same key already exists');
+  if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2028') {
+    return new DomainError('storage', 'The database is busy; retry later');
   }
   if (e instanceof Prisma.PrismaClientInitializationError || STORAGE_ERROR.test(String((e as Error)?.message ?? ''))) {
     return new DomainError('storage', 'The database is unavailable; retry later');
   }
   return undefined;
+}
+
+/** A unique-constraint violation, from the query builder (P2002) or a raw query (P2010). */
+export function isUniqueViolation(e: unknown): boolean {
+  if (!(e instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (e.code === 'P2002') return true;
+  const cause = (e.meta as { driverAdapterError?: { cause?: { kind?: string } } } | undefined)?.driverAdapterError?.cause;
+  return e.code === 'P2010' && cause?.kind === 'UniqueConstraintViolation';
 }

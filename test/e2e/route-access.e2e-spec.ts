@@ -24,13 +24,13 @@ describe('route access rules', () => {
     for (const wrapper of controllers) {
       const instance = wrapper.instance as object;
       const prototype = Object.getPrototypeOf(instance) as object;
-      const base = String(Reflect.getMetadata(PATH_METADATA, wrapper.metatype) ?? '');
+      const base = String(Reflect.getMetadata(PATH_METADATA, wrapper.metatype as object) ?? '');
       for (const name of scanner.getAllMethodNames(prototype)) {
         const handler = (prototype as Record<string, () => unknown>)[name];
         const path = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
         if (path === undefined) continue;
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
-        const targets = [handler, wrapper.metatype as () => unknown];
+        const targets = [handler, wrapper.metatype as () => unknown] as (() => unknown)[];
         const isPublic = reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets);
         const rule = reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, targets);
         const access = isPublic ? 'public' : rule ? `${rule.scope}${rule.permission ? `+${rule.permission}` : ''}` : 'UNDECLARED';
@@ -41,7 +41,11 @@ describe('route access rules', () => {
       'GET /metrics -> public',
       'GET healthz -> public',
       'GET readyz -> public',
+      'GET v1/events -> read',
+      'GET v1/traces/:trace_id -> read',
       'GET v1/whoami -> read',
+      'POST v1/events -> write',
+      'POST v1/events/batch -> write',
     ]);
   });
 });

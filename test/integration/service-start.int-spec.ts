@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { anEvent } from '../factories/events';
 import { runServiceToExit, startService } from '../setup/service-process';
 
 describe('starting the built service', () => {
@@ -17,19 +18,24 @@ describe('starting the built service', () => {
     expect(output).toContain('PORT must be an integer');
   });
 
-  it('restarts on the same data directory without applying a migration twice, exiting 0 on SIGTERM', async () => {
+  it('keeps data across a restart on the same data directory, applies no migration twice and exits 0 on SIGTERM', async () => {
+    const headers = { 'content-type': 'application/json', 'x-tenant-id': 'acme', authorization: 'Bearer dev-writer-token' };
+    const event = anEvent('TraceStarted', { trace_id: 'kept' });
     const dir = mkdtempSync(join(tmpdir(), 'dg-data-'));
     try {
       const env = { DG_DATA_DIR: join(dir, 'pgdata') };
       const first = await startService(env);
       expect(first.output()).toContain('applied migrations:');
       expect(await (await fetch(`${first.baseUrl}/api/healthz`)).json()).toEqual({ status: 'ok' });
+      const appended = await fetch(`${first.baseUrl}/api/v1/events`, { method: 'POST', headers, body: JSON.stringify(event) });
+      expect(appended.status).toBe(201);
       expect(await first.stop()).toBe(0);
 
       const second = await startService(env);
       expect(second.output()).not.toContain('applied migrations:');
-      const ready = await fetch(`${second.baseUrl}/api/readyz`);
-      expect(ready.status).toBe(200);
+      const trace = await fetch(`${second.baseUrl}/api/v1/traces/kept`, { headers });
+      expect(trace.status).toBe(200);
+      expect(((await trace.json()) as { data: { events: { event_id: string }[] } }).data.events.map((e: { event_id: string }) => e.event_id)).toEqual([event.event_id]);
       expect(await second.stop()).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });

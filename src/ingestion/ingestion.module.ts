@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { AppendHooks } from './append-hooks';
+import { EventAppenderService } from './event-appender.service';
+import { EventLogRepository } from './event-log.repository';
+import { EventsController } from './events.controller';
+import { IngestionService } from './ingestion.service';
+import { TraceSummaryRepository } from './trace-summary.repository';
+import { TracesController } from './traces.controller';
+
+/** The decision log. Exports the append path and its hooks for the workflow layer. */
+@Module({
+  controllers: [EventsController, TracesController],
+  providers: [IngestionService, EventAppenderService, EventLogRepository, TraceSummaryRepository, AppendHooks],
+  exports: [EventAppenderService, AppendHooks, EventLogRepository, TraceSummaryRepository],
+})
+export class IngestionModule {}

@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { Principal } from '../auth/principal';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/error-codes';
+import { isUniqueViolation } from '../common/error-translation';
+import { PrismaService } from '../database/prisma.service';
+import { Prisma } from '../generated/prisma/client';
+import { AppendResult, EventAppenderService } from './event-appender.service';
+import { EventLogRepository } from './event-log.repository';
+import type { EventInput, EventType } from './event-types';
+import { validateEvent } from './event-validation';
+import { scanJsonNumbers } from './json-number-scan';
+import type { StoredEvent, TraceState } from './stored-event';
+import { TraceSummaryRepository } from './trace-summary.repository';
+
+export const MAX_BATCH = 500;
+const MAX_FEED_LIMIT = 1000;
+/** A unique violation means a concurrent append won a race on an idempotency key or event_id; a retry sees it. */
+const ATTEMPTS = 3;
+const TX_OPTIONS = { maxWait: 10_000, timeout: 30_000 };
+
+export type TraceView = { events: StoredEvent[]; summary: Omit<TraceState, 'last_trace_seq' | 'last_event_hash'>; workflows: object[] };
+export type FeedView = { events: StoredEvent[]; next_since_log_seq: number };
+export type FeedParams = { since_log_seq?: string; limit?: string; event_type?: string; trace_id?: string };
+
+@Injectable()
+export class IngestionService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly appender: EventAppenderService,
+    private readonly events: EventLogRepository,
+    private readonly summaries: TraceSummaryRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async appendOne(principal: Principal, body: unknown, rawText: string | undefined): Promise<AppendResult> {
+    const input = validateEvent(body, numbersIn(rawText));
+    const [result] = await this.appendAtomically(principal.tenantId, [input], false);
+    return result;
+  }
+
+  async appendBatch(principal: Principal, body: unknown, rawText: string | undefined): Promise<{ events: AppendResult[] }> {
+    const items = (body as { events?: unknown } | null)?.events;
+    if (!Array.isArray(items) || items.length === 0 || items.length > MAX_BATCH) {
+      throw new DomainError('invalid_argument', `$.events must be an array of 1 to ${MAX_BATCH} events`, { path: '$.events' });
+    }
+    const numbers = numbersIn(rawText);
+    const inputs = items.map((item, index) => {
+      try {
+        return validateEvent(item, numbers, `$.events[${index}]`);
+      } catch (e) {
+        if (e instanceof DomainError) throw new DomainError(e.code, e.message, { ...e.details, index });
+        throw e;
+      }
+    });
+    return { events: await this.appendAtomically(principal.tenantId, inputs, true) };
+  }
+
+  async readTrace(principal: Principal, traceId: string): Promise<TraceView> {
+    // One snapshot, so the summary always describes exactly the events returned.
+    return this.prisma.$transaction(
+      async (tx) => {
+        const summary = await this.summaries.findOne(tx, principal.tenantId, traceId);
+        if (!summary) throw new DomainError('not_found', `Trace not found: ${traceId}`);
+        const events = await this.events.findByTrace(tx, principal.tenantId, traceId);
+        const { last_trace_seq: _seq, last_event_hash: _hash, ...publicSummary } = summary;
+        return { events, summary: publicSummary, workflows: [] };
+      },
+      { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
+    );
+  }
+
+  async feed(principal: Principal, params: FeedParams): Promise<FeedView> {
+    const sinceLogSeq = Number(params.since_log_seq ?? 0);
+    const limit = Number(params.limit ?? 100);
+    if (limit < 1 || limit > MAX_FEED_LIMIT) throw new DomainError('invalid_argument', `limit must be an integer between 1 and ${MAX_FEED_LIMIT}`);
+    const events = await this.events.feed(this.prisma, principal.tenantId, {
+      sinceLogSeq,
+      limit,
+      eventType: params.event_type as EventType | undefined,
+      traceId: params.trace_id,
+    });
+    return { events, next_since_log_seq: events.at(-1)?.log_seq ?? sinceLogSeq };
+  }
+
+  private async appendAtomically(tenantId: string, inputs: EventInput[], batch: boolean): Promise<AppendResult[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.prisma.$transaction(
+          (tx) => this.appender.append(tx, tenantId, inputs, { recordedAt: this.clock.now(), batch }),
+          TX_OPTIONS,
+        );
+      } catch (e) {
+        if (attempt >= ATTEMPTS || !isUniqueViolation(e)) throw e;
+      }
+    }
+  }
+}
+
+function numbersIn(rawText: string | undefined) {
+  return rawText ? scanJsonNumbers(rawText) : { floats: [], unsafeIntegers: [] };
+}

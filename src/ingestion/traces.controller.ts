@@ -1,0 +1,21 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Access, CurrentPrincipal } from '../auth/access.decorator';
+import { Principal } from '../auth/principal';
+import { ApiEnvelope } from '../common/api-envelope.decorator';
+import { TraceDto } from './event.dto';
+import { IngestionService } from './ingestion.service';
+
+@ApiTags('events')
+@Controller('v1/traces')
+export class TracesController {
+  constructor(private readonly ingestion: IngestionService) {}
+
+  @Get(':trace_id')
+  @Access('read')
+  @ApiOperation({ summary: 'A trace: its events by trace_seq, its summary and its workflow items' })
+  @ApiEnvelope(TraceDto)
+  getTrace(@CurrentPrincipal() principal: Principal, @Param('trace_id') traceId: string) {
+    return this.ingestion.readTrace(principal, traceId);
+  }
+}
