@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Db } from '../database/prisma.service';
 import { AppendHooks } from './append-hooks';
 import { AppendState, idempotencyKey, planAppends } from './append-planner';
-import { EventLogRepository } from './event-log.repository';
+import { AppendRepository } from './append.repository';
 import type { EventInput } from './event-types';
 import type { StoredEvent, TraceState } from './stored-event';
 import { TraceSummaryRepository } from './trace-summary.repository';
@@ -24,16 +24,13 @@ export type AppendOptions = {
 @Injectable()
 export class EventAppenderService {
   constructor(
-    private readonly events: EventLogRepository,
+    private readonly appends: AppendRepository,
     private readonly summaries: TraceSummaryRepository,
     private readonly hooks: AppendHooks,
   ) {}
 
   async append(tx: Db, tenantId: string, inputs: EventInput[], options: AppendOptions): Promise<AppendResult[]> {
-    const traceIds = [...new Set(inputs.map((e) => e.trace_id))];
-    await this.events.lockTraces(tx, tenantId, traceIds);
-    const stored = await this.events.findConflicting(tx, tenantId, inputs);
-    const traces = await this.summaries.findMany(tx, tenantId, traceIds);
+    const { stored, traces } = await this.appends.lockAndRead(tx, tenantId, inputs);
     const state: AppendState = {
       byIdempotency: new Map(stored.map((e) => [idempotencyKey(e.source.producer_id, e.idempotency_key), e])),
       takenEventIds: new Set(stored.map((e) => e.event_id)),
@@ -47,21 +44,13 @@ export class EventAppenderService {
     });
     const fresh = planned.filter((p) => !p.replayed).map((p) => p.event);
     if (fresh.length) {
-      const logSeqs = await this.events.insert(tx, fresh);
+      const touched = [...new Set(fresh.map((e) => e.trace_id))].map((id) => state.traces.get(id) as TraceState);
+      const logSeqs = await this.appends.write(tx, tenantId, fresh, touched);
       for (const event of fresh) Object.assign(event, { log_seq: logSeqs.get(event.event_id) });
-      const changed = changedTraces(fresh as StoredEvent[], state.traces);
-      await this.summaries.upsert(tx, tenantId, changed);
       const finished = fresh.filter((e) => e.event_type === 'TraceFinished').map((e) => e.trace_id);
       if (finished.length) await this.summaries.indexPrecedents(tx, tenantId, finished);
       await this.hooks.run(tx, tenantId, fresh as StoredEvent[]);
     }
     return planned.map((p) => ({ event: p.event as StoredEvent, replayed: p.replayed }));
   }
-}
-
-/** The summaries of the traces that received events, with last_log_seq from the insert. */
-function changedTraces(inserted: StoredEvent[], traces: Map<string, TraceState>): TraceState[] {
-  const lastLogSeq = new Map<string, number>();
-  for (const e of inserted) lastLogSeq.set(e.trace_id, Math.max(lastLogSeq.get(e.trace_id) ?? 0, e.log_seq));
-  return [...lastLogSeq].map(([traceId, logSeq]) => ({ ...(traces.get(traceId) as TraceState), last_log_seq: logSeq }));
 }

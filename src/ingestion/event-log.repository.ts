@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Db } from '../database/prisma.service';
-import type { EventInput, EventType } from './event-types';
-import type { NewEvent, StoredEvent } from './stored-event';
+import type { EventType } from './event-types';
+import type { StoredEvent } from './stored-event';
 
 /** A dg_event_log row as Prisma and $queryRaw return it. */
 export type EventRow = {
@@ -29,52 +29,9 @@ export type EventRow = {
 
 export type FeedQuery = { sinceLogSeq: number; limit: number; eventType?: EventType; traceId?: string };
 
-/**
- * The append-only decision log: appends and reads, nothing else (STYLE #12). Hot-path statements
- * are single parameterised SQL statements; JSON parameters carry whole batches in one round trip.
- */
+/** Reads of the append-only decision log; appends go through AppendRepository (STYLE #12: no update, no delete). */
 @Injectable()
 export class EventLogRepository {
-  /** Serialises appends per (tenant, trace); keys are taken in one global order, so no deadlocks. */
-  async lockTraces(db: Db, tenantId: string, traceIds: string[]): Promise<void> {
-    await db.$executeRaw`
-      SELECT pg_advisory_xact_lock(k) FROM (
-        SELECT DISTINCT hashtextextended(${tenantId} || chr(31) || t, 0) AS k
-        FROM json_array_elements_text(${JSON.stringify(traceIds)}::json) AS t
-        ORDER BY k
-      ) keys`;
-  }
-
-  /** Stored events that share an idempotency key or an event_id with the inputs. */
-  async findConflicting(db: Db, tenantId: string, inputs: EventInput[]): Promise<StoredEvent[]> {
-    const keys = JSON.stringify(inputs.map((e) => ({ p: e.source.producer_id, k: e.idempotency_key })));
-    const ids = JSON.stringify(inputs.map((e) => e.event_id));
-    const rows = await db.$queryRaw<EventRow[]>`
-      SELECT * FROM dg_event_log
-      WHERE tenant_id = ${tenantId}
-        AND ((producer_id, idempotency_key) IN (SELECT p, k FROM json_to_recordset(${keys}::json) AS x(p text, k text))
-          OR event_id IN (SELECT json_array_elements_text(${ids}::json)))`;
-    return rows.map(toStoredEvent);
-  }
-
-  /** Inserts the events (a function scan keeps their order, so log_seq follows it); returns log_seq by event_id. */
-  async insert(db: Db, events: NewEvent[]): Promise<Map<string, number>> {
-    const rows = JSON.stringify(events.map((e) => ({ ...e, producer_id: e.source.producer_id })));
-    const inserted = await db.$queryRaw<{ event_id: string; log_seq: bigint }[]>`
-      INSERT INTO dg_event_log (tenant_id, event_id, trace_id, trace_seq, event_type, occurred_at, recorded_at, producer_id,
-        source, actor, idempotency_key, correlation_id, causation_event_id, schema_version, tags, payload, payload_hash,
-        prev_event_hash, event_hash)
-      SELECT tenant_id, event_id, trace_id, trace_seq, event_type, occurred_at, recorded_at, producer_id,
-        source, actor, idempotency_key, correlation_id, causation_event_id, schema_version, tags, payload, payload_hash,
-        prev_event_hash, event_hash
-      FROM json_to_recordset(${rows}::json) AS x(tenant_id text, event_id text, trace_id text, trace_seq int,
-        event_type text, occurred_at timestamptz, recorded_at timestamptz, producer_id text, source jsonb, actor jsonb,
-        idempotency_key text, correlation_id text, causation_event_id text, schema_version int, tags text[], payload jsonb,
-        payload_hash text, prev_event_hash text, event_hash text)
-      RETURNING event_id, log_seq`;
-    return new Map(inserted.map((r) => [r.event_id, Number(r.log_seq)]));
-  }
-
   async findByTrace(db: Db, tenantId: string, traceId: string): Promise<StoredEvent[]> {
     const rows = await db.eventLog.findMany({ where: { tenant_id: tenantId, trace_id: traceId }, orderBy: { trace_seq: 'asc' } });
     return rows.map(toStoredEvent);

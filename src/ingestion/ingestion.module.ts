@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AppendHooks } from './append-hooks';
+import { AppendRepository } from './append.repository';
 import { EventAppenderService } from './event-appender.service';
 import { EventLogRepository } from './event-log.repository';
 import { EventsController } from './events.controller';
@@ -10,7 +11,7 @@ import { TracesController } from './traces.controller';
 /** The decision log. Exports the append path and its hooks for the workflow layer. */
 @Module({
   controllers: [EventsController, TracesController],
-  providers: [IngestionService, EventAppenderService, EventLogRepository, TraceSummaryRepository, AppendHooks],
+  providers: [IngestionService, EventAppenderService, AppendRepository, EventLogRepository, TraceSummaryRepository, AppendHooks],
   exports: [EventAppenderService, AppendHooks, EventLogRepository, TraceSummaryRepository],
 })
 export class IngestionModule {}

@@ -9,35 +9,12 @@ type SummaryRow = Omit<TraceState, 'started_at' | 'finished_at' | 'last_log_seq'
   last_log_seq: bigint;
 };
 
-/** Trace summaries and the precedent index: read models written in the append transaction. */
+/** Trace summary reads and the precedent index (read models written in the append transaction). */
 @Injectable()
 export class TraceSummaryRepository {
-  async findMany(db: Db, tenantId: string, traceIds: string[]): Promise<TraceState[]> {
-    const rows = await db.traceSummary.findMany({ where: { tenant_id: tenantId, trace_id: { in: traceIds } } });
-    return rows.map(toTraceState);
-  }
-
   async findOne(db: Db, tenantId: string, traceId: string): Promise<TraceState | undefined> {
     const row = await db.traceSummary.findUnique({ where: { tenant_id_trace_id: { tenant_id: tenantId, trace_id: traceId } } });
     return row ? toTraceState(row) : undefined;
-  }
-
-  /** Writes the summaries as the planner computed them (under the trace locks). */
-  async upsert(db: Db, tenantId: string, traces: TraceState[]): Promise<void> {
-    await db.$executeRaw`
-      INSERT INTO dg_trace_summaries (tenant_id, trace_id, workflow, title, primary_entity_type, primary_entity_system,
-        primary_entity_id, started_at, finished_at, outcome, event_count, last_log_seq, last_trace_seq, last_event_hash)
-      SELECT ${tenantId}, trace_id, workflow, title, primary_entity_type, primary_entity_system, primary_entity_id,
-        started_at, finished_at, outcome, event_count, last_log_seq, last_trace_seq, last_event_hash
-      FROM json_to_recordset(${JSON.stringify(traces)}::json) AS x(trace_id text, workflow text, title text,
-        primary_entity_type text, primary_entity_system text, primary_entity_id text, started_at timestamptz,
-        finished_at timestamptz, outcome text, event_count int, last_log_seq bigint, last_trace_seq int, last_event_hash text)
-      ON CONFLICT (tenant_id, trace_id) DO UPDATE SET
-        workflow = EXCLUDED.workflow, title = EXCLUDED.title, primary_entity_type = EXCLUDED.primary_entity_type,
-        primary_entity_system = EXCLUDED.primary_entity_system, primary_entity_id = EXCLUDED.primary_entity_id,
-        started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome,
-        event_count = EXCLUDED.event_count, last_log_seq = EXCLUDED.last_log_seq,
-        last_trace_seq = EXCLUDED.last_trace_seq, last_event_hash = EXCLUDED.last_event_hash`;
   }
 
   /** Indexes the policy evaluations and exceptions of traces that have just finished (SPEC §5.7). */

@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import type { Db } from '../database/prisma.service';
+import type { EventInput, EventType } from './event-types';
+import type { NewEvent, StoredEvent, TraceState } from './stored-event';
+
+/** What an append reads under its trace locks. */
+export type AppendSnapshot = { stored: StoredEvent[]; traces: TraceState[] };
+
+type JsonEventRow = Omit<StoredEvent, 'event_type'> & { event_type: string; producer_id: string };
+type JsonTraceRow = TraceState & { tenant_id: string };
+
+/**
+ * The two statements of an append (STACK.md's cost model: every Prisma round trip costs about a
+ * millisecond here): lock-and-read through dg_append_prepare(), then one statement that inserts
+ * the events and writes their traces' summaries. JSON parameters carry a whole batch at once.
+ */
+@Injectable()
+export class AppendRepository {
+  async lockAndRead(db: Db, tenantId: string, inputs: EventInput[]): Promise<AppendSnapshot> {
+    const traces = JSON.stringify([...new Set(inputs.map((e) => e.trace_id))]);
+    const keys = JSON.stringify(inputs.map((e) => ({ p: e.source.producer_id, k: e.idempotency_key })));
+    const ids = JSON.stringify(inputs.map((e) => e.event_id));
+    const [row] = await db.$queryRaw<{ state: { events: JsonEventRow[]; traces: JsonTraceRow[] } }[]>`
+      SELECT dg_append_prepare(${tenantId}, ${traces}::json, ${keys}::json, ${ids}::json) AS state`;
+    return { stored: row.state.events.map(fromJsonEvent), traces: row.state.traces.map(fromJsonTrace) };
+  }
+
+  /**
+   * Inserts the events (a function scan keeps their order, so log_seq follows it) and upserts the
+   * summaries the planner computed, each with the log_seq of its trace's last new event.
+   */
+  async write(db: Db, tenantId: string, events: NewEvent[], traces: TraceState[]): Promise<Map<string, number>> {
+    const rows = JSON.stringify(events.map((e) => ({ ...e, producer_id: e.source.producer_id })));
+    const inserted = await db.$queryRaw<{ event_id: string; log_seq: bigint }[]>`
+      WITH ins AS (
+        INSERT INTO dg_event_log (tenant_id, event_id, trace_id, trace_seq, event_type, occurred_at, recorded_at, producer_id,
+          source, actor, idempotency_key, correlation_id, causation_event_id, schema_version, tags, payload, payload_hash,
+          prev_event_hash, event_hash)
+        SELECT tenant_id, event_id, trace_id, trace_seq, event_type, occurred_at, recorded_at, producer_id,
+          source, actor, idempotency_key, correlation_id, causation_event_id, schema_version, tags, payload, payload_hash,
+          prev_event_hash, event_hash
+        FROM json_to_recordset(${rows}::json) AS x(tenant_id text, event_id text, trace_id text, trace_seq int,
+          event_type text, occurred_at timestamptz, recorded_at timestamptz, producer_id text, source jsonb, actor jsonb,
+          idempotency_key text, correlation_id text, causation_event_id text, schema_version int, tags text[], payload jsonb,
+          payload_hash text, prev_event_hash text, event_hash text)
+        RETURNING event_id, trace_id, log_seq
+      ), summaries AS (
+        INSERT INTO dg_trace_summaries (tenant_id, trace_id, workflow, title, primary_entity_type, primary_entity_system,
+          primary_entity_id, started_at, finished_at, outcome, event_count, last_log_seq, last_trace_seq, last_event_hash)
+        SELECT ${tenantId}, s.trace_id, s.workflow, s.title, s.primary_entity_type, s.primary_entity_system,
+          s.primary_entity_id, s.started_at, s.finished_at, s.outcome, s.event_count,
+          (SELECT max(ins.log_seq) FROM ins WHERE ins.trace_id = s.trace_id), s.last_trace_seq, s.last_event_hash
+        FROM json_to_recordset(${JSON.stringify(traces)}::json) AS s(trace_id text, workflow text, title text,
+          primary_entity_type text, primary_entity_system text, primary_entity_id text, started_at timestamptz,
+          finished_at timestamptz, outcome text, event_count int, last_trace_seq int, last_event_hash text)
+        ON CONFLICT (tenant_id, trace_id) DO UPDATE SET
+          workflow = EXCLUDED.workflow, title = EXCLUDED.title, primary_entity_type = EXCLUDED.primary_entity_type,
+          primary_entity_system = EXCLUDED.primary_entity_system, primary_entity_id = EXCLUDED.primary_entity_id,
+          started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome,
+          event_count = EXCLUDED.event_count, last_log_seq = EXCLUDED.last_log_seq,
+          last_trace_seq = EXCLUDED.last_trace_seq, last_event_hash = EXCLUDED.last_event_hash
+      )
+      SELECT event_id, log_seq FROM ins`;
+    return new Map(inserted.map((r) => [r.event_id, Number(r.log_seq)]));
+  }
+}
+
+/** json_agg writes timestamps with an offset; the API's form is toISOString(). */
+function iso(value: string): string;
+function iso(value: string | null): string | null;
+function iso(value: string | null): string | null {
+  return value === null ? null : new Date(value).toISOString();
+}
+
+function fromJsonEvent({ producer_id: _producer, ...row }: JsonEventRow): StoredEvent {
+  return { ...row, event_type: row.event_type as EventType, occurred_at: iso(row.occurred_at), recorded_at: iso(row.recorded_at) };
+}
+
+function fromJsonTrace({ tenant_id: _tenant, ...row }: JsonTraceRow): TraceState {
+  return { ...row, started_at: iso(row.started_at), finished_at: iso(row.finished_at) };
+}
