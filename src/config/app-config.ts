@@ -1,6 +1,7 @@
 import { DatabaseConfig, loadDatabaseConfig } from './database-config';
 import { Env, readBool, readEnum, readInt, readString } from './env-parsers';
 import { loadServiceAccounts, ServiceAccountsConfig } from './service-accounts.config';
+import { loadWorkflowConfig, WorkflowConfig } from './workflow-config';
 
 export type RateLimitConfig = {
   readPerMinute: number;
@@ -20,6 +21,7 @@ export type AppConfig = {
   database: DatabaseConfig;
   auth: ServiceAccountsConfig;
   rateLimits: RateLimitConfig;
+  workflow: WorkflowConfig;
 };
 
 /** The one place that reads process.env for the service; throws ConfigError naming the variable. */
@@ -42,5 +44,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
       adminPerMinute: readInt(env, 'DG_RATE_LIMIT_ADMIN_PER_MINUTE', 60, 1),
       authFailuresPerMinute: readInt(env, 'DG_AUTH_FAILURE_LIMIT_PER_MINUTE', 30, 1),
     },
+    workflow: loadWorkflowConfig(env),
   };
 }

@@ -15,7 +15,10 @@ export type AppendState = {
   traces: Map<string, TraceState>;
 };
 
-/** `batch`: errors name the failing input's index (SPEC §5.5, `details.index`). */
+/**
+ * `internal`: appended by the workflow layer (finished-trace exemption, trace_seq assigned here).
+ * `batch`: errors name the failing input's index (SPEC §5.5, `details.index`).
+ */
 export type AppendOptions = { tenantId: string; recordedAt: string; internal: boolean; batch: boolean };
 
 export type PlannedAppend = { replayed: boolean; event: NewEvent | StoredEvent };
@@ -50,6 +53,8 @@ function planOne(input: EventInput, state: AppendState, options: AppendOptions):
   if (trace?.finished_at && !(options.internal && FINISHED_TRACE_EXEMPT.has(input.event_type))) {
     throw new DomainError('conflict', `Trace ${input.trace_id} is finished and accepts no further events`, { trace_id: input.trace_id });
   }
+  // The workflow layer appends "next in the trace": it learns the position only under the lock.
+  if (options.internal) input = { ...input, trace_seq: trace ? trace.last_trace_seq + 1 : 0 };
   assertSequence(input, trace);
   if (state.takenEventIds.has(input.event_id)) {
     throw new DomainError('conflict', `Event ${input.event_id} already exists in this tenant`, { event_id: input.event_id });

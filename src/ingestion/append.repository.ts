@@ -16,6 +16,16 @@ type JsonTraceRow = TraceState & { tenant_id: string };
  */
 @Injectable()
 export class AppendRepository {
+  /** The same (tenant, trace) locks an append takes, for work that must not interleave with appends. */
+  async lockTraces(db: Db, tenantId: string, traceIds: string[]): Promise<void> {
+    await db.$executeRaw`
+      SELECT pg_advisory_xact_lock(k) FROM (
+        SELECT DISTINCT hashtextextended(${tenantId} || chr(31) || t, 0) AS k
+        FROM json_array_elements_text(${JSON.stringify(traceIds)}::json) AS t
+        ORDER BY k
+      ) AS keys`;
+  }
+
   async lockAndRead(db: Db, tenantId: string, inputs: EventInput[]): Promise<AppendSnapshot> {
     const traces = JSON.stringify([...new Set(inputs.map((e) => e.trace_id))]);
     const keys = JSON.stringify(inputs.map((e) => ({ p: e.source.producer_id, k: e.idempotency_key })));

@@ -7,11 +7,12 @@ import { EventsController } from './events.controller';
 import { IngestionService } from './ingestion.service';
 import { TraceSummaryRepository } from './trace-summary.repository';
 import { TracesController } from './traces.controller';
+import { TraceWorkflowsRegistry } from './trace-workflows.registry';
 
 /** The decision log. Exports the append path and its hooks for the workflow layer. */
 @Module({
   controllers: [EventsController, TracesController],
-  providers: [IngestionService, EventAppenderService, AppendRepository, EventLogRepository, TraceSummaryRepository, AppendHooks],
-  exports: [EventAppenderService, AppendHooks, EventLogRepository, TraceSummaryRepository],
+  providers: [IngestionService, EventAppenderService, AppendRepository, EventLogRepository, TraceSummaryRepository, AppendHooks, TraceWorkflowsRegistry],
+  exports: [EventAppenderService, AppendHooks, AppendRepository, EventLogRepository, TraceSummaryRepository, TraceWorkflowsRegistry],
 })
 export class IngestionModule {}

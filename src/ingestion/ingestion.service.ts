@@ -12,6 +12,7 @@ import { validateEvent } from './event-validation';
 import { scanJsonNumbers } from './json-number-scan';
 import type { StoredEvent, TraceState } from './stored-event';
 import { TraceSummaryRepository } from './trace-summary.repository';
+import { TraceWorkflowsRegistry } from './trace-workflows.registry';
 
 export const MAX_BATCH = 500;
 const MAX_FEED_LIMIT = 1000;
@@ -30,6 +31,7 @@ export class IngestionService {
     private readonly appender: EventAppenderService,
     private readonly events: EventLogRepository,
     private readonly summaries: TraceSummaryRepository,
+    private readonly traceWorkflows: TraceWorkflowsRegistry,
     private readonly clock: Clock,
   ) {}
 
@@ -64,7 +66,7 @@ export class IngestionService {
         if (!summary) throw new DomainError('not_found', `Trace not found: ${traceId}`);
         const events = await this.events.findByTrace(tx, principal.tenantId, traceId);
         const { last_trace_seq: _seq, last_event_hash: _hash, ...publicSummary } = summary;
-        return { events, summary: publicSummary, workflows: [] };
+        return { events, summary: publicSummary, workflows: await this.traceWorkflows.read(tx, principal.tenantId, traceId) };
       },
       { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
     );

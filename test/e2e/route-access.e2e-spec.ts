@@ -42,10 +42,15 @@ describe('route access rules', () => {
       'GET healthz -> public',
       'GET readyz -> public',
       'GET v1/events -> read',
+      'GET v1/notifications -> read',
       'GET v1/traces/:trace_id -> read',
       'GET v1/whoami -> read',
+      'GET v1/workflows -> read',
+      'GET v1/workflows/:workflow_id -> read',
+      'GET v1/workflows/:workflow_id/notifications -> read',
       'POST v1/events -> write',
       'POST v1/events/batch -> write',
+      'POST v1/workflows/:workflow_id/actions -> write',
     ]);
   });
 });

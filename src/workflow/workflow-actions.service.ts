@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { hasPermission, Principal } from '../auth/principal';
+import { canonicalJson, sha256Hex } from '../common/canonical-json';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/error-codes';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { type Db, PrismaService } from '../database/prisma.service';
+import { AppendRepository } from '../ingestion/append.repository';
+import { EventAppenderService } from '../ingestion/event-appender.service';
+import { assertNoSecrets } from '../ingestion/secret-guard';
+import { NotificationRepository } from '../notifications/notification.repository';
+import { WorkflowActionRequestRepository } from './workflow-action-request.repository';
+import type { WorkflowActionDto } from './workflow-action.dto';
+import { decisionEvent } from './workflow-decision-event';
+import { WorkflowItem, workflowJson } from './workflow-item';
+import { WorkflowItemRepository } from './workflow-item.repository';
+import { assignmentNotice, escalationNotice, failureNotice } from './workflow-notices';
+import { WorkflowRecorderService } from './workflow-recorder.service';
+import { type WorkflowActionType } from './workflow-status';
+import { ACTION_PERMISSIONS, assignmentLabel, transition, TransitionResult } from './workflow-transitions';
+
+export type ActionRequest = { body: WorkflowActionDto; ifMatch?: string; idempotencyKey?: string };
+
+/** SPEC §6.3: one action on one item, serialised on the item row, reflected in the log when it decides. */
+@Injectable()
+export class WorkflowActionsService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly items: WorkflowItemRepository,
+    private readonly appends: AppendRepository,
+    private readonly appender: EventAppenderService,
+    private readonly recorder: WorkflowRecorderService,
+    private readonly requests: WorkflowActionRequestRepository,
+    private readonly notifications: NotificationRepository,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async act(principal: Principal, workflowId: string, request: ActionRequest): Promise<Record<string, unknown>> {
+    const action = request.body.action as WorkflowActionType;
+    const decisionEventId = `evt_${randomUUID()}`;
+    try {
+      return await this.prisma.$transaction((tx) => this.actInTransaction(tx, principal, workflowId, request, decisionEventId), { maxWait: 10_000, timeout: 30_000 });
+    } catch (e) {
+      if (e instanceof AppendFailure) {
+        await this.recordAppendFailure(principal.tenantId, workflowId, action, decisionEventId, e.cause);
+        throw e.cause;
+      }
+      throw e;
+    }
+  }
+
+  private async actInTransaction(tx: Db, principal: Principal, workflowId: string, request: ActionRequest, decisionEventId: string) {
+    const { body } = request;
+    const action = body.action as WorkflowActionType;
+    const tenantId = principal.tenantId;
+    const unlocked = await this.items.find(tx, tenantId, workflowId);
+    if (!unlocked) throw new DomainError('not_found', `Workflow not found: ${workflowId}`);
+    const permission = ACTION_PERMISSIONS[action];
+    if (!hasPermission(principal, permission)) throw new DomainError('forbidden', `Missing permission: ${permission}`, { permission });
+    // Lock order everywhere: the trace (as appends take it), then the item row.
+    await this.appends.lockTraces(tx, tenantId, [unlocked.trace_id]);
+    const item = (await this.items.findForUpdate(tx, tenantId, workflowId)) as WorkflowItem;
+    const requestHash = sha256Hex(canonicalJson({ action: body }));
+    if (request.idempotencyKey) {
+      const previous = await this.requests.find(tx, tenantId, workflowId, request.idempotencyKey);
+      if (previous && previous.request_hash === requestHash) return previous.response;
+      if (previous) throw new DomainError('idempotency_conflict', 'Idempotency-Key was already used with a different request', { mismatches: ['body'] });
+    }
+    if (request.ifMatch !== undefined && parseEtag(request.ifMatch) !== item.version) {
+      throw new DomainError('precondition_failed', `Workflow ${workflowId} is at version ${item.version}`, { current_version: item.version });
+    }
+    const result = transition({
+      action,
+      item,
+      actor: { account_id: principal.accountId, is_admin: principal.roles.includes('admin') },
+      request: body,
+      escalationTarget: { account_id: this.config.workflow.escalationAssignedAccountId, role: this.config.workflow.escalationAssignedRole },
+    });
+    const evidence = normaliseEvidence(body.evidence);
+    assertNoSecrets([['$.reason', body.reason], ['$.note', body.note], ['$.evidence', evidence]]);
+    const now = this.clock.now();
+    const actionId = `wfa:${randomUUID()}`;
+    const decision = result.effects.find((e) => e.kind === 'append_decision');
+    let current = item;
+    if (decision) {
+      // The decision reaches the item the way every decision does: through the log and its import.
+      const input = decisionEvent({ item, principal, decision, reason: body.reason ?? null, evidence, actionId, eventId: decisionEventId, now });
+      try {
+        await this.appender.append(tx, tenantId, [input], { internal: true, recordedAt: now });
+      } catch (e) {
+        throw new AppendFailure(e);
+      }
+      current = (await this.items.findForUpdate(tx, tenantId, workflowId)) as WorkflowItem;
+    } else {
+      applyTransition(current, result);
+    }
+    await this.recordAction(tx, principal, current, actionId, result, body, evidence, now);
+    const saved = (await this.items.find(tx, tenantId, workflowId)) as WorkflowItem;
+    const response = {
+      action: {
+        action_id: actionId,
+        outcome: result.outcome,
+        ...(decision ? { appended_event_id: decisionEventId } : {}),
+        ...(action === 'escalate' ? { escalated_to: assignmentLabel(result.assignment) } : {}),
+      },
+      workflow: workflowJson(saved, now),
+    };
+    if (request.idempotencyKey) await this.requests.save(tx, tenantId, workflowId, request.idempotencyKey, requestHash, response, now);
+    return response;
+  }
+
+  private async recordAction(
+    tx: Db,
+    principal: Principal,
+    item: WorkflowItem,
+    actionId: string,
+    result: TransitionResult,
+    body: WorkflowActionDto,
+    evidence: unknown[],
+    now: Date,
+  ) {
+    const notices = result.effects.flatMap((effect) => {
+      if (effect.kind === 'notify_assignment') return [assignmentNotice(item, effect.reassigned)];
+      if (effect.kind === 'notify_escalation') return [escalationNotice(item, 'manual_escalation')];
+      return [];
+    });
+    return this.recorder.record(
+      tx,
+      item,
+      {
+        action_id: actionId,
+        action_type: body.action,
+        actor: { actor_id: principal.accountId, actor_type: 'role', account_id: principal.accountId },
+        note: body.note ?? body.reason ?? null,
+        payload: {
+          reason: body.reason ?? null,
+          evidence,
+          ...(body.action === 'reassign' ? { assigned_account_id: item.assigned_account_id, assigned_role: item.assigned_role } : {}),
+          ...(body.action === 'escalate' ? { source: 'manual_escalation', escalation_count: item.escalation_count } : {}),
+        },
+        source_event_id: null,
+        resulting_status: item.status,
+        created_at: now,
+      },
+      notices,
+    );
+  }
+
+  /** The append failed and the action rolled back; the failure itself must still be on record. */
+  private async recordAppendFailure(tenantId: string, workflowId: string, action: string, eventId: string, cause: unknown): Promise<void> {
+    const item = await this.items.find(this.prisma, tenantId, workflowId);
+    if (!item) return;
+    const code = cause instanceof DomainError ? cause.code : 'internal_error';
+    await this.notifications.insertNew(this.prisma, tenantId, [failureNotice(item, action, eventId, { event_id: eventId, error_code: code })], this.clock.now());
+  }
+}
+
+function applyTransition(item: WorkflowItem, result: TransitionResult): void {
+  item.status = result.status;
+  item.assigned_account_id = result.assignment.account_id;
+  item.assigned_role = result.assignment.role;
+  item.claimed_by_account_id = result.claimed_by_account_id;
+  item.escalation_count = result.escalation_count;
+  if (result.clear_resolved_at) item.resolved_at = null;
+}
+
+/** Wraps an error of the decision's append so `act` can tell it from the action's own refusals. */
+class AppendFailure extends Error {
+  constructor(readonly cause: unknown) {
+    super('append of the decision event failed');
+  }
+}
+
+/** SPEC §6.3: objects kept, scalars wrapped as {"value": "<string>"}. */
+function normaliseEvidence(evidence: unknown[] | null | undefined): unknown[] {
+  return (evidence ?? []).map((e) => (typeof e === 'object' && e !== null && !Array.isArray(e) ? e : { value: typeof e === 'string' ? e : JSON.stringify(e) }));
+}
+
+/** `"3"`, `W/"3"` or `3` → 3; anything else never matches. */
+function parseEtag(value: string): number {
+  const match = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(value);
+  return match ? Number(match[1]) : Number.NaN;
+}

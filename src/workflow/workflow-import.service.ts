@@ -1,0 +1,126 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { type Db, PrismaService } from '../database/prisma.service';
+import { AppendHooks } from '../ingestion/append-hooks';
+import { AppendRepository } from '../ingestion/append.repository';
+import type { StoredEvent } from '../ingestion/stored-event';
+import { TraceSummaryRepository } from '../ingestion/trace-summary.repository';
+import { WorkflowActionRepository } from './workflow-action.repository';
+import { approvalTarget, ImportContext, importApproval, importException, importReview, workflowIdOf } from './workflow-import.rules';
+import type { WorkflowItem } from './workflow-item';
+import { WorkflowItemRepository } from './workflow-item.repository';
+import { approvalNotice, assignmentNotice, failureNotice } from './workflow-notices';
+import { WorkflowRecorderService } from './workflow-recorder.service';
+import { WORKFLOW_EVENT_TYPES, WorkflowRuntimeRepository } from './workflow-runtime.repository';
+
+const RELEVANT = new Set<string>(WORKFLOW_EVENT_TYPES);
+const CATCH_UP_CHUNK = 200;
+
+/**
+ * Applies ExceptionRequested, WorkflowReviewRequested and ApprovalRecorded to workflow items in
+ * the transaction that appends them (SPEC §6.2), and at start-up applies whatever an older
+ * version appended without applying. Each event is applied once: its imported action id
+ * `wfa:event:<event_id>` is the marker.
+ */
+@Injectable()
+export class WorkflowImportService implements OnModuleInit, OnApplicationBootstrap {
+  private readonly logger = new Logger(WorkflowImportService.name);
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly hooks: AppendHooks,
+    private readonly appends: AppendRepository,
+    private readonly traces: TraceSummaryRepository,
+    private readonly items: WorkflowItemRepository,
+    private readonly actions: WorkflowActionRepository,
+    private readonly runtime: WorkflowRuntimeRepository,
+    private readonly recorder: WorkflowRecorderService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.hooks.register((tx, tenantId, events) => this.applyAll(tx, tenantId, events));
+  }
+
+  /** Nest awaits this before the server listens, so the service is ready only once caught up. */
+  async onApplicationBootstrap(): Promise<void> {
+    let after = 0;
+    let applied = 0;
+    for (;;) {
+      const pending = await this.runtime.pendingEvents(this.prisma, after, CATCH_UP_CHUNK);
+      if (!pending.length) break;
+      for (const event of pending) {
+        await this.prisma.$transaction(async (tx) => {
+          await this.appends.lockTraces(tx, event.tenant_id, [event.trace_id]);
+          await this.applyAll(tx, event.tenant_id, [event]);
+        });
+        applied += 1;
+      }
+      after = pending[pending.length - 1].log_seq;
+    }
+    if (applied) this.logger.log(`caught up: applied ${applied} workflow event(s) appended before this start`);
+  }
+
+  private async applyAll(tx: Db, tenantId: string, events: StoredEvent[]): Promise<void> {
+    const relevant = events.filter((e) => RELEVANT.has(e.event_type));
+    if (!relevant.length) return;
+    const now = this.clock.now();
+    for (const event of relevant) await this.applyOne(tx, event, now);
+    await this.runtime.advance(tx, tenantId, Math.max(...relevant.map((e) => e.log_seq)), now);
+  }
+
+  private async applyOne(tx: Db, event: StoredEvent, now: Date): Promise<void> {
+    const actionId = `wfa:event:${event.event_id}`;
+    if (await this.actions.exists(tx, event.tenant_id, actionId)) return;
+    const ctx: ImportContext = { config: this.config.workflow, trace: await this.traces.findOne(tx, event.tenant_id, event.trace_id), now };
+    const workflowId = this.targetOf(event);
+    const existing = await this.items.findForUpdate(tx, event.tenant_id, workflowId);
+    let item: WorkflowItem;
+    const notices = [];
+    if (event.event_type === 'ApprovalRecorded') {
+      const result = importApproval(existing, event, ctx);
+      item = result.item;
+      if (!existing) notices.push(assignmentNotice(item, false));
+      notices.push(approvalNotice(item, event.event_id));
+      if (result.previousDecision) {
+        notices.push(failureNotice(item, 'approval', event.event_id, { conflict: true, previous_decision: result.previousDecision, decision: item.current_decision, event_id: event.event_id }));
+      }
+    } else {
+      item = event.event_type === 'ExceptionRequested' ? importException(existing, event, ctx) : importReview(existing, event, ctx);
+      if (!existing) notices.push(assignmentNotice(item, false));
+    }
+    await this.recorder.record(
+      tx,
+      item,
+      {
+        action_id: actionId,
+        action_type: importedActionType(event, item),
+        actor: { actor_id: event.actor.actor_id, actor_type: event.actor.actor_type, account_id: null },
+        note: typeof event.payload.reason === 'string' ? event.payload.reason : null,
+        payload: { source: 'event', event_type: event.event_type, log_seq: event.log_seq },
+        source_event_id: event.event_id,
+        resulting_status: item.status,
+        created_at: now,
+      },
+      notices,
+    );
+  }
+
+  private targetOf(event: StoredEvent): string {
+    const p = event.payload as Record<string, { subject_type?: string; subject_id?: string } | string>;
+    if (event.event_type === 'ApprovalRecorded') return approvalTarget(event).workflowId;
+    if (event.event_type === 'ExceptionRequested') return workflowIdOf(event.trace_id, 'exception', String(p.exception_id));
+    const subject = p.subject as { subject_type: string; subject_id: string };
+    return workflowIdOf(event.trace_id, subject.subject_type, subject.subject_id);
+  }
+}
+
+/** `requested` for exceptions, `<kind>_requested` for reviews, `approval_recorded` for decisions. */
+function importedActionType(event: StoredEvent, item: WorkflowItem): string {
+  if (event.event_type === 'ExceptionRequested') return 'requested';
+  if (event.event_type === 'WorkflowReviewRequested') return `${item.workflow_kind}_requested`;
+  return 'approval_recorded';
+}

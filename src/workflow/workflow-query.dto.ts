@@ -1,0 +1,74 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
+import { NOTIFICATION_CATEGORIES } from '../notifications/notification';
+import { PRIORITIES, WORKFLOW_STATUSES } from './workflow-status';
+
+const BOOL = ['true', 'false'];
+const LIMIT = /^\d{1,6}$/;
+
+export class InboxQueryDto {
+  @ApiPropertyOptional({ enum: WORKFLOW_STATUSES })
+  @IsOptional()
+  @IsIn(WORKFLOW_STATUSES, { message: `status must be one of ${WORKFLOW_STATUSES.join(', ')}` })
+  status?: string;
+
+  @ApiPropertyOptional({ enum: PRIORITIES })
+  @IsOptional()
+  @IsIn(PRIORITIES, { message: `priority must be one of ${PRIORITIES.join(', ')}` })
+  priority?: string;
+
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() workflow_kind?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() assigned_account_id?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() assigned_role?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() trace_id?: string;
+
+  @ApiPropertyOptional({ enum: BOOL, description: 'default true, or false when status is given' })
+  @IsOptional()
+  @IsIn(BOOL, { message: 'only_open must be true or false' })
+  only_open?: string;
+
+  @ApiPropertyOptional({ enum: BOOL, default: 'false' })
+  @IsOptional()
+  @IsIn(BOOL, { message: 'only_overdue must be true or false' })
+  only_overdue?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 12 })
+  @IsOptional()
+  @Matches(LIMIT, { message: 'limit must be an integer between 1 and 200' })
+  limit?: string;
+
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page' }) @IsOptional() @IsString() cursor?: string;
+}
+
+export class NotificationQueryDto {
+  @ApiPropertyOptional({ enum: NOTIFICATION_CATEGORIES })
+  @IsOptional()
+  @IsIn(NOTIFICATION_CATEGORIES, { message: `category must be one of ${NOTIFICATION_CATEGORIES.join(', ')}` })
+  category?: string;
+
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() workflow_id?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() recipient_role?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() recipient_account_id?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Matches(LIMIT, { message: 'limit must be an integer between 1 and 200' })
+  limit?: string;
+
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page' }) @IsOptional() @IsString() cursor?: string;
+}
+
+/** The per-workflow notification list: the same query without workflow_id. */
+export class WorkflowNotificationQueryDto {
+  @ApiPropertyOptional({ enum: NOTIFICATION_CATEGORIES })
+  @IsOptional()
+  @IsIn(NOTIFICATION_CATEGORIES, { message: `category must be one of ${NOTIFICATION_CATEGORIES.join(', ')}` })
+  category?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Matches(LIMIT, { message: 'limit must be an integer between 1 and 200' })
+  limit?: string;
+
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page' }) @IsOptional() @IsString() cursor?: string;
+}

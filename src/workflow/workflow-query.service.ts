@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { Principal } from '../auth/principal';
+import { Clock } from '../common/clock';
+import { decodeCursor, encodeCursor } from '../common/cursor';
+import { DomainError } from '../common/error-codes';
+import { type Db, PrismaService } from '../database/prisma.service';
+import { notificationJson } from '../notifications/notification';
+import { NotificationRepository } from '../notifications/notification.repository';
+import { NotificationsService, parseLimit } from '../notifications/notifications.service';
+import { actionJson } from './workflow-action';
+import { WorkflowActionRepository } from './workflow-action.repository';
+import { InboxFilter, InboxPosition, WorkflowInboxRepository } from './workflow-inbox.repository';
+import { WorkflowItem, workflowJson } from './workflow-item';
+import { WorkflowItemRepository } from './workflow-item.repository';
+import type { InboxQueryDto, WorkflowNotificationQueryDto } from './workflow-query.dto';
+
+type InboxCursor = InboxPosition & { now: number };
+const DETAIL_NOTIFICATIONS = 12;
+
+const isInboxCursor = (v: Record<string, unknown>): v is InboxCursor =>
+  [v.o, v.p, v.r, v.now].every((n) => Number.isSafeInteger(n)) && typeof v.w === 'string';
+
+/** Reads of the workflow layer (SPEC §6.4): the inbox, an item's detail, its notifications. */
+@Injectable()
+export class WorkflowQueryService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly items: WorkflowItemRepository,
+    private readonly inbox: WorkflowInboxRepository,
+    private readonly actions: WorkflowActionRepository,
+    private readonly notifications: NotificationRepository,
+    private readonly notificationsService: NotificationsService,
+    private readonly clock: Clock,
+  ) {}
+
+  async listInbox(principal: Principal, query: InboxQueryDto) {
+    const limit = parseLimit(query.limit, 12, 200);
+    const cursor = query.cursor ? decodeCursor(query.cursor, isInboxCursor) : undefined;
+    // Every page of one listing judges "overdue" at the same instant, so the order is stable.
+    const now = cursor ? new Date(cursor.now) : this.clock.now();
+    const filter: InboxFilter = {
+      status: query.status,
+      priority: query.priority,
+      workflowKind: query.workflow_kind,
+      assignedAccountId: query.assigned_account_id,
+      assignedRole: query.assigned_role,
+      traceId: query.trace_id,
+      onlyOpen: query.only_open === undefined ? query.status === undefined : query.only_open === 'true',
+      onlyOverdue: query.only_overdue === 'true',
+    };
+    const rows = await this.inbox.page(this.prisma, principal.tenantId, filter, now, cursor, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((item) => workflowJson(item, now)),
+      filters: {
+        status: filter.status ?? null,
+        priority: filter.priority ?? null,
+        workflow_kind: filter.workflowKind ?? null,
+        assigned_account_id: filter.assignedAccountId ?? null,
+        assigned_role: filter.assignedRole ?? null,
+        trace_id: filter.traceId ?? null,
+        only_open: filter.onlyOpen,
+        only_overdue: filter.onlyOverdue,
+        limit,
+      },
+      summary: {
+        ...(await this.inbox.summary(this.prisma, principal.tenantId, now)),
+        notification_count: await this.notifications.count(this.prisma, principal.tenantId),
+      },
+      next_cursor: rows.length > limit ? encodeCursor({ ...last.position, now: now.getTime() }) : null,
+    };
+  }
+
+  async detail(principal: Principal, workflowId: string) {
+    const item = await this.require(principal.tenantId, workflowId);
+    const now = this.clock.now();
+    const [actions, notifications, notificationCount] = [
+      await this.actions.listForItem(this.prisma, principal.tenantId, workflowId),
+      await this.notifications.list(this.prisma, principal.tenantId, { workflowId }, undefined, DETAIL_NOTIFICATIONS),
+      await this.notifications.count(this.prisma, principal.tenantId, { workflowId }),
+    ];
+    return {
+      workflow: workflowJson(item, now),
+      actions: actions.map(actionJson),
+      notifications: notifications.map(notificationJson),
+      notification_count: notificationCount,
+      trace_reference: {
+        tenant_id: item.tenant_id,
+        trace_id: item.trace_id,
+        subject_type: item.subject_type,
+        subject_id: item.subject_id,
+        workflow_name: item.workflow_name,
+      },
+      review_context: reviewContext(item),
+    };
+  }
+
+  async itemNotifications(principal: Principal, workflowId: string, query: WorkflowNotificationQueryDto) {
+    await this.require(principal.tenantId, workflowId);
+    return this.notificationsService.list(principal, { ...query, workflow_id: workflowId });
+  }
+
+  /** The items of a trace, for the trace read (SPEC §5.7). */
+  async forTrace(db: Db, tenantId: string, traceId: string) {
+    const now = this.clock.now();
+    return (await this.items.findByTrace(db, tenantId, traceId)).map((item) => workflowJson(item, now));
+  }
+
+  private async require(tenantId: string, workflowId: string): Promise<WorkflowItem> {
+    const item = await this.items.find(this.prisma, tenantId, workflowId);
+    if (!item) throw new DomainError('not_found', `Workflow not found: ${workflowId}`);
+    return item;
+  }
+}
+
+/** Review items carry the template and simulation they were started from; exceptions have none. */
+function reviewContext(item: WorkflowItem) {
+  const m = item.metadata;
+  if (typeof m.template_id !== 'string') return null;
+  return { template_id: m.template_id, template_description: m.template_description ?? null, reason: m.reason ?? null, simulation: m.simulation ?? {} };
+}

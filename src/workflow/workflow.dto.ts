@@ -1,0 +1,115 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { NotificationDto } from '../notifications/notification.dto';
+import { PRIORITIES, WORKFLOW_STATUSES } from './workflow-status';
+
+export class SubjectDto {
+  @ApiProperty() subject_type!: string;
+  @ApiProperty() subject_id!: string;
+}
+
+export class ActorRefDto {
+  @ApiProperty() actor_id!: string;
+  @ApiProperty() actor_type!: string;
+}
+
+export class WorkflowDto {
+  @ApiProperty() workflow_id!: string;
+  @ApiProperty() tenant_id!: string;
+  @ApiProperty() trace_id!: string;
+  @ApiProperty() workflow_kind!: string;
+  @ApiProperty() workflow_name!: string;
+  @ApiProperty({ type: SubjectDto }) subject!: SubjectDto;
+  @ApiProperty({ enum: WORKFLOW_STATUSES }) status!: string;
+  @ApiProperty({ enum: PRIORITIES }) priority!: string;
+  @ApiProperty() title!: string;
+  @ApiProperty({ nullable: true, type: String }) policy_id!: string | null;
+  @ApiProperty({ nullable: true, type: String }) policy_version!: string | null;
+  @ApiProperty({ nullable: true, type: ActorRefDto }) requested_by_actor!: ActorRefDto | null;
+  @ApiProperty({ nullable: true, type: String }) assigned_account_id!: string | null;
+  @ApiProperty({ nullable: true, type: String }) assigned_role!: string | null;
+  @ApiProperty({ nullable: true, type: String }) claimed_by_account_id!: string | null;
+  @ApiProperty({ format: 'date-time' }) requested_at!: string;
+  @ApiProperty({ format: 'date-time' }) sla_due_at!: string;
+  @ApiProperty({ format: 'date-time' }) updated_at!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) resolved_at!: string | null;
+  @ApiProperty({ nullable: true, type: String }) last_action_type!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) last_action_at!: string | null;
+  @ApiProperty({ nullable: true, type: String }) current_decision!: string | null;
+  @ApiProperty({ nullable: true, type: String }) current_reason!: string | null;
+  @ApiProperty({ nullable: true, type: String }) approval_event_id!: string | null;
+  @ApiProperty() created_from_event_id!: string;
+  @ApiProperty() last_source_log_seq!: number;
+  @ApiProperty() escalation_count!: number;
+  @ApiProperty({ type: 'object', additionalProperties: true }) metadata!: Record<string, unknown>;
+  @ApiProperty() version!: number;
+  @ApiProperty({ description: 'open and past sla_due_at' }) overdue!: boolean;
+}
+
+export class ActionActorDto {
+  @ApiProperty() actor_id!: string;
+  @ApiProperty() actor_type!: string;
+  @ApiProperty({ nullable: true, type: String }) account_id!: string | null;
+}
+
+export class WorkflowActionRecordDto {
+  @ApiProperty({ example: 'wfa:…' }) action_id!: string;
+  @ApiProperty() action_type!: string;
+  @ApiProperty({ type: ActionActorDto }) actor!: ActionActorDto;
+  @ApiProperty({ nullable: true, type: String }) note!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) payload!: Record<string, unknown>;
+  @ApiProperty({ nullable: true, type: String }) source_event_id!: string | null;
+  @ApiProperty() resulting_status!: string;
+  @ApiProperty({ format: 'date-time' }) created_at!: string;
+  @ApiProperty({ nullable: true, type: String }) prev_action_hash!: string | null;
+  @ApiProperty() action_hash!: string;
+}
+
+export class InboxSummaryDto {
+  @ApiProperty() total_count!: number;
+  @ApiProperty() open_count!: number;
+  @ApiProperty() overdue_count!: number;
+  @ApiProperty() requested_count!: number;
+  @ApiProperty() in_review_count!: number;
+  @ApiProperty() changes_requested_count!: number;
+  @ApiProperty() escalated_count!: number;
+  @ApiProperty() approved_count!: number;
+  @ApiProperty() rejected_count!: number;
+  @ApiProperty() overridden_count!: number;
+  @ApiProperty() notification_count!: number;
+}
+
+export class InboxDto {
+  @ApiProperty({ type: [WorkflowDto] }) items!: WorkflowDto[];
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'the filters applied' }) filters!: Record<string, unknown>;
+  @ApiProperty({ type: InboxSummaryDto }) summary!: InboxSummaryDto;
+  @ApiProperty({ nullable: true, type: String }) next_cursor!: string | null;
+}
+
+export class TraceReferenceDto {
+  @ApiProperty() tenant_id!: string;
+  @ApiProperty() trace_id!: string;
+  @ApiProperty() subject_type!: string;
+  @ApiProperty() subject_id!: string;
+  @ApiProperty() workflow_name!: string;
+}
+
+export class WorkflowDetailDto {
+  @ApiProperty({ type: WorkflowDto }) workflow!: WorkflowDto;
+  @ApiProperty({ type: [WorkflowActionRecordDto] }) actions!: WorkflowActionRecordDto[];
+  @ApiProperty({ type: [NotificationDto], description: 'newest 12' }) notifications!: NotificationDto[];
+  @ApiProperty() notification_count!: number;
+  @ApiProperty({ type: TraceReferenceDto }) trace_reference!: TraceReferenceDto;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) review_context!: Record<string, unknown> | null;
+}
+
+export class ActionOutcomeDto {
+  @ApiProperty() action_id!: string;
+  @ApiProperty() outcome!: string;
+  @ApiPropertyOptional() appended_event_id?: string;
+  @ApiPropertyOptional() escalated_to?: string;
+}
+
+export class ActionResultDto {
+  @ApiProperty({ type: ActionOutcomeDto }) action!: ActionOutcomeDto;
+  @ApiProperty({ type: WorkflowDto }) workflow!: WorkflowDto;
+}

@@ -1,0 +1,42 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { IngestionModule } from '../ingestion/ingestion.module';
+import { TraceWorkflowsRegistry } from '../ingestion/trace-workflows.registry';
+import { NotificationsModule } from '../notifications/notifications.module';
+import { WorkflowActionRequestRepository } from './workflow-action-request.repository';
+import { WorkflowActionRepository } from './workflow-action.repository';
+import { WorkflowActionsService } from './workflow-actions.service';
+import { WorkflowImportService } from './workflow-import.service';
+import { WorkflowInboxRepository } from './workflow-inbox.repository';
+import { WorkflowItemRepository } from './workflow-item.repository';
+import { WorkflowQueryService } from './workflow-query.service';
+import { WorkflowRecorderService } from './workflow-recorder.service';
+import { WorkflowRuntimeRepository } from './workflow-runtime.repository';
+import { WorkflowsController } from './workflows.controller';
+
+/** Workflow items on top of the decision log: import, actions, inbox (SPEC §6). */
+@Module({
+  imports: [IngestionModule, NotificationsModule],
+  controllers: [WorkflowsController],
+  providers: [
+    WorkflowImportService,
+    WorkflowActionsService,
+    WorkflowQueryService,
+    WorkflowRecorderService,
+    WorkflowItemRepository,
+    WorkflowActionRepository,
+    WorkflowActionRequestRepository,
+    WorkflowInboxRepository,
+    WorkflowRuntimeRepository,
+  ],
+  exports: [WorkflowRecorderService, WorkflowItemRepository, WorkflowQueryService],
+})
+export class WorkflowModule implements OnModuleInit {
+  constructor(
+    private readonly traceWorkflows: TraceWorkflowsRegistry,
+    private readonly queries: WorkflowQueryService,
+  ) {}
+
+  onModuleInit(): void {
+    this.traceWorkflows.register((db, tenantId, traceId) => this.queries.forTrace(db, tenantId, traceId));
+  }
+}
