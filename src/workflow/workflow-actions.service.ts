@@ -18,6 +18,7 @@ import { WorkflowItem, workflowJson } from './workflow-item';
 import { WorkflowItemRepository } from './workflow-item.repository';
 import { assignmentNotice, escalationNotice, failureNotice } from './workflow-notices';
 import { WorkflowRecorderService } from './workflow-recorder.service';
+import { WorkflowSlaService } from './workflow-sla.service';
 import { type WorkflowActionType } from './workflow-status';
 import { ACTION_PERMISSIONS, assignmentLabel, transition, TransitionResult } from './workflow-transitions';
 
@@ -32,6 +33,7 @@ export class WorkflowActionsService {
     private readonly appends: AppendRepository,
     private readonly appender: EventAppenderService,
     private readonly recorder: WorkflowRecorderService,
+    private readonly sla: WorkflowSlaService,
     private readonly requests: WorkflowActionRequestRepository,
     private readonly notifications: NotificationRepository,
     private readonly clock: Clock,
@@ -98,6 +100,7 @@ export class WorkflowActionsService {
       applyTransition(current, result);
     }
     await this.recordAction(tx, principal, current, actionId, result, body, evidence, now);
+    await this.sla.apply(tx, current, now);
     const saved = (await this.items.find(tx, tenantId, workflowId)) as WorkflowItem;
     const response = {
       action: {

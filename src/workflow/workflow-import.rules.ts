@@ -48,6 +48,7 @@ function baseItem(event: StoredEvent, ctx: ImportContext, fields: Pick<WorkflowI
     created_from_event_id: event.event_id,
     last_source_log_seq: event.log_seq,
     escalation_count: 0,
+    deadline_risk_notified_for: null,
     metadata: {},
     version: 0,
     last_action_hash: null,

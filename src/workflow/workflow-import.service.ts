@@ -13,6 +13,7 @@ import type { WorkflowItem } from './workflow-item';
 import { WorkflowItemRepository } from './workflow-item.repository';
 import { approvalNotice, assignmentNotice, failureNotice } from './workflow-notices';
 import { WorkflowRecorderService } from './workflow-recorder.service';
+import { WorkflowSlaService } from './workflow-sla.service';
 import { WORKFLOW_EVENT_TYPES, WorkflowRuntimeRepository } from './workflow-runtime.repository';
 
 const RELEVANT = new Set<string>(WORKFLOW_EVENT_TYPES);
@@ -37,6 +38,7 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
     private readonly actions: WorkflowActionRepository,
     private readonly runtime: WorkflowRuntimeRepository,
     private readonly recorder: WorkflowRecorderService,
+    private readonly sla: WorkflowSlaService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -107,6 +109,7 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
       },
       notices,
     );
+    await this.sla.apply(tx, item, now);
   }
 
   private targetOf(event: StoredEvent): string {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Db } from '../database/prisma.service';
-import type { Prisma } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
 import type { WorkflowItem } from './workflow-item';
 import { PRIORITY_RANK, type Priority, type WorkflowStatus } from './workflow-status';
 
@@ -32,6 +32,32 @@ export class WorkflowItemRepository {
     return rows.map(toItem);
   }
 
+  /**
+   * Items the SLA sweep must look at (SPEC §7): past due and not yet escalated, or due inside the
+   * warning window and not yet warned for this due date. Both branches ride the (status,
+   * sla_due_at) index, so the cost follows the due items, not the open ones.
+   */
+  async findDueForSweep(db: Db, tenantId: string, now: Date, windowEnd: Date, limit: number): Promise<{ workflow_id: string; trace_id: string }[]> {
+    return db.$queryRaw`
+      SELECT workflow_id, trace_id FROM dg_workflow_items
+      WHERE tenant_id = ${tenantId} AND ${dueForSweep(now, windowEnd)}
+      ORDER BY sla_due_at
+      LIMIT ${limit}`;
+  }
+
+  async tenantsWithDueItems(db: Db, now: Date, windowEnd: Date): Promise<string[]> {
+    const rows = await db.$queryRaw<{ tenant_id: string }[]>`
+      SELECT DISTINCT tenant_id FROM dg_workflow_items WHERE ${dueForSweep(now, windowEnd)}`;
+    return rows.map((r) => r.tenant_id);
+  }
+
+  /** One sweep per tenant at a time across replicas; released when the transaction ends. */
+  async tryLockTenantSweep(db: Db, tenantId: string): Promise<boolean> {
+    const [row] = await db.$queryRaw<{ locked: boolean }[]>`
+      SELECT pg_try_advisory_xact_lock(hashtextextended(${`sla-sweep:${tenantId}`}, 0)) AS locked`;
+    return row.locked;
+  }
+
   async save(db: Db, item: WorkflowItem): Promise<void> {
     const data = toRow(item);
     await db.workflowItem.upsert({
@@ -40,6 +66,12 @@ export class WorkflowItemRepository {
       update: data,
     });
   }
+}
+
+function dueForSweep(now: Date, windowEnd: Date): Prisma.Sql {
+  return Prisma.sql`((status IN ('requested', 'in_review', 'changes_requested') AND sla_due_at < ${now})
+    OR (status IN ('requested', 'in_review', 'changes_requested', 'escalated') AND sla_due_at > ${now}
+        AND sla_due_at <= ${windowEnd} AND deadline_risk_notified_for IS DISTINCT FROM sla_due_at))`;
 }
 
 function toRow(item: WorkflowItem): Prisma.WorkflowItemUncheckedCreateInput {

@@ -32,6 +32,7 @@ export type WorkflowItem = {
   created_from_event_id: string;
   last_source_log_seq: number;
   escalation_count: number;
+  deadline_risk_notified_for: Date | null;
   metadata: Record<string, unknown>;
   version: number;
   last_action_hash: string | null;

@@ -11,6 +11,7 @@ import { WorkflowItemRepository } from './workflow-item.repository';
 import { WorkflowQueryService } from './workflow-query.service';
 import { WorkflowRecorderService } from './workflow-recorder.service';
 import { WorkflowRuntimeRepository } from './workflow-runtime.repository';
+import { WorkflowSlaService } from './workflow-sla.service';
 import { WorkflowsController } from './workflows.controller';
 
 /** Workflow items on top of the decision log: import, actions, inbox (SPEC §6). */
@@ -27,8 +28,9 @@ import { WorkflowsController } from './workflows.controller';
     WorkflowActionRequestRepository,
     WorkflowInboxRepository,
     WorkflowRuntimeRepository,
+    WorkflowSlaService,
   ],
-  exports: [WorkflowRecorderService, WorkflowItemRepository, WorkflowQueryService],
+  exports: [WorkflowRecorderService, WorkflowItemRepository, WorkflowQueryService, WorkflowSlaService],
 })
 export class WorkflowModule implements OnModuleInit {
   constructor(

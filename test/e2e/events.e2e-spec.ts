@@ -16,6 +16,7 @@ describe('POST /api/v1/events', () => {
 
   it('appends an event and returns it with log_seq, hashes and the chain link', async () => {
     const [start, policy] = aTrace('trace-a');
+    start.occurred_at = '2026-11-25T10:00:00Z';
     const first = await api.post('/api/v1/events', start).expect(201);
     expect(first.body.data.replayed).toBe(false);
     expect(first.body.data.event).toMatchObject({
@@ -168,6 +169,7 @@ describe('reads: GET /api/v1/traces/:trace_id and GET /api/v1/events', () => {
     tenant = uniqueTenant();
     api = apiAs(app, tenant);
     const events = [...aTrace('r1', ['TraceStarted', 'PolicyEvaluated', 'TraceFinished']), ...aTrace('r2', ['TraceStarted', 'ExceptionRequested'])];
+    for (const e of events) e.occurred_at = '2026-11-25T10:00:00Z';
     await api.post('/api/v1/events/batch', { events }).expect(201);
   });
   afterAll(() => closeApp(app));

@@ -39,7 +39,8 @@ export function anEvent(eventType: string, overrides: Partial<EventBody> = {}): 
     trace_id: 'trace-1',
     trace_seq: 0,
     event_type: eventType,
-    occurred_at: '2026-11-25T10:00:00Z',
+    // A minute ago: well inside every SLA, so items created from it are neither at risk nor overdue.
+    occurred_at: new Date(Date.now() - 60_000).toISOString(),
     source: { producer_id: 'policy-engine', system: 'pricing' },
     actor: { actor_id: 'agent-7', actor_type: 'agent' },
     idempotency_key: `idem-${id}`,

@@ -1,0 +1,47 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { PrismaService } from '../database/prisma.service';
+import { WorkflowItemRepository } from '../workflow/workflow-item.repository';
+import { WorkflowSlaService } from '../workflow/workflow-sla.service';
+
+export type SweepResult = { tenants: number; items: number };
+
+/** How many due items one tenant's transaction takes at most; the rest wait for the next pass. */
+const ITEMS_PER_TENANT_PASS = 200;
+
+/**
+ * The SLA sweep (SPEC §7): reads the due items and hands each to the workflow layer, one
+ * transaction per tenant holding that tenant's sweep lock, so replicas never double-process.
+ */
+@Injectable()
+export class SlaSweepService {
+  private readonly logger = new Logger(SlaSweepService.name);
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly items: WorkflowItemRepository,
+    private readonly sla: WorkflowSlaService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async sweep(now: Date): Promise<SweepResult> {
+    const windowEnd = new Date(now.getTime() + this.config.workflow.deadlineRiskWarningMinutes * 60_000);
+    const tenants = await this.items.tenantsWithDueItems(this.prisma, now, windowEnd);
+    let items = 0;
+    for (const tenantId of tenants) {
+      items += await this.prisma.$transaction(
+        async (tx) => {
+          if (!(await this.items.tryLockTenantSweep(tx, tenantId))) return 0;
+          // Re-read under the lock: another replica may have just handled some of them.
+          const mine = await this.items.findDueForSweep(tx, tenantId, now, windowEnd, ITEMS_PER_TENANT_PASS);
+          for (const item of mine) await this.sla.applyLocked(tx, tenantId, item.workflow_id, item.trace_id, now);
+          return mine.length;
+        },
+        { maxWait: 10_000, timeout: 60_000 },
+      );
+    }
+    if (items) this.logger.log(`SLA sweep handled ${items} item(s) in ${tenants.length} tenant(s)`);
+    return { tenants: tenants.length, items };
+  }
+}

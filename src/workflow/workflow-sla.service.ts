@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import type { Db } from '../database/prisma.service';
+import { AppendRepository } from '../ingestion/append.repository';
+import { NotificationRepository } from '../notifications/notification.repository';
+import { evaluateSla } from '../sla/sla-evaluator';
+import type { WorkflowItem } from './workflow-item';
+import { WorkflowItemRepository } from './workflow-item.repository';
+import { escalationNotice } from './workflow-notices';
+import { WorkflowRecorderService } from './workflow-recorder.service';
+
+export const SLA_ESCALATION_REASON = 'SLA deadline passed';
+
+/**
+ * Applies SPEC §7 to one locked, saved item: escalates it when past due, or writes its one
+ * deadline_risk notice per due date. Called when an item is created or changed, and by the sweep.
+ */
+@Injectable()
+export class WorkflowSlaService {
+  constructor(
+    private readonly items: WorkflowItemRepository,
+    private readonly appends: AppendRepository,
+    private readonly recorder: WorkflowRecorderService,
+    private readonly notifications: NotificationRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The sweep's entry: locks the trace, then the item (the order appends and actions use), and applies. */
+  async applyLocked(tx: Db, tenantId: string, workflowId: string, traceId: string, now: Date): Promise<void> {
+    await this.appends.lockTraces(tx, tenantId, [traceId]);
+    const item = await this.items.findForUpdate(tx, tenantId, workflowId);
+    if (item) await this.apply(tx, item, now);
+  }
+
+  async apply(tx: Db, item: WorkflowItem, now: Date): Promise<void> {
+    const settings = this.config.workflow;
+    const verdict = evaluateSla(item, now, settings.deadlineRiskWarningMinutes);
+    if (verdict === 'escalate') {
+      item.status = 'escalated';
+      item.assigned_account_id = settings.escalationAssignedAccountId;
+      item.assigned_role = settings.escalationAssignedRole;
+      item.claimed_by_account_id = null;
+      item.escalation_count += 1;
+      await this.recorder.record(
+        tx,
+        item,
+        {
+          action_id: `wfa:${randomUUID()}`,
+          action_type: 'escalate',
+          actor: { actor_id: 'workflow-sla', actor_type: 'system', account_id: null },
+          note: SLA_ESCALATION_REASON,
+          payload: { reason: SLA_ESCALATION_REASON, source: 'automatic_sla_escalation', escalation_count: item.escalation_count },
+          source_event_id: null,
+          resulting_status: 'escalated',
+          created_at: now,
+        },
+        [escalationNotice(item, 'automatic_sla_escalation')],
+      );
+    } else if (verdict === 'deadline_risk' && item.deadline_risk_notified_for?.getTime() !== item.sla_due_at.getTime()) {
+      const due = item.sla_due_at.toISOString();
+      await this.notifications.insertNew(
+        tx,
+        item.tenant_id,
+        [
+          {
+            workflow_id: item.workflow_id,
+            category: 'deadline_risk',
+            dedupe_key: `deadline_risk:${item.workflow_id}:${due}`,
+            recipient_account_id: item.assigned_account_id,
+            recipient_role: item.assigned_role,
+            message: `Workflow ${item.workflow_id} is nearing its SLA deadline`,
+            payload: { sla_due_at: due, warning_minutes: settings.deadlineRiskWarningMinutes },
+          },
+        ],
+        now,
+      );
+      item.deadline_risk_notified_for = item.sla_due_at;
+      await this.items.save(tx, item);
+    }
+  }
+}

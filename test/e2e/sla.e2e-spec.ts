@@ -1,0 +1,116 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SlaSweepService } from '../../src/sla/sla-sweep.service';
+import { anEvent } from '../factories/events';
+import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
+import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+
+const HOUR = 3_600_000;
+const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+const onPostgres = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '');
+
+/** An exception (4 h SLA) requested `age` ms ago, in a trace of its own. */
+async function exceptionRequestedAgo(api: ReturnType<typeof apiAs>, traceId: string, age: number): Promise<string> {
+  await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: traceId })).expect(201);
+  await api.post('/api/v1/events', anEvent('ExceptionRequested', { trace_id: traceId, trace_seq: 1, occurred_at: ago(age) })).expect(201);
+  return encodeURIComponent(`${traceId}:exception:ex-1`);
+}
+
+type Detail = { workflow: { status: string; escalation_count: number; assigned_role: string }; actions: { action_type: string; actor: { actor_id: string; actor_type: string }; payload: Record<string, unknown> }[]; notifications: { category: string; message: string }[] };
+
+describe('SLA: deadline risk and automatic escalation (SPEC §7)', () => {
+  let app: NestExpressApplication;
+  let api: ReturnType<typeof apiAs>;
+  const detail = async (wf: string): Promise<Detail> => (await api.get(`/api/v1/workflows/${wf}`).expect(200)).body.data;
+
+  beforeAll(async () => {
+    app = await createTestApp({ env: { ...GENEROUS_LIMITS, DG_SLA_SWEEP_INTERVAL_SECONDS: '1' } });
+  });
+  beforeEach(() => {
+    api = apiAs(app, uniqueTenant(), DEV_TOKENS.admin);
+  });
+  afterAll(() => closeApp(app));
+
+  it('escalates an item created 5 h in the past before the POST returns', async () => {
+    const wf = await exceptionRequestedAgo(api, 'late', 5 * HOUR);
+    const { workflow, actions, notifications } = await detail(wf);
+    expect(workflow).toMatchObject({ status: 'escalated', escalation_count: 1, assigned_role: 'admin' });
+    const escalation = actions.filter((a) => a.action_type === 'escalate');
+    expect(escalation).toHaveLength(1);
+    expect(escalation[0]).toMatchObject({
+      actor: { actor_id: 'workflow-sla', actor_type: 'system' },
+      payload: { reason: 'SLA deadline passed', source: 'automatic_sla_escalation', escalation_count: 1 },
+    });
+    expect(notifications.filter((n) => n.category === 'escalation').map((n) => n.message)).toEqual([`Workflow late:exception:ex-1 escalated to admin`]);
+  });
+
+  it('writes one deadline_risk notice for an item due in 15 min, however often it is read', async () => {
+    const wf = await exceptionRequestedAgo(api, 'soon', 4 * HOUR - 15 * 60_000);
+    for (let i = 0; i < 3; i++) await detail(wf);
+    await app.get(SlaSweepService).sweep(new Date());
+    const risks = (await api.get(`/api/v1/workflows/${wf}/notifications?category=deadline_risk`).expect(200)).body.data.notifications;
+    expect(risks.map((n: { message: string }) => n.message)).toEqual(['Workflow soon:exception:ex-1 is nearing its SLA deadline']);
+    expect((await detail(wf)).workflow.status).toBe('requested');
+  });
+
+  it('lets the scheduled sweep escalate an item whose due time passes while nobody reads it', async () => {
+    const wf = await exceptionRequestedAgo(api, 'unread', 4 * HOUR - 1500);
+    expect((await detail(wf)).workflow.status).toBe('requested');
+    // The sweep runs every second; wait (bounded) for it rather than calling it.
+    let status = 'requested';
+    for (let i = 0; i < 100 && status !== 'escalated'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = (await detail(wf)).workflow.status;
+    }
+    expect(status).toBe('escalated');
+    await new Promise((r) => setTimeout(r, 2500));
+    const { actions, notifications } = await detail(wf);
+    expect(actions.filter((a) => a.action_type === 'escalate')).toHaveLength(1);
+    expect(notifications.filter((n) => n.category === 'escalation')).toHaveLength(1);
+  });
+
+  it('escalates again, with count 2, an item sent back with request_change while past due', async () => {
+    const wf = await exceptionRequestedAgo(api, 'again', 5 * HOUR);
+    await api.post(`/api/v1/workflows/${wf}/actions`, { action: 'request_change', reason: 'need more data' }).expect(200);
+    const { workflow, actions } = await detail(wf);
+    expect(workflow).toMatchObject({ status: 'escalated', escalation_count: 2 });
+    expect(actions.map((a) => a.action_type)).toEqual(['requested', 'escalate', 'request_change', 'escalate']);
+  });
+
+  it('does not escalate an escalated item again', async () => {
+    const wf = await exceptionRequestedAgo(api, 'once', 5 * HOUR);
+    await app.get(SlaSweepService).sweep(new Date(Date.now() + 10 * HOUR));
+    const { workflow, actions } = await detail(wf);
+    expect(workflow.escalation_count).toBe(1);
+    expect(actions.filter((a) => a.action_type === 'escalate')).toHaveLength(1);
+  });
+});
+
+describe('SLA sweeps running concurrently on one database', () => {
+  let first: NestExpressApplication;
+  let second: NestExpressApplication;
+  beforeAll(async () => {
+    // Two application instances on PostgreSQL; the embedded database belongs to one process, so
+    // there the two sweeps run side by side in one instance.
+    first = await createTestApp({ env: GENEROUS_LIMITS });
+    second = onPostgres ? await createTestApp({ env: GENEROUS_LIMITS }) : first;
+  });
+  afterAll(async () => {
+    await closeApp(first);
+    if (second !== first) await closeApp(second);
+  });
+
+  it('escalates each item exactly once', async () => {
+    const tenant = uniqueTenant();
+    const api = apiAs(first, tenant, DEV_TOKENS.admin);
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push(await exceptionRequestedAgo(api, `pair-${i}`, HOUR));
+    const later = new Date(Date.now() + 10 * HOUR);
+    await Promise.all([first.get(SlaSweepService).sweep(later), second.get(SlaSweepService).sweep(later), first.get(SlaSweepService).sweep(later)]);
+    for (const wf of ids) {
+      const data = (await api.get(`/api/v1/workflows/${wf}`).expect(200)).body.data as Detail;
+      expect(data.workflow.escalation_count).toBe(1);
+      expect(data.actions.filter((a) => a.action_type === 'escalate')).toHaveLength(1);
+      expect(data.notifications.filter((n) => n.category === 'escalation')).toHaveLength(1);
+    }
+  });
+});
