@@ -1,6 +1,7 @@
 import { DatabaseConfig, loadDatabaseConfig } from './database-config';
 import { Env, readBool, readEnum, readInt, readString } from './env-parsers';
 import { loadServiceAccounts, ServiceAccountsConfig } from './service-accounts.config';
+import { loadWebhookConfig, WebhookConfig } from './webhook-config';
 import { loadWorkflowConfig, WorkflowConfig } from './workflow-config';
 
 export type RateLimitConfig = {
@@ -22,6 +23,7 @@ export type AppConfig = {
   auth: ServiceAccountsConfig;
   rateLimits: RateLimitConfig;
   workflow: WorkflowConfig;
+  webhooks: WebhookConfig;
 };
 
 /** The one place that reads process.env for the service; throws ConfigError naming the variable. */
@@ -45,5 +47,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
       authFailuresPerMinute: readInt(env, 'DG_AUTH_FAILURE_LIMIT_PER_MINUTE', 30, 1),
     },
     workflow: loadWorkflowConfig(env),
+    webhooks: loadWebhookConfig(env),
   };
 }

@@ -5,14 +5,16 @@ import { EventAppenderService } from './event-appender.service';
 import { EventLogRepository } from './event-log.repository';
 import { EventsController } from './events.controller';
 import { IngestionService } from './ingestion.service';
+import { PrecedentsController } from './precedents.controller';
+import { PrecedentsService } from './precedents.service';
 import { TraceSummaryRepository } from './trace-summary.repository';
 import { TracesController } from './traces.controller';
 import { TraceWorkflowsRegistry } from './trace-workflows.registry';
 
 /** The decision log. Exports the append path and its hooks for the workflow layer. */
 @Module({
-  controllers: [EventsController, TracesController],
-  providers: [IngestionService, EventAppenderService, AppendRepository, EventLogRepository, TraceSummaryRepository, AppendHooks, TraceWorkflowsRegistry],
-  exports: [EventAppenderService, AppendHooks, AppendRepository, EventLogRepository, TraceSummaryRepository, TraceWorkflowsRegistry],
+  controllers: [EventsController, TracesController, PrecedentsController],
+  providers: [IngestionService, PrecedentsService, EventAppenderService, AppendRepository, EventLogRepository, TraceSummaryRepository, AppendHooks, TraceWorkflowsRegistry],
+  exports: [IngestionService, PrecedentsService, EventAppenderService, AppendHooks, AppendRepository, EventLogRepository, TraceSummaryRepository, TraceWorkflowsRegistry],
 })
 export class IngestionModule {}

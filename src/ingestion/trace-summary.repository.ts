@@ -1,6 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import type { Db } from '../database/prisma.service';
+import { Prisma } from '../generated/prisma/client';
 import type { TraceState } from './stored-event';
+
+export type PrecedentFilter = {
+  entityType?: string;
+  entityId?: string;
+  policyId?: string;
+  policyVersion?: string;
+  outcome?: string;
+  excludeTraceId?: string;
+};
+
+export type Precedent = { trace_id: string; workflow: string | null; title: string | null; outcome: string; policy_id: string; policy_version: string; finished_at: string };
 
 type SummaryRow = Omit<TraceState, 'started_at' | 'finished_at' | 'last_log_seq'> & {
   tenant_id: string;
@@ -15,6 +27,23 @@ export class TraceSummaryRepository {
   async findOne(db: Db, tenantId: string, traceId: string): Promise<TraceState | undefined> {
     const row = await db.traceSummary.findUnique({ where: { tenant_id_trace_id: { tenant_id: tenantId, trace_id: traceId } } });
     return row ? toTraceState(row) : undefined;
+  }
+
+  /** Finished traces by policy or entity, newest first, one row per trace and policy version. */
+  async findPrecedents(db: Db, tenantId: string, f: PrecedentFilter, limit: number): Promise<Precedent[]> {
+    const conditions = [Prisma.sql`tenant_id = ${tenantId}`];
+    if (f.entityType) conditions.push(Prisma.sql`entity_type = ${f.entityType}`);
+    if (f.entityId) conditions.push(Prisma.sql`entity_id = ${f.entityId}`);
+    if (f.policyId) conditions.push(Prisma.sql`policy_id = ${f.policyId}`);
+    if (f.policyVersion) conditions.push(Prisma.sql`policy_version = ${f.policyVersion}`);
+    if (f.outcome) conditions.push(Prisma.sql`outcome = ${f.outcome}`);
+    if (f.excludeTraceId) conditions.push(Prisma.sql`trace_id <> ${f.excludeTraceId}`);
+    const rows = await db.$queryRaw<(Omit<Precedent, 'finished_at'> & { finished_at: Date })[]>`
+      SELECT DISTINCT trace_id, workflow, title, outcome, policy_id, policy_version, finished_at FROM dg_precedents
+      WHERE ${Prisma.join(conditions, ' AND ')}
+      ORDER BY finished_at DESC, trace_id, policy_id, policy_version
+      LIMIT ${limit}`;
+    return rows.map((r) => ({ ...r, finished_at: r.finished_at.toISOString() }));
   }
 
   /** Indexes the policy evaluations and exceptions of traces that have just finished (SPEC §5.7). */

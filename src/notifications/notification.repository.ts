@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Db } from '../database/prisma.service';
 import type { Prisma } from '../generated/prisma/client';
 import type { NotificationCategory, NotificationDraft, NotificationRecord } from './notification';
+import { webhookOutboxCte } from './webhooks/webhook-outbox.sql';
 
 export type NotificationFilter = {
   workflowId?: string;
@@ -16,19 +17,26 @@ const CHANNEL = 'operator_console';
 /** dg_workflow_notifications, deduplicated by (tenant_id, dedupe_key). */
 @Injectable()
 export class NotificationRepository {
-  /** Writes the notifications that are new; returns those (a repeated dedupe key is skipped). */
+  /**
+   * Writes the notifications that are new and queues their webhook deliveries; returns the new
+   * notifications (a repeated dedupe key is skipped).
+   */
   async insertNew(db: Db, tenantId: string, drafts: NotificationDraft[], now: Date): Promise<NotificationRecord[]> {
     if (!drafts.length) return [];
     const rows = JSON.stringify(drafts.map((d) => ({ ...d, notification_id: `wfn:${randomUUID()}` })));
+    // One statement: the new notifications and, through the webhook outbox, their deliveries.
     const inserted = await db.$queryRaw<(Omit<NotificationRecord, 'seq' | 'created_at'> & { seq: bigint; created_at: Date })[]>`
-      INSERT INTO dg_workflow_notifications (tenant_id, notification_id, workflow_id, category, channel, dedupe_key,
-        recipient_account_id, recipient_role, message, payload, created_at)
-      SELECT ${tenantId}, notification_id, workflow_id, category, ${CHANNEL}, dedupe_key, recipient_account_id,
-        recipient_role, message, payload, ${now}
-      FROM json_to_recordset(${rows}::json) AS x(notification_id text, workflow_id text, category text, dedupe_key text,
-        recipient_account_id text, recipient_role text, message text, payload jsonb)
-      ON CONFLICT (tenant_id, dedupe_key) DO NOTHING
-      RETURNING *`;
+      WITH inserted AS (
+        INSERT INTO dg_workflow_notifications (tenant_id, notification_id, workflow_id, category, channel, dedupe_key,
+          recipient_account_id, recipient_role, message, payload, created_at)
+        SELECT ${tenantId}, notification_id, workflow_id, category, ${CHANNEL}, dedupe_key, recipient_account_id,
+          recipient_role, message, payload, ${now}
+        FROM json_to_recordset(${rows}::json) AS x(notification_id text, workflow_id text, category text, dedupe_key text,
+          recipient_account_id text, recipient_role text, message text, payload jsonb)
+        ON CONFLICT (tenant_id, dedupe_key) DO NOTHING
+        RETURNING *
+      ), ${webhookOutboxCte(now)}
+      SELECT * FROM inserted`;
     return inserted.map(toRecord);
   }
 
@@ -57,7 +65,7 @@ function whereOf(tenantId: string, f: NotificationFilter): Prisma.WorkflowNotifi
   };
 }
 
-function toRecord(row: Omit<NotificationRecord, 'seq' | 'created_at' | 'category' | 'payload'> & { seq: bigint; created_at: Date; category: string; payload: unknown }): NotificationRecord {
+export function toRecord(row: Omit<NotificationRecord, 'seq' | 'created_at' | 'category' | 'payload'> & { seq: bigint; created_at: Date; category: string; payload: unknown }): NotificationRecord {
   return {
     ...row,
     category: row.category as NotificationCategory,

@@ -2,10 +2,27 @@ import { Module } from '@nestjs/common';
 import { NotificationRepository } from './notification.repository';
 import { NotificationsController } from './notifications.controller';
 import { NotificationsService } from './notifications.service';
+import { WebhookDeliveryRepository } from './webhooks/webhook-delivery.repository';
+import { WebhookDeliveryService } from './webhooks/webhook-delivery.service';
+import { WebhookEndpointRepository } from './webhooks/webhook-endpoint.repository';
+import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service';
+import { WebhookSenderService } from './webhooks/webhook-sender.service';
+import { WebhooksController } from './webhooks/webhooks.controller';
+import { WebhookScheduler } from './webhooks/webhook.scheduler';
 
+/** Notifications (SPEC §8) and their outbound delivery to webhook endpoints. */
 @Module({
-  controllers: [NotificationsController],
-  providers: [NotificationRepository, NotificationsService],
+  controllers: [NotificationsController, WebhooksController],
+  providers: [
+    NotificationRepository,
+    NotificationsService,
+    WebhookEndpointRepository,
+    WebhookDeliveryRepository,
+    WebhookEndpointsService,
+    WebhookSenderService,
+    WebhookDeliveryService,
+    WebhookScheduler,
+  ],
   exports: [NotificationRepository, NotificationsService],
 })
 export class NotificationsModule {}

@@ -21,6 +21,14 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** Webhook attempts by outcome: succeeded, retrying (failed, will retry), failed (given up). */
+  readonly webhookDeliveries = new Counter({
+    name: 'dg_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by outcome (succeeded, retrying, failed = given up)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'dg_' });
   }

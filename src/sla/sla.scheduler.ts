@@ -27,7 +27,7 @@ export class SlaScheduler implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** Graceful shutdown: no new sweep starts, the running one finishes. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.registry.deleteInterval(SWEEP);
+    if (this.registry.doesExist('interval', SWEEP)) this.registry.deleteInterval(SWEEP);
     await this.running;
   }
 

@@ -9,6 +9,8 @@ import { APP_CONFIG } from '../config/config.module';
 import { type Db, PrismaService } from '../database/prisma.service';
 import { AppendRepository } from '../ingestion/append.repository';
 import { EventAppenderService } from '../ingestion/event-appender.service';
+import { validateEvent } from '../ingestion/event-validation';
+import { scanJsonNumbers } from '../ingestion/json-number-scan';
 import { assertNoSecrets } from '../ingestion/secret-guard';
 import { NotificationRepository } from '../notifications/notification.repository';
 import { WorkflowActionRequestRepository } from './workflow-action-request.repository';
@@ -91,6 +93,9 @@ export class WorkflowActionsService {
       // The decision reaches the item the way every decision does: through the log and its import.
       const input = decisionEvent({ item, principal, decision, reason: body.reason ?? null, evidence, actionId, eventId: decisionEventId, now });
       try {
+        // The decision meets the log's own rules (no floats, safe integers) like any producer's event.
+        const text = JSON.stringify(input);
+        validateEvent(JSON.parse(text), scanJsonNumbers(text));
         await this.appender.append(tx, tenantId, [input], { internal: true, recordedAt: now });
       } catch (e) {
         throw new AppendFailure(e);

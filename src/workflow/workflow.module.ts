@@ -13,11 +13,13 @@ import { WorkflowRecorderService } from './workflow-recorder.service';
 import { WorkflowRuntimeRepository } from './workflow-runtime.repository';
 import { WorkflowSlaService } from './workflow-sla.service';
 import { WorkflowsController } from './workflows.controller';
+import { WorkflowStudioController } from './studio/workflow-studio.controller';
+import { WorkflowStudioService } from './studio/workflow-studio.service';
 
 /** Workflow items on top of the decision log: import, actions, inbox (SPEC §6). */
 @Module({
   imports: [IngestionModule, NotificationsModule],
-  controllers: [WorkflowsController],
+  controllers: [WorkflowsController, WorkflowStudioController],
   providers: [
     WorkflowImportService,
     WorkflowActionsService,
@@ -29,8 +31,9 @@ import { WorkflowsController } from './workflows.controller';
     WorkflowInboxRepository,
     WorkflowRuntimeRepository,
     WorkflowSlaService,
+    WorkflowStudioService,
   ],
-  exports: [WorkflowRecorderService, WorkflowItemRepository, WorkflowQueryService, WorkflowSlaService],
+  exports: [WorkflowRecorderService, WorkflowItemRepository, WorkflowQueryService, WorkflowSlaService, WorkflowStudioService],
 })
 export class WorkflowModule implements OnModuleInit {
   constructor(

@@ -38,18 +38,29 @@ describe('route access rules', () => {
       }
     }
     expect(routes.sort()).toEqual([
+      'DELETE v1/admin/webhooks/:endpoint_id -> admin+webhook_manage',
       'GET /metrics -> public',
       'GET healthz -> public',
       'GET readyz -> public',
+      'GET v1/admin/webhooks -> admin+webhook_manage',
+      'GET v1/admin/webhooks/:endpoint_id -> admin+webhook_manage',
+      'GET v1/admin/webhooks/:endpoint_id/deliveries -> admin+webhook_manage',
       'GET v1/events -> read',
       'GET v1/notifications -> read',
+      'GET v1/precedents -> read',
       'GET v1/traces/:trace_id -> read',
       'GET v1/whoami -> read',
+      'GET v1/workflow-studio/templates -> read',
+      'GET v1/workflow-studio/traces/:trace_id -> read',
       'GET v1/workflows -> read',
       'GET v1/workflows/:workflow_id -> read',
       'GET v1/workflows/:workflow_id/notifications -> read',
+      'PATCH v1/admin/webhooks/:endpoint_id -> admin+webhook_manage',
+      'POST v1/admin/webhooks -> admin+webhook_manage',
+      'POST v1/admin/webhooks/:endpoint_id/deliveries/:delivery_id/redeliver -> admin+webhook_manage',
       'POST v1/events -> write',
       'POST v1/events/batch -> write',
+      'POST v1/workflow-studio/traces/:trace_id/reviews -> write+workflow_assign',
       'POST v1/workflows/:workflow_id/actions -> write',
     ]);
   });

@@ -17,7 +17,8 @@ export async function freePort(): Promise<number> {
 export async function startService(env: Record<string, string>, timeoutMs = 60_000): Promise<ServiceProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/main.js'], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', DG_LOG_LEVEL: 'log', PORT: String(port), HOST: '127.0.0.1', ...env },
+    // No webhook worker unless asked: on a shared PostgreSQL database it would take other tests' deliveries.
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', DG_LOG_LEVEL: 'log', PORT: String(port), HOST: '127.0.0.1', DG_WEBHOOK_DELIVERY_ENABLED: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

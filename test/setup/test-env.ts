@@ -6,3 +6,6 @@ process.env.DG_LOG_LEVEL = process.env.DG_LOG_LEVEL ?? 'warn';
 if (!/^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '')) {
   process.env.DATABASE_URL = 'pglite:memory://';
 }
+// The webhook worker would claim deliveries of every tenant in a shared PostgreSQL database; only
+// the test files about delivery turn it on, for their own apps.
+process.env.DG_WEBHOOK_DELIVERY_ENABLED = 'false';

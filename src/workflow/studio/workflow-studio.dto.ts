@@ -1,0 +1,71 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Max, Min, ValidateNested } from 'class-validator';
+import { PRIORITIES } from '../workflow-status';
+
+export class StudioQueryDto {
+  @ApiPropertyOptional({ description: 'unknown or absent → the default template for the trace' })
+  @IsOptional()
+  @IsString()
+  template_id?: string;
+}
+
+export class ReviewAssigneeDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() account_id?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() role?: string;
+}
+
+export class StartReviewDto {
+  @ApiProperty() @IsString({ message: 'reason is required' }) reason!: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() template_id?: string;
+
+  @ApiPropertyOptional({ type: ReviewAssigneeDto })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ReviewAssigneeDto)
+  assignee?: ReviewAssigneeDto;
+
+  @ApiPropertyOptional({ enum: PRIORITIES })
+  @IsOptional()
+  @IsIn(PRIORITIES, { message: `priority must be one of ${PRIORITIES.join(', ')}` })
+  priority?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 8760 })
+  @IsOptional()
+  @IsInt({ message: 'sla_hours must be a positive integer' })
+  @Min(1, { message: 'sla_hours must be a positive integer' })
+  @Max(8760, { message: 'sla_hours must be at most 8760' })
+  sla_hours?: number;
+}
+
+export class ReviewTemplateDto {
+  @ApiProperty() template_id!: string;
+  @ApiProperty() title!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty() workflow_kind!: string;
+  @ApiProperty({ enum: PRIORITIES }) default_priority!: string;
+  @ApiProperty() default_sla_hours!: number;
+  @ApiProperty() reviewer_role!: string;
+}
+
+export class TemplateListDto {
+  @ApiProperty({ type: [ReviewTemplateDto] }) templates!: ReviewTemplateDto[];
+}
+
+export class StudioDryRunDto {
+  @ApiProperty() trace_id!: string;
+  @ApiProperty({ type: ReviewTemplateDto }) template!: ReviewTemplateDto;
+  @ApiProperty({ type: [ReviewTemplateDto] }) templates!: ReviewTemplateDto[];
+  @ApiProperty({ type: 'object', additionalProperties: true }) draft!: Record<string, unknown>;
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) existing_workflows!: Record<string, unknown>[];
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) precedent_preview!: Record<string, unknown>[];
+  @ApiProperty({ type: 'object', additionalProperties: true }) simulation!: Record<string, unknown>;
+}
+
+export class StartReviewResultDto {
+  @ApiProperty() created!: boolean;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) workflow?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) action?: Record<string, unknown>;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true }) review_context?: Record<string, unknown> | null;
+}

@@ -1,0 +1,48 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { anEvent } from '../factories/events';
+import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
+import { closeApp, createTestApp, uniqueTenant } from '../setup/test-app';
+
+describe('GET /api/v1/precedents', () => {
+  let app: NestExpressApplication;
+  let api: ReturnType<typeof apiAs>;
+  beforeAll(async () => {
+    app = await createTestApp({ env: GENEROUS_LIMITS });
+    api = apiAs(app, uniqueTenant());
+    const finished = async (traceId: string, entity: string, policy: string, version: string, outcome: string, at: string) => {
+      const events = [
+        anEvent('TraceStarted', { trace_id: traceId, payload: { workflow: 'renewal', title: traceId, primary_entity: { entity_type: 'account', entity_id: entity } } }),
+        anEvent('PolicyEvaluated', { trace_id: traceId, trace_seq: 1, payload: { policy: { policy_id: policy, policy_version: version }, inputs: [], decision: 'deny' } }),
+        anEvent('ExceptionRequested', { trace_id: traceId, trace_seq: 2, payload: { exception_id: 'x', policy: { policy_id: policy, policy_version: version }, reason: 'r' } }),
+        anEvent('TraceFinished', { trace_id: traceId, trace_seq: 3, occurred_at: at, payload: { outcome } }),
+      ];
+      await api.post('/api/v1/events/batch', { events }).expect(201);
+    };
+    await finished('p1', 'acme', 'cap', 'v1', 'success', '2026-11-01T00:00:00Z');
+    await finished('p2', 'acme', 'cap', 'v2', 'failure', '2026-11-02T00:00:00Z');
+    await finished('p3', 'globex', 'terms', 'v1', 'success', '2026-11-03T00:00:00Z');
+    await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'open' })).expect(201);
+  });
+  afterAll(() => closeApp(app));
+
+  const ids = async (query: string) =>
+    (await api.get(`/api/v1/precedents${query}`).expect(200)).body.data.precedents.map((p: { trace_id: string }) => p.trace_id);
+
+  it('lists finished traces newest first, one row per trace and policy', async () => {
+    const res = await api.get('/api/v1/precedents').expect(200);
+    expect(res.body.data.precedents[0]).toEqual({ trace_id: 'p3', workflow: 'renewal', title: 'p3', outcome: 'success', policy_id: 'terms', policy_version: 'v1', finished_at: '2026-11-03T00:00:00.000Z' });
+    expect(await ids('')).toEqual(['p3', 'p2', 'p1']);
+  });
+
+  it('filters by entity, policy, version and outcome', async () => {
+    expect(await ids('?entity_type=account&entity_id=acme')).toEqual(['p2', 'p1']);
+    expect(await ids('?policy_id=cap&policy_version=v1')).toEqual(['p1']);
+    expect(await ids('?outcome=failure')).toEqual(['p2']);
+    expect(await ids('?limit=1')).toEqual(['p3']);
+  });
+
+  it.each(['entity_id=acme', 'policy_version=v1', 'limit=0', 'limit=1001', 'outcome=meh', 'limit=x'])('answers 400 for %s', async (query) => {
+    const res = await api.get(`/api/v1/precedents?${query}`).expect(400);
+    expect(res.body.error.code).toBe('invalid_argument');
+  });
+});

@@ -1,0 +1,36 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { seedDemoInto } from '../../src/cli/seed-demo.command';
+import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
+import { closeApp, createTestApp, uniqueTenant } from '../setup/test-app';
+
+describe('demo dataset (SPEC §10)', () => {
+  let app: NestExpressApplication;
+  beforeAll(async () => {
+    app = await createTestApp({ env: GENEROUS_LIMITS });
+  });
+  afterAll(() => closeApp(app));
+
+  it('yields the same inbox when seeded twice: two open escalated items, one approved, one rejected', async () => {
+    const tenant = uniqueTenant('release-demo');
+    const first = await seedDemoInto(app, tenant);
+    const api = apiAs(app, tenant);
+    const inbox = async () => (await api.get('/api/v1/workflows?only_open=false&limit=200').expect(200)).body.data;
+    const before = await inbox();
+    const second = await seedDemoInto(app, tenant);
+    const after = await inbox();
+    expect(second).toEqual(first);
+    expect(after.items).toEqual(before.items);
+    expect(first).toMatchObject({ total_count: 4, open_count: 2, escalated_count: 2, approved_count: 1, rejected_count: 1 });
+    const byId = Object.fromEntries(after.items.map((i: { workflow_id: string; status: string }) => [i.workflow_id, i.status]));
+    expect(byId).toEqual({
+      'renewal-initech:exception:ex-initech-terms': 'escalated',
+      'incident-globex:trace_review:incident_triage': 'escalated',
+      'renewal-acme:exception:ex-acme-discount': 'approved',
+      'incident-globex:exception:ex-globex-credit': 'rejected',
+    });
+    const notes = (await api.get('/api/v1/notifications?limit=200').expect(200)).body.data.notifications;
+    expect(notes.map((n: { category: string }) => n.category).sort()).toEqual(
+      ['approval', 'approval', 'assignment', 'assignment', 'assignment', 'assignment', 'escalation', 'escalation', 'escalation', 'escalation'].sort(),
+    );
+  });
+});
