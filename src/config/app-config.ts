@@ -50,3 +50,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhooks: loadWebhookConfig(env),
   };
 }
+
+/** The environment with some settings replaced (tooling that must not touch the real database). */
+export function loadConfigWith(overrides: Env): AppConfig {
+  return loadConfig({ ...process.env, ...overrides });
+}
