@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { AuditExportModule } from './audit-export/audit-export.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { CommonModule } from './common/common.module';
@@ -20,7 +21,7 @@ export class AppModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CommonModule, DatabaseModule, ObservabilityModule, AuthModule, IngestionModule, NotificationsModule, WorkflowModule, SlaModule, ScheduleModule.forRoot()],
+      imports: [ConfigModule.forRoot(config), CommonModule, DatabaseModule, ObservabilityModule, AuthModule, IngestionModule, NotificationsModule, WorkflowModule, SlaModule, AuditExportModule, ScheduleModule.forRoot()],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },

@@ -3,17 +3,23 @@
 //   node dist/cli/main.js migrate [deploy|status|resolve …]   offline Prisma migrations
 //   node dist/cli/main.js seed-demo [tenant]    seed SPEC §10's demo dataset through the append path
 //   node dist/cli/main.js openapi [file]        regenerate the committed OpenAPI document
+//   node dist/cli/main.js keygen [dir]          write an Ed25519 key pair for signing audit exports
+//   node dist/cli/main.js verify-export <file> --public-key <pem>   check an export offline
 import { generateToken } from '../auth/token-hash';
 import { runMigrationsCommand } from '../database/migrations-cli';
+import { generateExportKeyPair } from './keygen.command';
 import { writeOpenApiDocument } from './openapi-command';
 import { seedDemo } from './seed-demo.command';
+import { verifyExportCommand } from './verify-export.command';
 
 const USAGE = `usage: decisiongraph <command>
   token                          print a new random bearer token and the sha256: hash to configure
   migrate [deploy|status]        apply pending migrations to DATABASE_URL (default: deploy), or show status
   migrate resolve --applied|--rolled-back <name>   mark a failed migration
   seed-demo [tenant]             seed the demo dataset (default tenant release-demo) and print the inbox summary
-  openapi [file]                 write the OpenAPI document (default openapi/openapi.json)`;
+  openapi [file]                 write the OpenAPI document (default openapi/openapi.json)
+  keygen [dir]                   write export-signing-key.pem and export-signing-key.pub.pem (default: current directory)
+  verify-export <file> --public-key <pem>   verify a saved export (single or bulk NDJSON); exit 1 on any failure`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -39,6 +45,16 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'openapi':
       return writeOpenApiDocument(rest[0] ?? 'openapi/openapi.json');
+    case 'keygen': {
+      const { privateKeyPath, publicKeyPath, keyId } = generateExportKeyPair(rest[0] ?? '.');
+      console.log(`private key: ${privateKeyPath} (set DG_EXPORT_SIGNING_KEY_FILE to it, or its content as DG_EXPORT_SIGNING_KEY)`);
+      console.log(`public key:  ${publicKeyPath} (give it to whoever verifies exports)`);
+      console.log(`key id:      ${keyId} (the default DG_EXPORT_KEY_ID for this key)`);
+      return;
+    }
+    case 'verify-export':
+      if (!(await verifyExportCommand(rest))) process.exitCode = 1;
+      return;
     default:
       console.error(USAGE);
       process.exitCode = command ? 2 : 0;

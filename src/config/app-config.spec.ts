@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { loadConfig } from './app-config';
 import { ConfigError } from './env-parsers';
 
@@ -40,7 +41,8 @@ describe(loadConfig.name, () => {
 
   it('refuses production without accounts and never creates the development accounts there', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/DG_SERVICE_ACCOUNTS is required when NODE_ENV=production/);
-    const config = loadConfig({ NODE_ENV: 'production', DG_SERVICE_ACCOUNTS: account() });
+    const signingKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const config = loadConfig({ NODE_ENV: 'production', DG_SERVICE_ACCOUNTS: account(), DG_EXPORT_SIGNING_KEY: signingKey });
     expect(config.auth.developmentDefaults).toBe(false);
     expect(config.auth.accounts.map((a) => a.accountId)).toEqual(['ops']);
   });

@@ -1,5 +1,7 @@
 import { DatabaseConfig, loadDatabaseConfig } from './database-config';
 import { Env, readBool, readEnum, readInt, readString } from './env-parsers';
+import { ExportSigningConfig, loadExportSigningConfig } from './export-config';
+import { loadObservabilityConfig, ObservabilityConfig } from './observability-config';
 import { loadServiceAccounts, ServiceAccountsConfig } from './service-accounts.config';
 import { loadWebhookConfig, WebhookConfig } from './webhook-config';
 import { loadWorkflowConfig, WorkflowConfig } from './workflow-config';
@@ -18,12 +20,13 @@ export type AppConfig = {
   port: number;
   bodyLimitBytes: number;
   trustProxy: boolean;
-  logLevel: 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+  observability: ObservabilityConfig;
   database: DatabaseConfig;
   auth: ServiceAccountsConfig;
   rateLimits: RateLimitConfig;
   workflow: WorkflowConfig;
   webhooks: WebhookConfig;
+  exportSigning: ExportSigningConfig;
 };
 
 /** The one place that reads process.env for the service; throws ConfigError naming the variable. */
@@ -37,7 +40,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port: readInt(env, 'PORT', 3000, 0, 65535),
     bodyLimitBytes: readInt(env, 'DG_BODY_LIMIT_BYTES', 1024 * 1024, 1024),
     trustProxy: readBool(env, 'DG_TRUST_PROXY', false),
-    logLevel: readEnum(env, 'DG_LOG_LEVEL', ['error', 'warn', 'log', 'debug', 'verbose'], 'log'),
+    observability: loadObservabilityConfig(env),
     database: loadDatabaseConfig(env),
     auth: loadServiceAccounts(env, production),
     rateLimits: {
@@ -48,6 +51,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     workflow: loadWorkflowConfig(env),
     webhooks: loadWebhookConfig(env),
+    exportSigning: loadExportSigningConfig(env, production),
   };
 }
 

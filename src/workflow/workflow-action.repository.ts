@@ -25,11 +25,10 @@ export class WorkflowActionRepository {
   /** All actions of an item, oldest first. */
   async listForItem(db: Db, tenantId: string, workflowId: string): Promise<WorkflowActionRecord[]> {
     const rows = await db.workflowAction.findMany({ where: { tenant_id: tenantId, workflow_id: workflowId }, orderBy: { seq: 'asc' } });
-    return rows.map((r) => ({
-      ...r,
-      actor: r.actor as ActionActor,
-      payload: r.payload as Record<string, unknown>,
-      created_at: r.created_at.toISOString(),
-    }));
+    return rows.map(toActionRecord);
   }
+}
+
+export function toActionRecord(row: Omit<WorkflowActionRecord, 'actor' | 'payload' | 'created_at'> & { actor: unknown; payload: unknown; created_at: Date }): WorkflowActionRecord {
+  return { ...row, actor: row.actor as ActionActor, payload: row.payload as Record<string, unknown>, created_at: row.created_at.toISOString() };
 }

@@ -77,6 +77,17 @@ export function workflowJson(item: WorkflowItem, now: Date) {
 
 export type WorkflowJson = ReturnType<typeof workflowJson>;
 
+/** Where the item's decision history lives in the log (detail and export). */
+export function traceReferenceJson(item: WorkflowItem) {
+  return {
+    tenant_id: item.tenant_id,
+    trace_id: item.trace_id,
+    subject_type: item.subject_type,
+    subject_id: item.subject_id,
+    workflow_name: item.workflow_name,
+  };
+}
+
 const OPEN = new Set(['requested', 'in_review', 'changes_requested', 'escalated']);
 
 /** SPEC §7: open and past its due time. */

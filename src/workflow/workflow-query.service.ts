@@ -10,7 +10,7 @@ import { NotificationsService, parseLimit } from '../notifications/notifications
 import { actionJson } from './workflow-action';
 import { WorkflowActionRepository } from './workflow-action.repository';
 import { InboxFilter, InboxPosition, WorkflowInboxRepository } from './workflow-inbox.repository';
-import { WorkflowItem, workflowJson } from './workflow-item';
+import { traceReferenceJson, WorkflowItem, workflowJson } from './workflow-item';
 import { WorkflowItemRepository } from './workflow-item.repository';
 import type { InboxQueryDto, WorkflowNotificationQueryDto } from './workflow-query.dto';
 
@@ -85,13 +85,7 @@ export class WorkflowQueryService {
       actions: actions.map(actionJson),
       notifications: notifications.map(notificationJson),
       notification_count: notificationCount,
-      trace_reference: {
-        tenant_id: item.tenant_id,
-        trace_id: item.trace_id,
-        subject_type: item.subject_type,
-        subject_id: item.subject_id,
-        workflow_name: item.workflow_name,
-      },
+      trace_reference: traceReferenceJson(item),
       review_context: reviewContext(item),
     };
   }

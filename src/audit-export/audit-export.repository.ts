@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import type { Db } from '../database/prisma.service';
+import type { Prisma } from '../generated/prisma/client';
+import { toStoredEvent } from '../ingestion/event-log.repository';
+import { toRecord as toNotificationRecord } from '../notifications/notification.repository';
+import { toActionRecord } from '../workflow/workflow-action.repository';
+import { toItem } from '../workflow/workflow-item.repository';
+import type { WorkflowItem } from '../workflow/workflow-item';
+import type { WorkflowStatus } from '../workflow/workflow-status';
+import type { WorkflowExportParts } from './workflow-export';
+
+export type ExportSelection = { from?: Date; to?: Date; status?: WorkflowStatus };
+
+/** The reads of an audit export: items, and everything they are exported with, a page at a time. */
+@Injectable()
+export class AuditExportRepository {
+  async findItem(db: Db, tenantId: string, workflowId: string): Promise<WorkflowItem | undefined> {
+    const row = await db.workflowItem.findUnique({ where: { tenant_id_workflow_id: { tenant_id: tenantId, workflow_id: workflowId } } });
+    return row ? toItem(row) : undefined;
+  }
+
+  /**
+   * Items by workflow_id after the given one. The order is by the immutable key, so an item that
+   * changes while a bulk export runs is visited once (as it is when its page is read).
+   */
+  async pageItems(db: Db, tenantId: string, selection: ExportSelection, afterWorkflowId: string | undefined, limit: number): Promise<WorkflowItem[]> {
+    const updatedAt: Prisma.DateTimeFilter = { ...(selection.from ? { gte: selection.from } : {}), ...(selection.to ? { lte: selection.to } : {}) };
+    const rows = await db.workflowItem.findMany({
+      where: {
+        tenant_id: tenantId,
+        ...(selection.from || selection.to ? { updated_at: updatedAt } : {}),
+        ...(selection.status ? { status: selection.status } : {}),
+        ...(afterWorkflowId !== undefined ? { workflow_id: { gt: afterWorkflowId } } : {}),
+      },
+      orderBy: { workflow_id: 'asc' },
+      take: limit,
+    });
+    return rows.map(toItem);
+  }
+
+  /** Each item with all its actions and notifications (oldest first) and its trace's events. */
+  async partsOf(db: Db, tenantId: string, items: WorkflowItem[]): Promise<WorkflowExportParts[]> {
+    if (!items.length) return [];
+    const workflowIds = items.map((i) => i.workflow_id);
+    const traceIds = [...new Set(items.map((i) => i.trace_id))];
+    const actions = await db.workflowAction.findMany({
+      where: { tenant_id: tenantId, workflow_id: { in: workflowIds } },
+      orderBy: [{ workflow_id: 'asc' }, { seq: 'asc' }],
+    });
+    const notifications = await db.workflowNotification.findMany({
+      where: { tenant_id: tenantId, workflow_id: { in: workflowIds } },
+      orderBy: { seq: 'asc' },
+    });
+    const events = await db.eventLog.findMany({
+      where: { tenant_id: tenantId, trace_id: { in: traceIds } },
+      orderBy: [{ trace_id: 'asc' }, { trace_seq: 'asc' }],
+    });
+    const actionsOf = groupBy(actions.map(toActionRecord), (a) => a.workflow_id);
+    const notificationsOf = groupBy(
+      notifications.map((n) => toNotificationRecord(n)),
+      (n) => n.workflow_id,
+    );
+    const eventsOf = groupBy(events.map(toStoredEvent), (e) => e.trace_id);
+    return items.map((item) => ({
+      item,
+      actions: actionsOf.get(item.workflow_id) ?? [],
+      notifications: notificationsOf.get(item.workflow_id) ?? [],
+      events: eventsOf.get(item.trace_id) ?? [],
+    }));
+  }
+}
+
+function groupBy<T>(values: T[], key: (value: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const value of values) {
+    const k = key(value);
+    const group = groups.get(k);
+    if (group) group.push(value);
+    else groups.set(k, [value]);
+  }
+  return groups;
+}
