@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiEnvelope } from '../common/api-envelope.decorator';
 import { Access, CurrentPrincipal } from './access.decorator';
 import { Principal } from './principal';
 
@@ -16,7 +17,7 @@ export class WhoamiController {
   /** The calling service account as the guards resolved it for this tenant. */
   @Get()
   @Access('read')
-  @ApiOkResponse({ type: WhoamiDto })
+  @ApiEnvelope(WhoamiDto)
   whoami(@CurrentPrincipal() principal: Principal): WhoamiDto {
     return { account_id: principal.accountId, roles: principal.roles, permissions: principal.permissions, tenant_id: principal.tenantId };
   }

@@ -1,13 +1,14 @@
 import { applyDecorators, HttpStatus, Type } from '@nestjs/common';
-import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { ApiExtraModels, ApiResponse, getSchemaPath, HeadersObject } from '@nestjs/swagger';
 
-/** Documents a success response as SPEC §3's envelope `{data: <model>, request_id}`. */
-export function ApiEnvelope(model: Type, status: HttpStatus = HttpStatus.OK, description = '') {
+/** Documents a success response as SPEC §3's envelope `{data: <model>, request_id}`, with its response headers if any. */
+export function ApiEnvelope(model: Type, status: HttpStatus = HttpStatus.OK, description = '', headers?: HeadersObject) {
   return applyDecorators(
     ApiExtraModels(model),
     ApiResponse({
       status,
       description,
+      headers,
       schema: {
         type: 'object',
         required: ['data', 'request_id'],

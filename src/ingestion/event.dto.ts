@@ -25,8 +25,8 @@ export class EventEnvelopeDto {
   @ApiProperty({ maxLength: 200 }) idempotency_key!: string;
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'Shape per event type (SPEC §5.3); integers only' })
   payload!: Record<string, unknown>;
-  @ApiPropertyOptional({ nullable: true }) correlation_id?: string | null;
-  @ApiPropertyOptional({ nullable: true }) causation_event_id?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) correlation_id?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) causation_event_id?: string | null;
   @ApiPropertyOptional({ minimum: 1, default: 1 }) schema_version?: number;
   @ApiPropertyOptional({ type: [String], default: [] }) tags?: string[];
 }

@@ -8,17 +8,17 @@ export class WorkflowActionDto {
   @IsIn(WORKFLOW_ACTIONS, { message: 'Unsupported workflow action' })
   action!: string;
 
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() reason?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() note?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() reason?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() note?: string | null;
 
-  @ApiPropertyOptional({ type: 'array', items: {}, description: 'objects kept, scalars wrapped as {"value": "<string>"}' })
+  @ApiPropertyOptional({ type: 'array', items: {}, nullable: true, description: 'objects kept, scalars wrapped as {"value": "<string>"}' })
   @IsOptional()
   @IsArray({ message: 'evidence must be an array' })
   evidence?: unknown[] | null;
 
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() assigned_account_id?: string | null;
-  @ApiPropertyOptional({ nullable: true }) @IsOptional() @IsString() assigned_role?: string | null;
-  @ApiPropertyOptional({ nullable: true, description: 'override only: "OVERRIDE " + the workflow id upper-cased' })
+  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() assigned_account_id?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() assigned_role?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'override only: "OVERRIDE " + the workflow id upper-cased' })
   @IsOptional()
   @IsString()
   confirm_text?: string | null;

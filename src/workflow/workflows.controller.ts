@@ -30,7 +30,7 @@ export class WorkflowsController {
   @Get(':workflow_id')
   @Access('read')
   @ApiOperation({ summary: 'An item with its actions, newest notifications and trace reference; ETag is its version' })
-  @ApiEnvelope(WorkflowDetailDto)
+  @ApiEnvelope(WorkflowDetailDto, HttpStatus.OK, '', { ETag: { required: true, description: 'the item version, quoted; send it as If-Match', schema: { type: 'string' } } })
   async getWorkflow(@CurrentPrincipal() principal: Principal, @Param('workflow_id') workflowId: string, @Res({ passthrough: true }) res: Response) {
     const detail = await this.queries.detail(principal, workflowId);
     res.setHeader('ETag', `"${detail.workflow.version}"`);
@@ -56,8 +56,9 @@ export class WorkflowsController {
     @CurrentPrincipal() principal: Principal,
     @Param('workflow_id') workflowId: string,
     @Body() body: WorkflowActionDto,
-    @Headers('if-match') ifMatch?: string,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    // Named as in @ApiHeader, so the document declares each header once and optional (Nest reads headers case-insensitively).
+    @Headers('If-Match') ifMatch?: string,
+    @Headers('Idempotency-Key') idempotencyKey?: string,
   ) {
     return this.actions.act(principal, workflowId, { body, ifMatch, idempotencyKey });
   }
