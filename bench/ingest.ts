@@ -5,83 +5,52 @@
 //   npx tsx bench/ingest.ts --embedded
 //
 // BENCH_SCALE (default 1) multiplies every count, for smoke runs. Build first: it spawns dist/main.js.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import { eventHash, payloadHash } from '../src/ingestion/event-hashing';
 import type { EventType } from '../src/ingestion/event-types';
-import { BenchEvent, benchEvent, JsonClient, ms, now, percentile, runConcurrently, startService, TraceCursor } from './lib/harness';
+import {
+  appendConcurrently,
+  BenchEvent,
+  benchEvent,
+  fmt,
+  GENEROUS_LIMITS,
+  JsonClient,
+  Latency,
+  markdownTable,
+  ms,
+  reportHeading,
+  runConcurrently,
+  runBenchmark,
+  runSerially,
+  scaled,
+  Target,
+  TraceCursor,
+  verdict,
+} from './lib/harness';
 
-const SCALE = Number(process.env.BENCH_SCALE ?? '1');
-const scaled = (n: number, min: number) => Math.max(min, Math.round(n * SCALE));
 const COUNTS = { warmup: scaled(500, 20), serial: scaled(2_000, 50), concurrent: scaled(10_000, 160), batches: scaled(40, 2) };
 const CONCURRENCY = 16;
 const BATCH_SIZE = 500;
 const BATCH_CONCURRENCY = 2;
 const TRACE_LENGTH = 25;
 const RUN_ID = Date.now();
-const LIMITS = { DG_RATE_LIMIT_WRITE_PER_MINUTE: '10000000', DG_RATE_LIMIT_READ_PER_MINUTE: '10000000' };
 
-type Target = { label: string; serviceEnv: Record<string, string>; databaseUrl?: string; cleanup: () => Promise<void> };
-type Serial = { p50: number; p99: number; perSecond: number };
-type Results = { serial: Serial; concurrent: number; batch: number; raw?: { serial: Serial; concurrent: number } };
-
-async function postgresTarget(serverUrl: string): Promise<Target> {
-  const name = `dg_bench_${RUN_ID}`;
-  await withClient(serverUrl, (c) => c.query(`CREATE DATABASE ${name}`));
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    label: `PostgreSQL (${url.host}, database ${name})`,
-    databaseUrl: url.toString(),
-    serviceEnv: { DATABASE_URL: url.toString(), DG_MIGRATE_ON_START: 'true' },
-    cleanup: () => withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
-  };
-}
-
-function embeddedTarget(): Target {
-  const dir = mkdtempSync(join(tmpdir(), 'dg-bench-'));
-  return {
-    label: `embedded PGlite (${dir})`,
-    serviceEnv: { DG_DATA_DIR: join(dir, 'pgdata') },
-    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+type Results = { serial: Latency; concurrent: number; batch: number; raw?: { serial: Latency; concurrent: number } };
 
 function expectCreated(res: { status: number; body: any }): void {
   if (res.status !== 201) throw new Error(`append answered ${res.status}: ${JSON.stringify(res.body).slice(0, 500)}`);
 }
 
-/** Sequential appends; latency of each call in ns. */
-async function serialRun(count: number, append: (e: BenchEvent) => Promise<void>, prefix: string): Promise<Serial> {
+/** Sequential appends; the event is made before the clock of its call starts. */
+async function serialRun(count: number, append: (e: BenchEvent) => Promise<void>, prefix: string): Promise<Latency> {
   const cursor = new TraceCursor(prefix, TRACE_LENGTH);
-  const samples: bigint[] = [];
-  const started = now();
-  for (let i = 0; i < count; i++) {
-    const event = cursor.next();
-    const t0 = now();
-    await append(event);
-    samples.push(now() - t0);
-  }
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99), perSecond: count / (ms(now() - started) / 1000) };
+  const events = Array.from({ length: count }, () => cursor.next());
+  return runSerially(count, (i) => append(events[i]));
 }
 
 /** Concurrent appends, each worker on its own traces; events per second. */
-async function concurrentRun(count: number, append: (e: BenchEvent) => Promise<void>, prefix: string): Promise<number> {
-  const cursors = Array.from({ length: CONCURRENCY }, (_, w) => new TraceCursor(`${prefix}-w${w}`, TRACE_LENGTH));
-  const elapsed = await runConcurrently(count, CONCURRENCY, (worker) => append(cursors[worker].next()));
-  return count / (ms(elapsed) / 1000);
+function concurrentRun(count: number, append: (e: BenchEvent) => Promise<void>, prefix: string): Promise<number> {
+  return appendConcurrently(count, CONCURRENCY, (w) => new TraceCursor(`${prefix}-w${w}`, TRACE_LENGTH), append);
 }
 
 async function serviceRuns(client: JsonClient): Promise<Omit<Results, 'raw'>> {
@@ -176,9 +145,6 @@ async function rawRuns(databaseUrl: string): Promise<Results['raw']> {
   }
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const verdict = (ok: boolean) => (ok ? 'met' : '**not met**');
-
 function report(target: Target, r: Results): string {
   const raw = r.raw;
   const ratio = (service: number, base?: number) => (base ? `${fmt(service / base, 2)}×` : '–');
@@ -190,52 +156,19 @@ function report(target: Target, r: Results): string {
     [`batch of ${BATCH_SIZE}, c=${BATCH_CONCURRENCY}, throughput`, `${fmt(r.batch)} ev/s`, '–', '–', `≥ 5,000 ev/s: ${verdict(r.batch >= 5000)}`],
   ];
   return [
-    `Ingest benchmark — ${new Date().toISOString()}, ${target.label}, node ${process.version}, ${cpus().length} CPUs, BENCH_SCALE=${SCALE}`,
+    reportHeading('Ingest benchmark', target),
     `counts: ${COUNTS.serial} serial, ${COUNTS.concurrent} concurrent, ${COUNTS.batches}×${BATCH_SIZE} batched (after ${COUNTS.warmup} warm-up each)`,
     '',
-    '| measurement | service (HTTP) | raw SQL baseline | service / baseline | goal |',
-    '|---|---:|---:|---:|---|',
-    ...rows.map((cells) => `| ${cells.join(' | ')} |`),
+    markdownTable(['measurement', 'service (HTTP)', 'raw SQL baseline', 'service / baseline', 'goal'], rows, 'lrrrl'),
   ].join('\n');
 }
 
-async function main(): Promise<number> {
-  const embedded = process.argv.includes('--embedded');
-  const serverUrl = process.env.BENCH_DATABASE_URL;
-  if (!(SCALE > 0)) throw new Error('BENCH_SCALE must be a positive number');
-  if (!embedded && !/^postgres(ql)?:\/\//.test(serverUrl ?? '')) {
-    console.error('usage: BENCH_DATABASE_URL=postgres://user@host:5432/db npx tsx bench/ingest.ts   |   npx tsx bench/ingest.ts --embedded');
-    return 2;
-  }
-  const target = embedded ? embeddedTarget() : await postgresTarget(serverUrl as string);
-  let service: Awaited<ReturnType<typeof startService>> | undefined;
-  let client: JsonClient | undefined;
-  const interrupted = () => void Promise.resolve(service?.stop()).then(target.cleanup).finally(() => process.exit(130));
-  process.once('SIGINT', interrupted);
-  try {
-    const pool: Record<string, string> = process.env.DG_DATABASE_POOL_SIZE ? { DG_DATABASE_POOL_SIZE: process.env.DG_DATABASE_POOL_SIZE } : {};
-    service = await startService({ ...LIMITS, ...pool, ...target.serviceEnv });
-    // The baseline goes first, so the service runs on the larger tables: any bias is against it.
-    const raw = target.databaseUrl ? await rawRuns(target.databaseUrl) : undefined;
-    client = new JsonClient(service.baseUrl, { 'x-tenant-id': `bench-http-${RUN_ID}`, authorization: 'Bearer dev-writer-token' }, CONCURRENCY);
-    const results = await serviceRuns(client);
-    console.log(report(target, { ...results, raw }));
-    return 0;
-  } catch (e) {
-    console.error('benchmark failed:', e instanceof Error ? e.message : e);
-    if (service) console.error(`service output (tail):\n${service.output()}`);
-    return 1;
-  } finally {
-    client?.close();
-    await service?.stop();
-    await target.cleanup();
-  }
-}
-
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runBenchmark({ script: 'ingest.ts', databasePrefix: 'dg_bench', embeddedAllowed: true }, async (target, scope) => {
+  const pool: Record<string, string> = process.env.DG_DATABASE_POOL_SIZE ? { DG_DATABASE_POOL_SIZE: process.env.DG_DATABASE_POOL_SIZE } : {};
+  const service = await scope.startService({ ...GENEROUS_LIMITS, ...pool });
+  // The baseline goes first, so the service runs on the larger tables: any bias is against it.
+  const raw = target.databaseUrl ? await rawRuns(target.databaseUrl) : undefined;
+  const client = new JsonClient(service.baseUrl, { 'x-tenant-id': `bench-http-${RUN_ID}`, authorization: 'Bearer dev-writer-token' }, CONCURRENCY);
+  scope.onExit(() => client.close());
+  return report(target, { ...(await serviceRuns(client)), raw });
+});

@@ -9,51 +9,15 @@
 // the worker concurrencies to measure. Build first: it spawns dist/main.js.
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
-import { JsonClient, ms, now, percentile, startService } from './lib/harness';
+import { exceptionEvent, fmt, GENEROUS_LIMITS, JsonClient, markdownTable, ms, now, percentile, reportHeading, runBenchmark, scaled, startService, Target } from './lib/harness';
 
-const SCALE = Number(process.env.BENCH_SCALE ?? '1');
-const scaled = (n: number, min: number) => Math.max(min, Math.round(n * SCALE));
 const BACKLOG = scaled(5_000, 100);
 const TRICKLE = { batches: scaled(40, 4), perBatch: 25, pauseMs: 100 };
 const CONCURRENCIES = (process.env.BENCH_WEBHOOK_CONCURRENCY ?? '4,16').split(',').map(Number);
 const EXCEPTIONS_PER_BATCH = 499;
 const RUN_ID = Date.now();
-const LIMITS = { DG_RATE_LIMIT_WRITE_PER_MINUTE: '10000000', DG_RATE_LIMIT_READ_PER_MINUTE: '10000000', DG_RATE_LIMIT_ADMIN_PER_MINUTE: '10000000' };
 const WEBHOOKS = { DG_WEBHOOK_ALLOW_PRIVATE: 'true' };
-
-type Target = { label: string; serviceEnv: Record<string, string>; cleanup: () => Promise<void> };
-
-async function postgresTarget(serverUrl: string): Promise<Target> {
-  const name = `dg_bench_wh_${RUN_ID}`;
-  await withClient(serverUrl, (c) => c.query(`CREATE DATABASE ${name}`));
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    label: `PostgreSQL (${url.host}, database ${name})`,
-    serviceEnv: { DATABASE_URL: url.toString(), DG_MIGRATE_ON_START: 'true' },
-    cleanup: () => withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
-  };
-}
-
-function embeddedTarget(): Target {
-  const dir = mkdtempSync(join(tmpdir(), 'dg-bench-wh-'));
-  return { label: `embedded PGlite (${dir})`, serviceEnv: { DG_DATA_DIR: join(dir, 'pgdata') }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Answers 200 to everything; remembers each webhook-id and when it first arrived. */
 class Receiver {
@@ -96,22 +60,7 @@ class Receiver {
 /** One trace of `count` exception requests: `count` items, `count` assignment notifications. */
 function exceptionBatch(count: number) {
   const traceId = `wh-${randomUUID()}`;
-  const base = { source: { producer_id: 'bench-producer', system: 'pricing' }, actor: { actor_id: 'agent-7', actor_type: 'agent' } };
-  const event = (seq: number, event_type: string, payload: Record<string, unknown>) => ({
-    ...base,
-    event_id: `evt-${randomUUID()}`,
-    trace_id: traceId,
-    trace_seq: seq,
-    event_type,
-    occurred_at: new Date().toISOString(),
-    idempotency_key: `idem-${randomUUID()}`,
-    payload,
-  });
-  const policy = { policy_id: 'discount-cap', policy_version: 'v3' };
-  return [
-    event(0, 'TraceStarted', { workflow: 'renewal', title: 'Renew ACME contract', primary_entity: { entity_type: 'account', entity_id: 'acme-1' } }),
-    ...Array.from({ length: count }, (_, i) => event(i + 1, 'ExceptionRequested', { exception_id: `ex-${i}`, policy, reason: 'Discount above cap' })),
-  ];
+  return Array.from({ length: count + 1 }, (_, seq) => exceptionEvent(traceId, seq));
 }
 
 async function produce(client: JsonClient, notifications: number): Promise<void> {
@@ -132,7 +81,7 @@ async function drainRun(target: Target, concurrency: number): Promise<Drain> {
   await receiver.start();
   const tenant = `bench-wh-${RUN_ID}-c${concurrency}`;
   const headers = { 'x-tenant-id': tenant, authorization: 'Bearer dev-admin-token' };
-  const env = { ...LIMITS, ...WEBHOOKS, ...target.serviceEnv, DG_WEBHOOK_CONCURRENCY: String(concurrency) };
+  const env = { ...GENEROUS_LIMITS, ...WEBHOOKS, ...target.serviceEnv, DG_WEBHOOK_CONCURRENCY: String(concurrency) };
   let service = await startService({ ...env, DG_WEBHOOK_DELIVERY_ENABLED: 'false' });
   let client = new JsonClient(service.baseUrl, headers, 4);
   try {
@@ -160,7 +109,7 @@ type Trickle = { p50: number; p99: number; count: number };
 async function trickleRun(target: Target): Promise<Trickle> {
   const receiver = new Receiver();
   await receiver.start();
-  const service = await startService({ ...LIMITS, ...WEBHOOKS, ...target.serviceEnv });
+  const service = await startService({ ...GENEROUS_LIMITS, ...WEBHOOKS, ...target.serviceEnv });
   const client = new JsonClient(service.baseUrl, { 'x-tenant-id': `bench-wh-${RUN_ID}-live`, authorization: 'Bearer dev-admin-token' }, 4);
   try {
     await client.post('/api/v1/admin/webhooks', { url: `http://127.0.0.1:${receiver.port}/live` });
@@ -179,47 +128,21 @@ async function trickleRun(target: Target): Promise<Trickle> {
   }
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+if (CONCURRENCIES.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('BENCH_WEBHOOK_CONCURRENCY must list positive integers');
 
-async function main(): Promise<number> {
-  const embedded = process.argv.includes('--embedded');
-  const serverUrl = process.env.BENCH_DATABASE_URL;
-  if (!(SCALE > 0) || CONCURRENCIES.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('BENCH_SCALE and BENCH_WEBHOOK_CONCURRENCY must be positive');
-  if (!embedded && !/^postgres(ql)?:\/\//.test(serverUrl ?? '')) {
-    console.error('usage: BENCH_DATABASE_URL=postgres://user@host:5432/db npx tsx bench/webhooks.ts   |   npx tsx bench/webhooks.ts --embedded');
-    return 2;
-  }
-  const target = embedded ? embeddedTarget() : await postgresTarget(serverUrl as string);
-  process.once('SIGINT', () => void target.cleanup().finally(() => process.exit(130)));
-  try {
-    const drains: Drain[] = [];
-    for (const concurrency of CONCURRENCIES) drains.push(await drainRun(target, concurrency));
-    const trickle = await trickleRun(target);
-    console.log(
-      [
-        `Webhook benchmark — ${new Date().toISOString()}, ${target.label}, node ${process.version}, ${cpus().length} CPUs, BENCH_SCALE=${SCALE}`,
-        `backlog ${BACKLOG} deliveries per run; trickle ${TRICKLE.batches}×${TRICKLE.perBatch} notifications, ${TRICKLE.pauseMs} ms apart, default poll interval`,
-        '',
-        '| measurement | result |',
-        '|---|---:|',
-        ...drains.map((d) => `| backlog drain, DG_WEBHOOK_CONCURRENCY=${d.concurrency} | ${fmt(d.perSecond)} deliveries/s (${fmt(d.seconds, 1)} s; duplicates: ${d.duplicates}) |`),
-        `| notification written → webhook received, p50 | ${fmt(trickle.p50, 1)} ms |`,
-        `| notification written → webhook received, p99 | ${fmt(trickle.p99, 1)} ms |`,
-      ].join('\n'),
-    );
-    return 0;
-  } catch (e) {
-    console.error('benchmark failed:', e instanceof Error ? e.message : e);
-    return 1;
-  } finally {
-    await target.cleanup();
-  }
-}
-
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+// Each run starts and stops its own services (the drain needs a restart), so the scope is unused.
+runBenchmark({ script: 'webhooks.ts', databasePrefix: 'dg_bench_wh', embeddedAllowed: true }, async (target) => {
+  const drains: Drain[] = [];
+  for (const concurrency of CONCURRENCIES) drains.push(await drainRun(target, concurrency));
+  const trickle = await trickleRun(target);
+  return [
+    reportHeading('Webhook benchmark', target),
+    `backlog ${BACKLOG} deliveries per run; trickle ${TRICKLE.batches}×${TRICKLE.perBatch} notifications, ${TRICKLE.pauseMs} ms apart, default poll interval`,
+    '',
+    markdownTable(['measurement', 'result'], [
+      ...drains.map((d) => [`backlog drain, DG_WEBHOOK_CONCURRENCY=${d.concurrency}`, `${fmt(d.perSecond)} deliveries/s (${fmt(d.seconds, 1)} s; duplicates: ${d.duplicates})`]),
+      ['notification written → webhook received, p50', `${fmt(trickle.p50, 1)} ms`],
+      ['notification written → webhook received, p99', `${fmt(trickle.p99, 1)} ms`],
+    ]),
+  ].join('\n');
+});

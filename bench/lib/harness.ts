@@ -1,17 +1,156 @@
-// Plumbing shared by the benchmarks: the built service as a child process, a lean HTTP client,
-// timing statistics and event generators. No Nest, no jest: tsx runs this directly.
+// Plumbing shared by the benchmarks: the database each run creates and drops, the built service
+// as a child process, a lean HTTP client, timing statistics, the report table and event
+// generators. No Nest, no jest: tsx runs this directly.
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
 
 const ROOT = resolve(__dirname, '..', '..');
 const READY_TIMEOUT_MS = 60_000;
 const OUTPUT_TAIL = 16_384;
 
-export type Service = { baseUrl: string; output: () => string; stop: () => Promise<void> };
+/** BENCH_SCALE (default 1) multiplies every count, for smoke runs. */
+export const SCALE = Number(process.env.BENCH_SCALE ?? '1');
+export const scaled = (n: number, min: number): number => Math.max(min, Math.round(n * SCALE));
+
+/** Rate limits high enough that a benchmark never meets them. */
+export const GENEROUS_LIMITS = {
+  DG_RATE_LIMIT_WRITE_PER_MINUTE: '10000000',
+  DG_RATE_LIMIT_READ_PER_MINUTE: '10000000',
+  DG_RATE_LIMIT_ADMIN_PER_MINUTE: '10000000',
+};
+
+/** Where a run keeps its data: a database it created (dropped by cleanup) or a PGlite directory. */
+export type Target = { label: string; serviceEnv: Record<string, string>; databaseUrl?: string; cleanup: () => Promise<void> };
+
+export async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A new database `<prefix>_<timestamp>` on the server of `serverUrl`, migrated by the service on start. */
+export async function postgresTarget(serverUrl: string, prefix: string): Promise<Target> {
+  const name = `${prefix}_${Date.now()}`;
+  await withClient(serverUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    label: `PostgreSQL (${url.host}, database ${name})`,
+    databaseUrl: url.toString(),
+    serviceEnv: { DATABASE_URL: url.toString(), DG_MIGRATE_ON_START: 'true' },
+    cleanup: () => withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+/** A fresh temporary PGlite data directory, removed by cleanup. */
+export function embeddedTarget(prefix: string): Target {
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  return { label: `embedded PGlite (${dir})`, serviceEnv: { DG_DATA_DIR: join(dir, 'pgdata') }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The target the command line asks for: `--embedded` (when the script supports it) or the server
+ * named by BENCH_DATABASE_URL; prints the usage and returns undefined when neither is given.
+ */
+export async function chooseTarget(script: string, prefix: string, embeddedAllowed: boolean): Promise<Target | undefined> {
+  if (!(SCALE > 0)) throw new Error('BENCH_SCALE must be a positive number');
+  if (embeddedAllowed && process.argv.includes('--embedded')) return embeddedTarget(prefix);
+  const serverUrl = process.env.BENCH_DATABASE_URL;
+  if (!/^postgres(ql)?:\/\//.test(serverUrl ?? '')) {
+    const usage = `usage: BENCH_DATABASE_URL=postgres://user@host:5432/db npx tsx bench/${script}`;
+    console.error(embeddedAllowed ? `${usage}   |   npx tsx bench/${script} --embedded` : usage);
+    return undefined;
+  }
+  return postgresTarget(serverUrl as string, prefix);
+}
+
+/** What a benchmark body may leave behind: services it started and anything else to undo at the end. */
+export type RunScope = {
+  /** `node dist/main.js` on the run's database, stopped at the end. */
+  startService: (env: Record<string, string>) => Promise<Service>;
+  onExit: (undo: () => unknown) => void;
+};
+
+export type BenchmarkOptions = { script: string; databasePrefix: string; embeddedAllowed: boolean };
+
+/**
+ * A benchmark's whole life: picks the target from the command line, runs `body`, prints the
+ * report it returns, and whatever happens (failure, Ctrl-C) undoes what the body registered, last
+ * first, removes the run's database and exits (0, 1 on failure, 2 on bad usage). On failure the
+ * services' output is printed too.
+ */
+export function runBenchmark(options: BenchmarkOptions, body: (target: Target, scope: RunScope) => Promise<string>): void {
+  const run = async (): Promise<number> => {
+    const target = await chooseTarget(options.script, options.databasePrefix, options.embeddedAllowed);
+    if (!target) return 2;
+    const undo: (() => unknown)[] = [];
+    const services: Service[] = [];
+    const finish = async () => {
+      for (let next = undo.pop(); next; next = undo.pop()) await next();
+      await target.cleanup();
+    };
+    process.once('SIGINT', () => void finish().finally(() => process.exit(130)));
+    const scope: RunScope = {
+      startService: async (env) => {
+        const service = await startService({ ...env, ...target.serviceEnv });
+        services.push(service);
+        undo.push(service.stop);
+        return service;
+      },
+      onExit: (fn) => undo.push(fn),
+    };
+    try {
+      console.log(await body(target, scope));
+      return 0;
+    } catch (e) {
+      console.error('benchmark failed:', e instanceof Error ? e.message : e);
+      for (const service of services) console.error(`service output (tail):\n${service.output()}`);
+      return 1;
+    } finally {
+      await finish();
+    }
+  };
+  runMain(run);
+}
+
+/** Runs a benchmark's main and exits with its code (the service and pools must not keep the process alive). */
+export function runMain(main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
+
+export const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+export const verdict = (ok: boolean): string => (ok ? 'met' : '**not met**');
+
+/** A Markdown table, as bench/README.md keeps the figures; `align` is one `l` or `r` per column. */
+export function markdownTable(header: string[], rows: string[][], align = 'l' + 'r'.repeat(header.length - 1)): string {
+  const rule = [...align].map((a) => (a === 'r' ? '---:' : '---'));
+  return [header, rule, ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}
+
+/** The first line of every report: what was measured, when, where and at which scale. */
+export function reportHeading(title: string, target: Target): string {
+  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  return `${title} — ${new Date().toISOString()}, ${target.label}, node ${process.version}, ${cpus().length} CPUs (load average ${load} at the end), BENCH_SCALE=${SCALE}`;
+}
+
+export type Service = { baseUrl: string; pid: number; output: () => string; stop: () => Promise<void> };
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -44,7 +183,7 @@ export async function startService(env: Record<string, string>): Promise<Service
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${output}`);
     const ready = await fetch(`${baseUrl}/api/readyz`).then((r) => r.status === 200, () => false);
-    if (ready) return { baseUrl, output: () => output, stop };
+    if (ready) return { baseUrl, pid: child.pid as number, output: () => output, stop };
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');
@@ -59,6 +198,8 @@ export async function startService(env: Record<string, string>): Promise<Service
  * concurrency 1 against a trivial server), and the client shares the machine's cores with the
  * service and the database.
  */
+export type JsonResponse = { status: number; body: any };
+
 export class JsonClient {
   private readonly agent: Agent;
   private readonly url: URL;
@@ -72,32 +213,30 @@ export class JsonClient {
     this.agent = new Agent({ keepAlive: true, maxSockets });
   }
 
-  post(path: string, body: unknown): Promise<{ status: number; body: any }> {
-    const text = JSON.stringify(body);
+  post(path: string, body: unknown): Promise<JsonResponse> {
+    return this.send('POST', path, JSON.stringify(body));
+  }
+
+  get(path: string): Promise<JsonResponse> {
+    return this.send('GET', path);
+  }
+
+  private send(method: 'GET' | 'POST', path: string, text?: string): Promise<JsonResponse> {
+    const headers = text === undefined ? this.headers : { ...this.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) };
     return new Promise((done, fail) => {
-      const req = request(
-        {
-          host: this.url.hostname,
-          port: this.url.port,
-          path,
-          method: 'POST',
-          agent: this.agent,
-          headers: { ...this.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            try {
-              done({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-            } catch (e) {
-              fail(e);
-            }
-          });
-          res.on('error', fail);
-        },
-      );
-      req.setTimeout(60_000, () => req.destroy(new Error(`POST ${path} timed out`)));
+      const req = request({ host: this.url.hostname, port: this.url.port, path, method, agent: this.agent, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            done({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+          } catch (e) {
+            fail(e);
+          }
+        });
+        res.on('error', fail);
+      });
+      req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
       req.on('error', fail);
       req.end(text);
     });
@@ -118,6 +257,20 @@ export function percentile(samplesNs: bigint[], p: number): number {
   return ms(sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]);
 }
 
+export type Latency = { p50: number; p99: number; perSecond: number };
+
+/** Calls `step(i)` `count` times, one after another; p50/p99 of the calls (ms) and calls per second. */
+export async function runSerially(count: number, step: (i: number) => Promise<void>): Promise<Latency> {
+  const samples: bigint[] = [];
+  const started = now();
+  for (let i = 0; i < count; i++) {
+    const t0 = now();
+    await step(i);
+    samples.push(now() - t0);
+  }
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99), perSecond: count / (ms(now() - started) / 1000) };
+}
+
 /** Runs `workers` loops in parallel; each calls `step(worker, i)` until the shared counter reaches `total`. */
 export async function runConcurrently(total: number, workers: number, step: (worker: number, i: number) => Promise<void>): Promise<bigint> {
   let next = 0;
@@ -128,6 +281,13 @@ export async function runConcurrently(total: number, workers: number, step: (wor
     }),
   );
   return now() - started;
+}
+
+/** Appends `count` events from `workers` callers, each on its own traces (`cursorOf(worker)`); events per second. */
+export async function appendConcurrently(count: number, workers: number, cursorOf: (worker: number) => TraceCursor, append: (e: BenchEvent) => Promise<void>): Promise<number> {
+  const cursors = Array.from({ length: workers }, (_, w) => cursorOf(w));
+  const elapsed = await runConcurrently(count, workers, (worker) => append(cursors[worker].next()));
+  return count / (ms(elapsed) / 1000);
 }
 
 export type BenchEvent = {
@@ -186,6 +346,25 @@ export function benchEvent(traceId: string, seq: number): BenchEvent {
 }
 
 /**
+ * The event at `seq` of a trace of exception requests: TraceStarted at 0, then ExceptionRequested
+ * events, each for its own exception, so each one opens a workflow item (SPEC §6.1).
+ */
+export function exceptionEvent(traceId: string, seq: number): BenchEvent {
+  const event = benchEvent(traceId, seq);
+  if (seq === 0) return event;
+  return {
+    ...event,
+    event_type: 'ExceptionRequested',
+    payload: {
+      exception_id: `ex-${seq}`,
+      policy: { policy_id: 'discount-cap', policy_version: 'v3' },
+      reason: 'Discount above cap',
+      evidence: [{ kind: 'quote', quote_id: `q-${seq}`, discount_percent: 18 }],
+    },
+  };
+}
+
+/**
  * Hands out consecutive events over a rotating set of traces owned by one caller, so concurrent
  * callers never contend for a trace lock; a trace is retired after `traceLength` events.
  */
@@ -196,6 +375,7 @@ export class TraceCursor {
   constructor(
     private readonly prefix: string,
     private readonly traceLength: number,
+    private readonly make: (traceId: string, seq: number) => BenchEvent = benchEvent,
   ) {}
 
   next(): BenchEvent {
@@ -203,6 +383,6 @@ export class TraceCursor {
       this.trace += 1;
       this.seq = 0;
     }
-    return benchEvent(`${this.prefix}-${this.trace}`, this.seq++);
+    return this.make(`${this.prefix}-${this.trace}`, this.seq++);
   }
 }
