@@ -1,24 +1,32 @@
 import { INestApplication, RequestMethod, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import type { HttpLogger } from 'pino-http';
 import { DomainError } from './common/error-codes';
 import { jsonBodyMiddleware } from './common/json-body.middleware';
 import { requestIdMiddleware } from './common/request-id';
 import { AppConfig } from './config/app-config';
 import { APP_CONFIG } from './config/config.module';
+import { GracefulShutdownService } from './observability/graceful-shutdown.service';
 import { httpMetricsMiddleware } from './observability/http-metrics.middleware';
 import { MetricsService } from './observability/metrics.service';
+import { HTTP_LOGGER } from './observability/request-logging';
 
 /**
- * Everything main.ts and the e2e tests share: request ids, the JSON body parser with its limit,
- * the API prefix, validation and the OpenAPI document. The app must be created with
+ * Everything main.ts and the e2e tests share: JSON logs, request ids, in-flight tracking for the
+ * graceful shutdown, metrics, the JSON body parser with its limit, the API prefix, validation and
+ * the OpenAPI document. The app must be created with
  * `bodyParser: false` so that our parser (with the error envelope) is the only one.
  */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   const config = app.get<AppConfig>(APP_CONFIG);
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
+  app.useLogger(app.get(Logger));
   app.use(requestIdMiddleware);
+  app.use(app.get<HttpLogger>(HTTP_LOGGER));
+  app.use(app.get(GracefulShutdownService).track);
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.use(jsonBodyMiddleware(config.bodyLimitBytes));
   app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });

@@ -1,14 +1,19 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Prisma, PrismaClient } from '../generated/prisma/client';
 import { DatabaseHandle } from './database-adapter';
 
 @Injectable()
-export class PrismaService extends PrismaClient implements OnModuleDestroy {
+export class PrismaService extends PrismaClient implements OnApplicationShutdown {
   constructor(readonly handle: DatabaseHandle) {
     super({ adapter: handle.factory });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * The last shutdown hook, not onModuleDestroy: Nest runs every onModuleDestroy and
+   * beforeApplicationShutdown first, and the schedulers' (a running SLA sweep, webhook attempts
+   * being recorded) still need the database there.
+   */
+  async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
     await this.handle.close();
   }

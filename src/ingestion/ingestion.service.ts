@@ -5,6 +5,7 @@ import { DomainError } from '../common/error-codes';
 import { isUniqueViolation } from '../common/error-translation';
 import { PrismaService } from '../database/prisma.service';
 import { Prisma } from '../generated/prisma/client';
+import { MetricsService } from '../observability/metrics.service';
 import { AppendResult, EventAppenderService } from './event-appender.service';
 import { EventLogRepository } from './event-log.repository';
 import type { EventInput, EventType } from './event-types';
@@ -33,6 +34,7 @@ export class IngestionService {
     private readonly summaries: TraceSummaryRepository,
     private readonly traceWorkflows: TraceWorkflowsRegistry,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
 
   async appendOne(principal: Principal, body: unknown, rawText: string | undefined): Promise<AppendResult> {
@@ -85,7 +87,11 @@ export class IngestionService {
     return { events, next_since_log_seq: events.at(-1)?.log_seq ?? sinceLogSeq };
   }
 
-  private async appendAtomically(tenantId: string, inputs: EventInput[], batch: boolean): Promise<AppendResult[]> {
+  private appendAtomically(tenantId: string, inputs: EventInput[], batch: boolean): Promise<AppendResult[]> {
+    return this.metrics.time(this.metrics.appendDuration, { mode: batch ? 'batch' : 'single' }, () => this.appendWithRetries(tenantId, inputs, batch));
+  }
+
+  private async appendWithRetries(tenantId: string, inputs: EventInput[], batch: boolean): Promise<AppendResult[]> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.prisma.$transaction(

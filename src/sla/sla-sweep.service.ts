@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { PrismaService } from '../database/prisma.service';
+import { MetricsService } from '../observability/metrics.service';
 import { WorkflowItemRepository } from '../workflow/workflow-item.repository';
 import { WorkflowSlaService } from '../workflow/workflow-sla.service';
 
@@ -22,10 +23,17 @@ export class SlaSweepService {
     private readonly prisma: PrismaService,
     private readonly items: WorkflowItemRepository,
     private readonly sla: WorkflowSlaService,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async sweep(now: Date): Promise<SweepResult> {
+    const result = await this.metrics.time(this.metrics.slaSweepDuration, {}, () => this.sweepTenants(now));
+    this.metrics.slaSweepItems.inc(result.items);
+    return result;
+  }
+
+  private async sweepTenants(now: Date): Promise<SweepResult> {
     const windowEnd = new Date(now.getTime() + this.config.workflow.deadlineRiskWarningMinutes * 60_000);
     const tenants = await this.items.tenantsWithDueItems(this.prisma, now, windowEnd);
     let items = 0;

@@ -13,6 +13,7 @@ import { validateEvent } from '../ingestion/event-validation';
 import { scanJsonNumbers } from '../ingestion/json-number-scan';
 import { assertNoSecrets } from '../ingestion/secret-guard';
 import { NotificationRepository } from '../notifications/notification.repository';
+import { MetricsService } from '../observability/metrics.service';
 import { WorkflowActionRequestRepository } from './workflow-action-request.repository';
 import type { WorkflowActionDto } from './workflow-action.dto';
 import { decisionEvent } from './workflow-decision-event';
@@ -39,10 +40,16 @@ export class WorkflowActionsService {
     private readonly requests: WorkflowActionRequestRepository,
     private readonly notifications: NotificationRepository,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async act(principal: Principal, workflowId: string, request: ActionRequest): Promise<Record<string, unknown>> {
+  act(principal: Principal, workflowId: string, request: ActionRequest): Promise<Record<string, unknown>> {
+    const outcomeOf = (response: Record<string, unknown>) => (response.action as { outcome: string }).outcome;
+    return this.metrics.time(this.metrics.workflowActionDuration, { action: request.body.action }, () => this.actOnce(principal, workflowId, request), outcomeOf);
+  }
+
+  private async actOnce(principal: Principal, workflowId: string, request: ActionRequest): Promise<Record<string, unknown>> {
     const action = request.body.action as WorkflowActionType;
     const decisionEventId = `evt_${randomUUID()}`;
     try {

@@ -2,7 +2,15 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 
-export type ServiceProcess = { child: ChildProcess; baseUrl: string; output: () => string; stop: (signal?: NodeJS.Signals) => Promise<number | null> };
+export type ServiceProcess = {
+  child: ChildProcess;
+  baseUrl: string;
+  output: () => string;
+  /** Signals the process (unless it has exited) and resolves to its exit code. */
+  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+  /** Resolves to the exit code once the process has exited by itself (or by a signal sent already). */
+  exited: () => Promise<number | null>;
+};
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -25,17 +33,17 @@ export async function startService(env: Record<string, string>, timeoutMs = 60_0
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const baseUrl = `http://127.0.0.1:${port}`;
-  const exited = once(child, 'exit');
+  const exit = once(child, 'exit');
+  const exited = async () => ((await exit) as [number | null])[0];
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    const [code] = (await exited) as [number | null];
-    return code;
+    return exited();
   };
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${output}`);
     const ready = await fetch(`${baseUrl}/api/readyz`).then((r) => r.status === 200, () => false);
-    if (ready) return { child, baseUrl, output: () => output, stop };
+    if (ready) return { child, baseUrl, output: () => output, stop, exited };
     await new Promise((r) => setTimeout(r, 100));
   }
   await stop('SIGKILL');
@@ -50,4 +58,28 @@ export async function runServiceToExit(env: Record<string, string>): Promise<{ c
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, output };
+}
+
+export type LogLine = Record<string, unknown> & { level: string; msg: string };
+
+/** The service's JSON log lines so far (what is not JSON, such as a start-up failure, is skipped). */
+export function logLines(service: ServiceProcess): LogLine[] {
+  // The last piece is '' or a line still being written.
+  return service
+    .output()
+    .split('\n')
+    .slice(0, -1)
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+/** Waits until a log line satisfies `match` (or the process exits, or the time is up) and returns it. */
+export async function waitForLogLine(service: ServiceProcess, match: (line: LogLine) => boolean, timeoutMs = 30_000): Promise<LogLine> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = logLines(service).find(match);
+    if (found) return found;
+    if (service.child.exitCode !== null || Date.now() > deadline) throw new Error(`no such log line:\n${service.output()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

@@ -25,9 +25,10 @@ export class WebhookScheduler implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   /**
-   * Graceful shutdown: stop polling, let the attempts in flight finish and be recorded. This is
-   * onModuleDestroy, not beforeApplicationShutdown, because Nest destroys the (global) database
-   * module before any beforeApplicationShutdown hook runs; this module is destroyed before it.
+   * Graceful shutdown: stop polling, let the attempts in flight finish and be recorded (the
+   * database closes last, in PrismaService's onApplicationShutdown). onModuleDestroy, because Nest
+   * destroys a module's providers dependents first: this drain ends before WebhookSenderService's
+   * onModuleDestroy closes the sockets the attempts use.
    */
   async onModuleDestroy(): Promise<void> {
     if (this.registry.doesExist('interval', POLL)) this.registry.deleteInterval(POLL);
