@@ -22,14 +22,22 @@ describe(evaluateSla.name, () => {
     ['rejected', 10, 'none'],
     ['overridden', -60, 'none'],
   ] as const)('a %s item due in %d min → %s', (status, minutes, verdict) => {
-    expect(evaluateSla({ status, sla_due_at: at(minutes) }, NOW, WINDOW)).toBe(verdict);
+    expect(evaluateSla({ status, sla_due_at: at(minutes), escalation_count: 0 }, NOW, WINDOW)).toBe(verdict);
+  });
+
+  it.each([
+    ['in_review', 'none'],
+    ['requested', 'none'],
+    ['changes_requested', 'escalate'],
+  ] as const)('an overdue %s item escalated before → %s (only request_change re-arms escalation)', (status, verdict) => {
+    expect(evaluateSla({ status, sla_due_at: at(-60), escalation_count: 1 }, NOW, WINDOW)).toBe(verdict);
   });
 
   it('treats exactly the due time as neither at risk nor overdue', () => {
-    expect(evaluateSla({ status: 'requested', sla_due_at: NOW }, NOW, WINDOW)).toBe('none');
+    expect(evaluateSla({ status: 'requested', sla_due_at: NOW, escalation_count: 0 }, NOW, WINDOW)).toBe('none');
   });
 
   it('gives no deadline risk with a zero-minute window', () => {
-    expect(evaluateSla({ status: 'requested', sla_due_at: at(1) }, NOW, 0)).toBe('none');
+    expect(evaluateSla({ status: 'requested', sla_due_at: at(1), escalation_count: 0 }, NOW, 0)).toBe('none');
   });
 });

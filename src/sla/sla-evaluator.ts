@@ -7,12 +7,18 @@ const ESCALATABLE = new Set(['requested', 'in_review', 'changes_requested']);
 const OPEN = new Set(['requested', 'in_review', 'changes_requested', 'escalated']);
 
 /**
- * Past due and not yet escalated → escalate (an item sent back with request_change is escalatable
- * again); open and due within the warning window (0 < due − now ≤ window) → deadline risk.
+ * Past due and escalatable → escalate; open and due within the warning window (0 < due − now ≤
+ * window) → deadline risk. An item that was escalated once is escalated again only after it was
+ * sent back with request_change (SPEC §7): claiming or releasing an overdue escalated item must
+ * not bounce it straight back to the escalation target.
  */
-export function evaluateSla(item: Pick<WorkflowItem, 'status' | 'sla_due_at'>, now: Date, warningMinutes: number): SlaVerdict {
+export function evaluateSla(item: Pick<WorkflowItem, 'status' | 'sla_due_at' | 'escalation_count'>, now: Date, warningMinutes: number): SlaVerdict {
   const untilDue = item.sla_due_at.getTime() - now.getTime();
-  if (ESCALATABLE.has(item.status) && untilDue < 0) return 'escalate';
+  if (untilDue < 0 && escalatable(item)) return 'escalate';
   if (OPEN.has(item.status) && untilDue > 0 && untilDue <= warningMinutes * 60_000) return 'deadline_risk';
   return 'none';
+}
+
+function escalatable(item: Pick<WorkflowItem, 'status' | 'escalation_count'>): boolean {
+  return ESCALATABLE.has(item.status) && (item.escalation_count === 0 || item.status === 'changes_requested');
 }

@@ -33,7 +33,7 @@ export class WorkflowItemRepository {
   }
 
   /**
-   * Items the SLA sweep must look at (SPEC §7): past due and not yet escalated, or due inside the
+   * Items the SLA sweep must look at (SPEC §7): past due and escalatable (see evaluateSla), or due inside the
    * warning window and not yet warned for this due date. Both branches ride the (status,
    * sla_due_at) index, so the cost follows the due items, not the open ones.
    */
@@ -69,7 +69,7 @@ export class WorkflowItemRepository {
 }
 
 function dueForSweep(now: Date, windowEnd: Date): Prisma.Sql {
-  return Prisma.sql`((status IN ('requested', 'in_review', 'changes_requested') AND sla_due_at < ${now})
+  return Prisma.sql`(((status = 'changes_requested' OR (status IN ('requested', 'in_review') AND escalation_count = 0)) AND sla_due_at < ${now})
     OR (status IN ('requested', 'in_review', 'changes_requested', 'escalated') AND sla_due_at > ${now}
         AND sla_due_at <= ${windowEnd} AND deadline_risk_notified_for IS DISTINCT FROM sla_due_at))`;
 }

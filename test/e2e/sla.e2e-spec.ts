@@ -76,6 +76,17 @@ describe('SLA: deadline risk and automatic escalation (SPEC §7)', () => {
     expect(actions.map((a) => a.action_type)).toEqual(['requested', 'escalate', 'request_change', 'escalate']);
   });
 
+  it('lets a reviewer claim and release an overdue escalated item without escalating it again', async () => {
+    const wf = await exceptionRequestedAgo(api, 'claimed-late', 5 * HOUR);
+    const claimed = await api.post(`/api/v1/workflows/${wf}/actions`, { action: 'claim' }).expect(200);
+    expect(claimed.body.data.workflow).toMatchObject({ status: 'in_review', escalation_count: 1, overdue: true });
+    await app.get(SlaSweepService).sweep(new Date(Date.now() + 10 * HOUR));
+    await api.post(`/api/v1/workflows/${wf}/actions`, { action: 'release' }).expect(200);
+    const { workflow, actions } = await detail(wf);
+    expect(workflow).toMatchObject({ status: 'requested', escalation_count: 1 });
+    expect(actions.map((a) => a.action_type)).toEqual(['requested', 'escalate', 'claim', 'release']);
+  });
+
   it('does not escalate an escalated item again', async () => {
     const wf = await exceptionRequestedAgo(api, 'once', 5 * HOUR);
     await app.get(SlaSweepService).sweep(new Date(Date.now() + 10 * HOUR));
