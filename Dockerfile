@@ -1,27 +1,56 @@
 # syntax=docker/dockerfile:1
-# Multi-stage build: compile with the dev toolchain, ship production dependencies only.
-FROM node:22-bookworm-slim AS build
+# DecisionGraph image: compiled with the dev toolchain, run with production dependencies only.
+#   docker build -t decisiongraph:0.1.0 .
+#   docker run --rm decisiongraph:0.1.0 node dist/cli/main.js token
+# Node 22: nestjs-pino needs >= 22.12 (the service itself runs on >= 20.19).
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+# Production dependencies. --omit=optional too, because npm keeps a devDependency that is also an
+# optional peer of a production package (prisma and typescript, via @prisma/client and
+# @nestjs/swagger): 457 MB of node_modules instead of 204 MB. The only optional production package
+# is pg-cloudflare (Cloudflare Workers). No install script is needed (package.json's allowScripts
+# denies them all, but the npm 10 in this image does not read that list, hence --ignore-scripts).
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci
-COPY tsconfig.json tsconfig.build.json nest-cli.json prisma.config.ts ./
-COPY prisma ./prisma
-COPY scripts ./scripts
-COPY src ./src
-RUN npm run build && npm prune --omit=dev
+RUN npm ci --omit=dev --omit=optional --ignore-scripts
 
-FROM node:22-bookworm-slim AS runtime
+# `npm run build` = `prisma generate` (offline: scripts/no-schema-engine.sh stands in for the engine
+# it never runs), which writes src/generated/prisma, then tsc, which compiles it into dist/.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json prisma.config.ts ./
+COPY scripts ./scripts
+COPY prisma ./prisma
+COPY src ./src
+RUN npm run build
+
+FROM ${NODE_IMAGE} AS runtime
+# tini is PID 1 and forwards SIGTERM to node. Node as PID 1 ignores SIGTERM until the service has
+# installed its shutdown handler (late in start-up), so a stop during start-up would wait for SIGKILL.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends tini \
+  && rm -rf /var/lib/apt/lists/* \
+  && mkdir -p /var/lib/decisiongraph \
+  && chown 1000:1000 /var/lib/decisiongraph
+# Without DATABASE_URL the embedded database lives in DG_DATA_DIR: mount a volume on
+# /var/lib/decisiongraph (one container only). deploy/ uses PostgreSQL.
 ENV NODE_ENV=production \
     PORT=3000 \
     DG_DATA_DIR=/var/lib/decisiongraph/pgdata
 WORKDIR /app
-COPY --from=build --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/dist ./dist
-COPY --from=build --chown=node:node /app/prisma ./prisma
-COPY --from=build --chown=node:node /app/package.json ./package.json
-RUN mkdir -p /var/lib/decisiongraph && chown node:node /var/lib/decisiongraph
-USER node
+# Owned by root and read-only to the service. At run time it reads dist/, node_modules/ (including
+# the Prisma query compiler and schema engine .wasm files) and prisma/migrations/ (applied by
+# `migrate deploy` or DG_MIGRATE_ON_START, and compared by /api/readyz).
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY prisma/migrations ./prisma/migrations
+# The base image's "node" user, by number so that Kubernetes' runAsNonRoot can verify it.
+USER 1000:1000
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/api/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/main.js"]
