@@ -9,7 +9,7 @@ import { RateLimitService } from './rate-limit.service';
 
 const BEARER = /^bearer\s+(\S+)\s*$/i;
 
-/** Second guard: a valid bearer token, with failed attempts throttled per client address. */
+/** Second guard: a valid bearer token, with failed tokens throttled per client address. */
 @Injectable()
 export class BearerAuthGuard extends AuthGuard('bearer') {
   constructor(
@@ -19,18 +19,22 @@ export class BearerAuthGuard extends AuthGuard('bearer') {
     super();
   }
 
+  /**
+   * Only presented bearer tokens that fail count against the client address; once its budget is
+   * spent, such attempts get 429 instead of 401. A request without credentials is not an attempt,
+   * and a valid token always passes (tokens are 256-bit random: the throttle cuts the cost of
+   * floods of bad tokens, it does not lock an address's good clients out).
+   */
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
     const req = context.switchToHttp().getRequest<Request>();
-    const client = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-    await this.rateLimits.assertAuthAllowed(client);
     const header = req.headers.authorization;
+    if (!header) throw new DomainError('unauthorized', 'Authentication required');
+    if (!BEARER.test(header)) throw new DomainError('unauthorized', 'Authorization must use the Bearer scheme');
     try {
-      if (!header) throw new DomainError('unauthorized', 'Authentication required');
-      if (!BEARER.test(header)) throw new DomainError('unauthorized', 'Authorization must use the Bearer scheme');
       return (await super.canActivate(context)) as boolean;
     } catch (e) {
-      if (e instanceof DomainError && e.code === 'unauthorized') await this.rateLimits.recordAuthFailure(client);
+      if (e instanceof DomainError && e.code === 'unauthorized') await this.rateLimits.recordAuthFailure(req.ip ?? req.socket.remoteAddress ?? 'unknown');
       throw e;
     }
   }

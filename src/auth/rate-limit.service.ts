@@ -32,14 +32,13 @@ export class RateLimitService {
     }
   }
 
-  /** Refuses a client address that has used up its failed-authentication budget. */
-  async assertAuthAllowed(clientAddress: string): Promise<void> {
-    const state = await this.authFailures.get(clientAddress);
-    if (state && state.remainingPoints <= 0) throw limited(state, 'Too many failed authentication attempts');
-  }
-
+  /** Counts a failed token against the client address; beyond the budget, answers 429 instead. */
   async recordAuthFailure(clientAddress: string): Promise<void> {
-    await this.authFailures.penalty(clientAddress, 1);
+    try {
+      await this.authFailures.consume(clientAddress);
+    } catch (e) {
+      throw limited(e, 'Too many failed authentication attempts');
+    }
   }
 }
 

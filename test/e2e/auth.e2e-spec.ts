@@ -106,11 +106,15 @@ describe('failed-authentication throttling', () => {
   });
   afterAll(() => closeApp(app));
 
-  it('answers 429 to a client address after too many failed attempts, even with a good token', async () => {
+  it('answers 429 instead of 401 to a client address’s failed tokens beyond the budget; good tokens and missing credentials are not counted', async () => {
     const server = app.getHttpServer();
-    for (let i = 0; i < 3; i++) await request(server).get('/api/v1/whoami').set({ 'x-tenant-id': 'acme', authorization: `Bearer guess-${i}` }).expect(401);
-    const res = await request(server).get('/api/v1/whoami').set({ 'x-tenant-id': 'acme', authorization: 'Bearer root-token' }).expect(429);
-    expect(res.body.error.code).toBe('rate_limited');
-    expect(res.headers['retry-after']).toBeDefined();
+    const whoami = (headers: Record<string, string>) => request(server).get('/api/v1/whoami').set({ 'x-tenant-id': 'acme', ...headers });
+    for (let i = 0; i < 5; i++) await whoami({}).expect(401);
+    for (let i = 0; i < 3; i++) await whoami({ authorization: `Bearer guess-${i}` }).expect(401);
+    const res = await whoami({ authorization: 'Bearer guess-3' }).expect(429);
+    expect(res.body.error).toMatchObject({ code: 'rate_limited', message: 'Too many failed authentication attempts' });
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    await whoami({ authorization: 'Bearer root-token' }).expect(200);
+    await whoami({}).expect(401);
   });
 });
