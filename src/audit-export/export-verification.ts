@@ -1,7 +1,7 @@
 import { createHash, KeyObject } from 'node:crypto';
-import { canonicalJson, sha256Tagged } from '../common/canonical-json';
 import { eventHash, payloadHash } from '../ingestion/event-hashing';
 import type { NewEvent } from '../ingestion/stored-event';
+import { actionHash, type ActionJson } from '../workflow/workflow-action';
 import { digestSignatureValid, EXPORT_SIGNATURE_ALG } from './export-signature';
 import { exportDigest } from './workflow-export';
 
@@ -27,7 +27,7 @@ export function verifyWorkflowExport(exported: unknown, publicKey: KeyObject): s
   if (!events) problems.push('trace_events is missing');
   else problems.push(...checkEventChain(events, exported.workflow, integrity.event_chain_head));
   if (!actions) problems.push('workflow_actions is missing');
-  else problems.push(...checkActionChain(actions, exported.workflow, integrity.action_chain_head));
+  else problems.push(...checkActionChain(actions, integrity.action_chain_head));
   return problems;
 }
 
@@ -79,7 +79,7 @@ function checkEventChain(events: unknown[], workflow: Json, head: unknown): stri
   return problems;
 }
 
-function checkActionChain(actions: unknown[], workflow: Json, head: unknown): string[] {
+function checkActionChain(actions: unknown[], head: unknown): string[] {
   const problems: string[] = [];
   let prev: unknown = null;
   actions.forEach((action, i) => {
@@ -90,31 +90,11 @@ function checkActionChain(actions: unknown[], workflow: Json, head: unknown): st
     }
     const label = `${where} (action_id ${JSON.stringify(action.action_id)})`;
     if (action.prev_action_hash !== prev) problems.push(`${label}: prev_action_hash does not link to the previous action (actions missing or out of order)`);
-    if (!hashes(() => action.action_hash === actionHash(action, workflow, i))) problems.push(`${label}: action_hash does not match the action's fields`);
+    if (!hashes(() => action.action_hash === actionHash(action as ActionJson))) problems.push(`${label}: action_hash does not match the action's fields`);
     prev = action.action_hash;
   });
   if (head !== prev) problems.push(`integrity.action_chain_head is ${JSON.stringify(head)}, the last action's hash is ${JSON.stringify(prev)}`);
   return problems;
-}
-
-/** The action hash of SPEC §6.3 (see chainAction): the item's ids and the action's position are part of it. */
-function actionHash(action: Json, workflow: Json, seq: number): string {
-  return sha256Tagged(
-    canonicalJson({
-      tenant_id: workflow.tenant_id,
-      workflow_id: workflow.workflow_id,
-      action_id: action.action_id,
-      seq,
-      action_type: action.action_type,
-      actor: action.actor,
-      note: action.note,
-      payload: action.payload,
-      source_event_id: action.source_event_id,
-      resulting_status: action.resulting_status,
-      created_at: action.created_at,
-      prev_action_hash: action.prev_action_hash,
-    }),
-  );
 }
 
 /** A hashed field removed from the file leaves nothing to hash: that counts as a mismatch, not a crash. */

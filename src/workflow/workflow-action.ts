@@ -25,15 +25,13 @@ export type ActionDraft = Pick<WorkflowActionRecord, 'action_id' | 'action_type'
 };
 
 /**
- * Chains the next action onto the item (SPEC §6.3: action_hash over the other fields plus
- * prev_action_hash) and advances the item's chain head and count, which the caller saves.
+ * Chains the next action onto the item and advances the item's chain head and count, which the
+ * caller saves. `seq` (the action's position) is stored for ordering; the hash covers what the
+ * API returns (SPEC §6.3), so any client can recompute it.
  */
 export function chainAction(item: WorkflowItem, draft: ActionDraft): WorkflowActionRecord {
-  const unhashed = {
-    tenant_id: item.tenant_id,
-    workflow_id: item.workflow_id,
+  const fields = {
     action_id: draft.action_id,
-    seq: item.action_count,
     action_type: draft.action_type,
     actor: draft.actor,
     note: draft.note,
@@ -43,12 +41,29 @@ export function chainAction(item: WorkflowItem, draft: ActionDraft): WorkflowAct
     created_at: draft.created_at.toISOString(),
     prev_action_hash: item.last_action_hash,
   };
-  const record = { ...unhashed, action_hash: sha256Tagged(canonicalJson(unhashed)) };
+  const record = { tenant_id: item.tenant_id, workflow_id: item.workflow_id, seq: item.action_count, ...fields, action_hash: actionHash(fields) };
   item.last_action_hash = record.action_hash;
   item.action_count += 1;
   item.last_action_type = draft.action_type;
   item.last_action_at = draft.created_at;
   return record;
+}
+
+/** SPEC §6.3: sha256 of the canonical JSON of the action's other fields plus prev_action_hash. */
+export function actionHash(fields: Omit<ActionJson, 'action_hash'>): string {
+  return sha256Tagged(
+    canonicalJson({
+      action_id: fields.action_id,
+      action_type: fields.action_type,
+      actor: fields.actor,
+      note: fields.note,
+      payload: fields.payload,
+      source_event_id: fields.source_event_id,
+      resulting_status: fields.resulting_status,
+      created_at: fields.created_at,
+      prev_action_hash: fields.prev_action_hash,
+    }),
+  );
 }
 
 /** The action as the API returns it. */
@@ -66,3 +81,5 @@ export function actionJson(a: WorkflowActionRecord) {
     action_hash: a.action_hash,
   };
 }
+
+export type ActionJson = ReturnType<typeof actionJson>;
