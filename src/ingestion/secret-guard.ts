@@ -10,11 +10,12 @@ import { indexPath, memberPath } from './json-number-scan';
 const START = '(?<![A-Za-z0-9])';
 
 export const CREDENTIAL_PATTERNS: Readonly<Record<string, RegExp>> = {
-  // A token of realistic length with at least one non-letter, so "Bearer internationalization" passes.
-  bearer: new RegExp(`${START}bearer\\s+(?=[A-Za-z0-9._~+/-]*[0-9._~+/-])[A-Za-z0-9._~+/-]{16,}`, 'i'),
-  slack: new RegExp(`${START}xox[abpr]-[A-Za-z0-9-]{10,}`),
+  // A token of 8+ characters with at least one non-letter, so "Bearer internationalization" passes.
+  bearer: new RegExp(`${START}bearer\\s+(?=[A-Za-z0-9._~+/-]*[0-9._~+/-])[A-Za-z0-9._~+/-]{8,}`, 'i'),
+  slack: new RegExp(`${START}xox[abpr]-[A-Za-z0-9-]{6,}`),
   secretKey: new RegExp(`${START}sk-[A-Za-z0-9_-]{20,}`),
-  github: new RegExp(`${START}gh[pousr]_[A-Za-z0-9]{30,}`),
+  // The prefix is distinctive; only a very short tail ("ghp_short") reads as a word.
+  github: new RegExp(`${START}gh[pousr]_[A-Za-z0-9]{8,}`),
   // The header is made of dashes, so it has no boundary of its own.
   privateKey: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/,
   // Exactly 16 characters and case-sensitive: "Asia" and "ASIA-pacific" are words, not keys.
