@@ -42,7 +42,7 @@ describe(transition.name, () => {
       const input = aTransition(action, { item: { status, claimed_by_account_id: REVIEWER } });
       if (typeof expected === 'object') {
         const state = expected.refuse === 'already_escalated' ? 'escalated' : status;
-        expect(domainErrorOf(() => transition(input))).toMatchObject({ code: 'invalid_argument', message: `Workflow ${WORKFLOW_ID} is already ${state}` });
+        expect(domainErrorOf(() => transition(input))).toMatchObject({ code: 'invalid_argument', message: `already ${state}` });
       } else {
         expect(transition(input).status).toBe(expected === SAME ? status : expected);
       }
@@ -53,7 +53,7 @@ describe(transition.name, () => {
     it('refuses approve on a rejected item', () => {
       expect(domainErrorOf(() => transition(aTransition('approve', { item: { status: 'rejected' } })))).toEqual({
         code: 'invalid_argument',
-        message: `Workflow ${WORKFLOW_ID} is already rejected`,
+        message: `already rejected`,
         details: { workflow_id: WORKFLOW_ID },
       });
     });
@@ -71,12 +71,12 @@ describe(transition.name, () => {
       ['blank', '   '],
     ])('refuses a comment whose note and reason are %s', (_label, value) => {
       const input = aTransition('comment', { request: { note: value, reason: value } });
-      expect(domainErrorOf(() => transition(input))).toMatchObject({ code: 'invalid_argument', message: 'comment requires a note' });
+      expect(domainErrorOf(() => transition(input))).toMatchObject({ code: 'invalid_argument', message: 'comment requires a reason' });
     });
 
     it('refuses escalate on an escalated item', () => {
       const input = aTransition('escalate', { item: { status: 'escalated' } });
-      expect(domainErrorOf(() => transition(input))).toMatchObject({ code: 'invalid_argument', message: `Workflow ${WORKFLOW_ID} is already escalated` });
+      expect(domainErrorOf(() => transition(input))).toMatchObject({ code: 'invalid_argument', message: `already escalated` });
     });
 
     it('refuses override on an item that is not an exception review', () => {
@@ -128,17 +128,17 @@ describe(transition.name, () => {
   describe('guard order', () => {
     it('reports a terminal item before a non-exception kind and a missing reason', () => {
       const input = aTransition('override', { item: { status: 'approved', workflow_kind: 'incident_review' }, request: { reason: null, confirm_text: null } });
-      expect(domainErrorOf(() => transition(input)).message).toBe(`Workflow ${WORKFLOW_ID} is already approved`);
+      expect(domainErrorOf(() => transition(input)).message).toBe(`already approved`);
     });
 
     it('reports an already escalated item before a missing reason', () => {
       const input = aTransition('escalate', { item: { status: 'escalated' }, request: { reason: '' } });
-      expect(domainErrorOf(() => transition(input)).message).toBe(`Workflow ${WORKFLOW_ID} is already escalated`);
+      expect(domainErrorOf(() => transition(input)).message).toBe(`already escalated`);
     });
 
     it('asks a comment without a note on a terminal item for the note, not about the status', () => {
       const input = aTransition('comment', { item: { status: 'rejected' }, request: { note: null, reason: null } });
-      expect(domainErrorOf(() => transition(input)).message).toBe('comment requires a note');
+      expect(domainErrorOf(() => transition(input)).message).toBe('comment requires a reason');
     });
 
     it('reports a non-exception kind before a missing reason and a wrong phrase', () => {
@@ -153,17 +153,17 @@ describe(transition.name, () => {
 
     it('reports a terminal item before a missing reassign target', () => {
       const input = aTransition('reassign', { item: { status: 'rejected' }, request: { assigned_account_id: null, assigned_role: null } });
-      expect(domainErrorOf(() => transition(input)).message).toBe(`Workflow ${WORKFLOW_ID} is already rejected`);
+      expect(domainErrorOf(() => transition(input)).message).toBe(`already rejected`);
     });
 
     it('reports a terminal item before a claim held by someone else', () => {
       const input = aTransition('claim', { item: { status: 'approved', claimed_by_account_id: 'svc-other' } });
-      expect(domainErrorOf(() => transition(input))).toMatchObject({ code: 'invalid_argument', message: `Workflow ${WORKFLOW_ID} is already approved` });
+      expect(domainErrorOf(() => transition(input))).toMatchObject({ code: 'invalid_argument', message: `already approved` });
     });
 
     it('reports a terminal item before an unclaimed release', () => {
       const input = aTransition('release', { item: { status: 'overridden', claimed_by_account_id: null } });
-      expect(domainErrorOf(() => transition(input))).toMatchObject({ code: 'invalid_argument', message: `Workflow ${WORKFLOW_ID} is already overridden` });
+      expect(domainErrorOf(() => transition(input))).toMatchObject({ code: 'invalid_argument', message: `already overridden` });
     });
   });
 

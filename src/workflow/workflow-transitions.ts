@@ -126,7 +126,7 @@ export function transition(input: TransitionInput): TransitionResult {
   const { action, item } = input;
   const target = TRANSITIONS[item.status][action];
   if (action === 'comment' && !present(input.request.note) && !present(input.request.reason)) {
-    throw invalid(item.workflow_id, 'comment requires a note');
+    throw invalid(item.workflow_id, 'comment requires a reason');
   }
   if (typeof target === 'object') throw refusal(target, item);
   checkRequest(input);
@@ -205,7 +205,7 @@ function withEffect(result: TransitionResult, effect: Effect): TransitionResult 
 
 function refusal(r: Refusal, item: TransitionInput['item']): DomainError {
   const state = r.refuse === 'already_escalated' ? 'escalated' : item.status;
-  return invalid(item.workflow_id, `Workflow ${item.workflow_id} is already ${state}`);
+  return invalid(item.workflow_id, `already ${state}`);
 }
 
 function invalid(workflowId: string, message: string): DomainError {

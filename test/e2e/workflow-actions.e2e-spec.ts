@@ -160,7 +160,7 @@ describe('workflow actions: happy paths (SPEC §6.3, §8)', () => {
     expect(res.body.data.workflow).toMatchObject({ status: 'escalated', escalation_count: 1, assigned_role: 'admin', assigned_account_id: null });
 
     const again = await act(admin, workflowId, { action: 'escalate', reason: 'Still nothing' }).expect(400);
-    expect(again.body.error).toMatchObject({ code: 'invalid_argument', message: `Workflow ${workflowId} is already escalated` });
+    expect(again.body.error).toMatchObject({ code: 'invalid_argument', message: `already escalated` });
 
     const detail = await detailOf(admin, workflowId);
     expect(detail.workflow.escalation_count).toBe(1);

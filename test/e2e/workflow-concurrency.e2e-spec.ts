@@ -52,7 +52,7 @@ describe('workflow concurrency (SPEC §6.2, §6.3)', () => {
         const winner = winners[0];
         const loser: Decision = winner === 'approve' ? 'reject' : 'approve';
         expect(results[loser].status).toBe(400);
-        expect(results[loser].body.error.message).toBe(`Workflow ${item.workflowId} is already ${STATUS_OF[winner]}`);
+        expect(results[loser].body.error.message).toBe(`already ${STATUS_OF[winner]}`);
         expect(results[winner].body.data.workflow.status).toBe(STATUS_OF[winner]);
       }
 

@@ -108,7 +108,7 @@ describe('workflow action guards (SPEC §6.3)', () => {
       const { workflowId } = await openException(admin, 'terminal');
       await act(admin, workflowId, { action: 'reject', reason: 'no' }).expect(200);
       const res = await act(admin, workflowId, validBody(action, workflowId)).expect(400);
-      expect(res.body.error).toMatchObject({ code: 'invalid_argument', message: `Workflow ${workflowId} is already rejected` });
+      expect(res.body.error).toMatchObject({ code: 'invalid_argument', message: `already rejected` });
     },
   );
 
@@ -117,7 +117,7 @@ describe('workflow action guards (SPEC §6.3)', () => {
     const { workflowId } = await openException(admin, 'order');
     await act(admin, workflowId, { action: 'override', reason: 'board', confirm_text: overridePhrase(workflowId) }).expect(200);
     const res = await act(admin, workflowId, { action: 'approve' }).expect(400);
-    expect(res.body.error.message).toBe(`Workflow ${workflowId} is already overridden`);
+    expect(res.body.error.message).toBe(`already overridden`);
   });
 
   it('refuses override on a non-exception item, before the reason and phrase checks', async () => {
@@ -167,7 +167,7 @@ describe('workflow action guards (SPEC §6.3)', () => {
     const { workflowId } = await openException(admin, 'silent');
     for (const body of [{}, { note: '' }, { note: '  ', reason: '' }]) {
       const res = await act(admin, workflowId, { action: 'comment', ...body }).expect(400);
-      expect(res.body.error.message).toBe('comment requires a note');
+      expect(res.body.error.message).toBe('comment requires a reason');
     }
   });
 

@@ -101,7 +101,7 @@ describe('workflow items follow the log (SPEC §6.1, §6.3)', () => {
     const { workflowId, nextSeq } = await openException(api, 'closed-ext');
     await api.post('/api/v1/events', anExternalApproval('closed-ext', nextSeq, 'rejected')).expect(201);
     const res = await act(api, workflowId, { action: 'approve', reason: 'too late' }).expect(400);
-    expect(res.body.error.message).toBe(`Workflow ${workflowId} is already rejected`);
+    expect(res.body.error.message).toBe(`already rejected`);
   });
 
   it('moves an item to overridden when an external ApprovalRecorded names it as override subject', async () => {
