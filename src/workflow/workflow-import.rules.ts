@@ -159,7 +159,7 @@ export function importApproval(existing: WorkflowItem | undefined, event: Stored
       subject_type: target.subjectType,
       subject_id: target.subjectId,
       title: ctx.trace?.title ?? `Workflow review for ${event.trace_id}`,
-      priority: 'high',
+      priority: resolvePriority(undefined, undefined, str(p.reason)),
       assigned_account_id: ctx.config.defaultAssignedAccountId,
       assigned_role: ctx.config.defaultAssignedRole,
       slaHours: ctx.config.exceptionReviewSlaHours,

@@ -44,6 +44,16 @@ describe('workflow items follow the log (SPEC §6.1, §6.3)', () => {
     expect(await failures(workflowId)).toEqual([]);
   });
 
+  it.each([
+    ['Urgent: approved by phone', 'urgent'],
+    ['Approved in the ERP', 'high'],
+  ])('creates an exception_review item from an ApprovalRecorded with no item (reason %p → priority %s)', async (reason, priority) => {
+    await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'orphan' })).expect(201);
+    await api.post('/api/v1/events', anExternalApproval('orphan', 1, 'approved', { reason })).expect(201);
+    const { workflow } = await detailOf(api, exceptionWorkflowId('orphan'));
+    expect(workflow).toMatchObject({ workflow_kind: 'exception_review', status: 'approved', priority, subject: { subject_type: 'exception', subject_id: 'ex-1' } });
+  });
+
   it('applies a batch holding the request and its decision in order, in the same transaction', async () => {
     const approval = anExternalApproval('batched', 2, 'approved');
     const events = [anEvent('TraceStarted', { trace_id: 'batched' }), anException('batched', 1), approval];
