@@ -52,6 +52,9 @@ export class GracefulShutdownService {
   }
 
   async shutdown(app: INestApplication, signal: string): Promise<void> {
+    // Requests whose bytes came in with the signal are read in this turn of the event loop: let
+    // them in (closing the server closes the connections it has read nothing from).
+    await new Promise((resolve) => setImmediate(resolve));
     const server = app.getHttpServer() as Server;
     this.draining = server;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
