@@ -22,6 +22,8 @@ import { HTTP_LOGGER } from './observability/request-logging';
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   const config = app.get<AppConfig>(APP_CONFIG);
   app.set('trust proxy', config.trustProxy);
+  // Only the ETags the API means (an item's version); Express would hash every other body into a weak one.
+  app.set('etag', false);
   app.disable('x-powered-by');
   app.useLogger(app.get(Logger));
   app.use(requestIdMiddleware);

@@ -17,7 +17,7 @@ import { MetricsService } from '../observability/metrics.service';
 import { WorkflowActionRequestRepository } from './workflow-action-request.repository';
 import type { WorkflowActionDto } from './workflow-action.dto';
 import { decisionEvent } from './workflow-decision-event';
-import { WorkflowItem, workflowJson } from './workflow-item';
+import { WorkflowItem, type WorkflowJson, workflowJson } from './workflow-item';
 import { WorkflowItemRepository } from './workflow-item.repository';
 import { assignmentNotice, escalationNotice, failureNotice } from './workflow-notices';
 import { WorkflowRecorderService } from './workflow-recorder.service';
@@ -26,6 +26,12 @@ import { type WorkflowActionType } from './workflow-status';
 import { ACTION_PERMISSIONS, assignmentLabel, transition, TransitionResult } from './workflow-transitions';
 
 export type ActionRequest = { body: WorkflowActionDto; ifMatch?: string; idempotencyKey?: string };
+
+/** What an action answers, and what an Idempotency-Key replay answers again. */
+export type ActionResponse = {
+  action: { action_id: string; outcome: string; appended_event_id?: string; escalated_to?: string };
+  workflow: WorkflowJson;
+};
 
 /** SPEC §6.3: one action on one item, serialised on the item row, reflected in the log when it decides. */
 @Injectable()
@@ -44,12 +50,12 @@ export class WorkflowActionsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  act(principal: Principal, workflowId: string, request: ActionRequest): Promise<Record<string, unknown>> {
-    const outcomeOf = (response: Record<string, unknown>) => (response.action as { outcome: string }).outcome;
+  act(principal: Principal, workflowId: string, request: ActionRequest): Promise<ActionResponse> {
+    const outcomeOf = (response: ActionResponse) => response.action.outcome;
     return this.metrics.time(this.metrics.workflowActionDuration, { action: request.body.action }, () => this.actOnce(principal, workflowId, request), outcomeOf);
   }
 
-  private async actOnce(principal: Principal, workflowId: string, request: ActionRequest): Promise<Record<string, unknown>> {
+  private async actOnce(principal: Principal, workflowId: string, request: ActionRequest): Promise<ActionResponse> {
     const action = request.body.action as WorkflowActionType;
     const decisionEventId = `evt_${randomUUID()}`;
     try {
@@ -63,7 +69,7 @@ export class WorkflowActionsService {
     }
   }
 
-  private async actInTransaction(tx: Db, principal: Principal, workflowId: string, request: ActionRequest, decisionEventId: string) {
+  private async actInTransaction(tx: Db, principal: Principal, workflowId: string, request: ActionRequest, decisionEventId: string): Promise<ActionResponse> {
     const { body } = request;
     const action = body.action as WorkflowActionType;
     const tenantId = principal.tenantId;
@@ -77,10 +83,10 @@ export class WorkflowActionsService {
     const requestHash = sha256Hex(canonicalJson({ action: body }));
     if (request.idempotencyKey) {
       const previous = await this.requests.find(tx, tenantId, workflowId, request.idempotencyKey);
-      if (previous && previous.request_hash === requestHash) return previous.response;
+      if (previous && previous.request_hash === requestHash) return previous.response as ActionResponse;
       if (previous) throw new DomainError('idempotency_conflict', 'Idempotency-Key was already used with a different request', { mismatches: ['body'] });
     }
-    if (request.ifMatch !== undefined && parseEtag(request.ifMatch) !== item.version) {
+    if (request.ifMatch !== undefined && !ifMatchAccepts(request.ifMatch, item.version)) {
       throw new DomainError('precondition_failed', `Workflow ${workflowId} is at version ${item.version}`, { current_version: item.version });
     }
     const result = transition({
@@ -114,7 +120,7 @@ export class WorkflowActionsService {
     await this.recordAction(tx, principal, current, actionId, result, body, evidence, now);
     await this.sla.apply(tx, current, now);
     const saved = (await this.items.find(tx, tenantId, workflowId)) as WorkflowItem;
-    const response = {
+    const response: ActionResponse = {
       action: {
         action_id: actionId,
         outcome: result.outcome,
@@ -194,8 +200,11 @@ function normaliseEvidence(evidence: unknown[] | null | undefined): unknown[] {
   return (evidence ?? []).map((e) => (typeof e === 'object' && e !== null && !Array.isArray(e) ? e : { value: typeof e === 'string' ? e : JSON.stringify(e) }));
 }
 
-/** `"3"`, `W/"3"` or `3` → 3; anything else never matches. */
-function parseEtag(value: string): number {
-  const match = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(value);
-  return match ? Number(match[1]) : Number.NaN;
+/** RFC 9110 If-Match: `*` (any current version) or a list of entity tags, one of them the item's `"<version>"`. */
+function ifMatchAccepts(header: string, version: number): boolean {
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => {
+    const match = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(tag);
+    return match !== null && Number(match[1]) === version;
+  });
 }

@@ -11,6 +11,8 @@ import { InboxQueryDto, WorkflowNotificationQueryDto } from './workflow-query.dt
 import { WorkflowQueryService } from './workflow-query.service';
 import { ActionResultDto, InboxDto, WorkflowDetailDto } from './workflow.dto';
 
+const ETAG_HEADER = { ETag: { required: true, description: 'the item version, quoted; send it as If-Match', schema: { type: 'string' } } };
+
 @ApiTags('workflows')
 @Controller('v1/workflows')
 export class WorkflowsController {
@@ -30,7 +32,7 @@ export class WorkflowsController {
   @Get(':workflow_id')
   @Access('read')
   @ApiOperation({ summary: 'An item with its actions, newest notifications and trace reference; ETag is its version' })
-  @ApiEnvelope(WorkflowDetailDto, HttpStatus.OK, '', { ETag: { required: true, description: 'the item version, quoted; send it as If-Match', schema: { type: 'string' } } })
+  @ApiEnvelope(WorkflowDetailDto, HttpStatus.OK, '', ETAG_HEADER)
   async getWorkflow(@CurrentPrincipal() principal: Principal, @Param('workflow_id') workflowId: string, @Res({ passthrough: true }) res: Response) {
     const detail = await this.queries.detail(principal, workflowId);
     res.setHeader('ETag', `"${detail.workflow.version}"`);
@@ -51,15 +53,18 @@ export class WorkflowsController {
   @ApiOperation({ summary: 'Approve, reject, override, request a change, comment, reassign, escalate, claim or release' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item version from the ETag; 412 when stale' })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'replays the first response for the same key and body' })
-  @ApiEnvelope(ActionResultDto)
-  actOnWorkflow(
+  @ApiEnvelope(ActionResultDto, HttpStatus.OK, '', ETAG_HEADER)
+  async actOnWorkflow(
     @CurrentPrincipal() principal: Principal,
     @Param('workflow_id') workflowId: string,
     @Body() body: WorkflowActionDto,
+    @Res({ passthrough: true }) res: Response,
     // Named as in @ApiHeader, so the document declares each header once and optional (Nest reads headers case-insensitively).
     @Headers('If-Match') ifMatch?: string,
     @Headers('Idempotency-Key') idempotencyKey?: string,
   ) {
-    return this.actions.act(principal, workflowId, { body, ifMatch, idempotencyKey });
+    const result = await this.actions.act(principal, workflowId, { body, ifMatch, idempotencyKey });
+    res.setHeader('ETag', `"${result.workflow.version}"`);
+    return result;
   }
 }

@@ -1490,6 +1490,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description the item version, quoted; send it as If-Match */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -40,7 +40,10 @@ describe('workflow actions: If-Match and Idempotency-Key (SPEC §6.3)', () => {
       const res = await act(api, workflowId, { action: 'claim' }, { 'If-Match': current }).expect(200);
       const next = await etagOf(path);
       expect(next).toBe(`"${res.body.data.workflow.version}"`);
+      expect(res.headers.etag).toBe(next);
       expect(next).not.toBe(current);
+      // Only items carry ETags: Express's weak body hashes are off.
+      expect((await api.get('/api/v1/workflows').expect(200)).headers.etag).toBeUndefined();
       await act(api, workflowId, { action: 'approve', reason: 'ok' }, { 'If-Match': current }).expect(412);
       await act(api, workflowId, { action: 'approve', reason: 'ok' }, { 'If-Match': next }).expect(200);
     });
@@ -49,6 +52,14 @@ describe('workflow actions: If-Match and Idempotency-Key (SPEC §6.3)', () => {
       const { workflowId } = await openException(api, 'garbage');
       const res = await act(api, workflowId, { action: 'comment', note: 'x' }, { 'If-Match': '"not-a-version"' }).expect(412);
       expect(res.body.error.code).toBe('precondition_failed');
+    });
+
+    it('accepts If-Match: * and a list of entity tags that holds the current one', async () => {
+      const { workflowId, path } = await openException(api, 'lists');
+      await act(api, workflowId, { action: 'comment', note: 'any version' }, { 'If-Match': '*' }).expect(200);
+      const current = (await api.get(path).expect(200)).headers.etag;
+      await act(api, workflowId, { action: 'comment', note: 'listed' }, { 'If-Match': `"999", ${current}` }).expect(200);
+      await act(api, workflowId, { action: 'comment', note: 'stale list' }, { 'If-Match': `"998", "999"` }).expect(412);
     });
   });
 
