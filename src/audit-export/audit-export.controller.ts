@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
+import { Controller, Get, Param, Query, StreamableFile, HttpStatus } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
@@ -7,6 +7,7 @@ import { ApiEnvelope } from '../common/api-envelope.decorator';
 import { RawResponse } from '../common/envelope.interceptor';
 import { BulkExportQueryDto, WorkflowExportDto } from './audit-export.dto';
 import { AuditExportService } from './audit-export.service';
+import { ApiErrors } from '../common/api-errors.decorator';
 
 @ApiTags('audit-export')
 @Controller('v1/admin')
@@ -15,6 +16,7 @@ export class AuditExportController {
 
   @Get('workflows/:workflow_id/export')
   @Access('admin', 'workflow_export')
+  @ApiErrors(HttpStatus.NOT_FOUND)
   @ApiOperation({ summary: 'One item’s signed audit export: actions, notifications, trace events, summary, integrity' })
   @ApiEnvelope(WorkflowExportDto)
   exportWorkflow(@CurrentPrincipal() principal: Principal, @Param('workflow_id') workflowId: string) {

@@ -1,6 +1,7 @@
-import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, ExecutionContext, HttpStatus, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { ApiErrors } from '../common/api-errors.decorator';
 import type { Permission, Role } from '../config/service-accounts.config';
 import { Principal as PrincipalType } from './principal';
 
@@ -31,6 +32,8 @@ export function Access(scope: AccessScope, permission?: Permission) {
     SetMetadata(ACCESS_RULE, rule),
     ApiBearerAuth(),
     ApiHeader({ name: 'x-tenant-id', required: true, description: 'Tenant the request acts in' }),
+    // Every guarded route can answer these (SPEC §3, §4); routes document their own others.
+    ApiErrors(HttpStatus.BAD_REQUEST, HttpStatus.UNAUTHORIZED, HttpStatus.FORBIDDEN, HttpStatus.TOO_MANY_REQUESTS),
   );
 }
 

@@ -6,6 +6,7 @@ import { ApiEnvelope } from '../common/api-envelope.decorator';
 import { RawBodyText } from '../common/raw-body.decorator';
 import { AppendResultDto, BatchResultDto, EventBatchDto, EventEnvelopeDto, EventFeedDto, EventFeedQueryDto } from './event.dto';
 import { IngestionService } from './ingestion.service';
+import { ApiErrors } from '../common/api-errors.decorator';
 
 @ApiTags('events')
 @Controller('v1/events')
@@ -14,6 +15,7 @@ export class EventsController {
 
   @Post()
   @Access('write')
+  @ApiErrors(HttpStatus.CONFLICT, HttpStatus.PAYLOAD_TOO_LARGE, HttpStatus.UNPROCESSABLE_ENTITY)
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Append one decision event (idempotent per producer and idempotency key)' })
   @ApiBody({ type: EventEnvelopeDto })
@@ -24,6 +26,7 @@ export class EventsController {
 
   @Post('batch')
   @Access('write')
+  @ApiErrors(HttpStatus.CONFLICT, HttpStatus.PAYLOAD_TOO_LARGE, HttpStatus.UNPROCESSABLE_ENTITY)
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Append up to 500 events atomically' })
   @ApiBody({ type: EventBatchDto })

@@ -1,10 +1,11 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, Param, HttpStatus } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import { Principal } from '../auth/principal';
 import { ApiEnvelope } from '../common/api-envelope.decorator';
 import { TraceDto } from './event.dto';
 import { IngestionService } from './ingestion.service';
+import { ApiErrors } from '../common/api-errors.decorator';
 
 @ApiTags('events')
 @Controller('v1/traces')
@@ -13,6 +14,7 @@ export class TracesController {
 
   @Get(':trace_id')
   @Access('read')
+  @ApiErrors(HttpStatus.NOT_FOUND)
   @ApiOperation({ summary: 'A trace: its events by trace_seq, its summary and its workflow items' })
   @ApiEnvelope(TraceDto)
   getTrace(@CurrentPrincipal() principal: Principal, @Param('trace_id') traceId: string) {

@@ -10,6 +10,7 @@ import { WorkflowActionsService } from './workflow-actions.service';
 import { InboxQueryDto, WorkflowNotificationQueryDto } from './workflow-query.dto';
 import { WorkflowQueryService } from './workflow-query.service';
 import { ActionResultDto, InboxDto, WorkflowDetailDto } from './workflow.dto';
+import { ApiErrors } from '../common/api-errors.decorator';
 
 const ETAG_HEADER = { ETag: { required: true, description: 'the item version, quoted; send it as If-Match', schema: { type: 'string' } } };
 
@@ -31,6 +32,7 @@ export class WorkflowsController {
 
   @Get(':workflow_id')
   @Access('read')
+  @ApiErrors(HttpStatus.NOT_FOUND)
   @ApiOperation({ summary: 'An item with its actions, newest notifications and trace reference; ETag is its version' })
   @ApiEnvelope(WorkflowDetailDto, HttpStatus.OK, '', ETAG_HEADER)
   async getWorkflow(@CurrentPrincipal() principal: Principal, @Param('workflow_id') workflowId: string, @Res({ passthrough: true }) res: Response) {
@@ -41,6 +43,7 @@ export class WorkflowsController {
 
   @Get(':workflow_id/notifications')
   @Access('read')
+  @ApiErrors(HttpStatus.NOT_FOUND)
   @ApiOperation({ summary: 'An item’s notifications, newest first' })
   @ApiEnvelope(NotificationPageDto)
   listWorkflowNotifications(@CurrentPrincipal() principal: Principal, @Param('workflow_id') workflowId: string, @Query() query: WorkflowNotificationQueryDto) {
@@ -49,6 +52,7 @@ export class WorkflowsController {
 
   @Post(':workflow_id/actions')
   @Access('write')
+  @ApiErrors(HttpStatus.NOT_FOUND, HttpStatus.CONFLICT, HttpStatus.PRECONDITION_FAILED, HttpStatus.UNPROCESSABLE_ENTITY)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Approve, reject, override, request a change, comment, reassign, escalate, claim or release' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item version from the ETag; 412 when stale' })

@@ -15,6 +15,7 @@ import {
   WebhookEndpointListDto,
 } from './webhook.dto';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
+import { ApiErrors } from '../../common/api-errors.decorator';
 
 @ApiTags('webhooks')
 @Controller('v1/admin/webhooks')
@@ -39,6 +40,7 @@ export class WebhooksController {
 
   @Get(':endpoint_id')
   @Access('admin', 'webhook_manage')
+  @ApiErrors(HttpStatus.NOT_FOUND)
   @ApiOperation({ summary: 'One webhook endpoint (without its secret)' })
   @ApiEnvelope(WebhookEndpointDto)
   getWebhookEndpoint(@CurrentPrincipal() principal: Principal, @Param('endpoint_id') endpointId: string) {
@@ -47,6 +49,7 @@ export class WebhooksController {
 
   @Patch(':endpoint_id')
   @Access('admin', 'webhook_manage')
+  @ApiErrors(HttpStatus.NOT_FOUND)
   @ApiOperation({ summary: 'Change the url, description or categories; disable, or enable (resumes parked deliveries)' })
   @ApiEnvelope(WebhookEndpointDto)
   updateWebhookEndpoint(@CurrentPrincipal() principal: Principal, @Param('endpoint_id') endpointId: string, @Body() body: UpdateWebhookEndpointDto) {
@@ -55,6 +58,7 @@ export class WebhooksController {
 
   @Delete(':endpoint_id')
   @Access('admin', 'webhook_manage')
+  @ApiErrors(HttpStatus.NOT_FOUND)
   @ApiOperation({ summary: 'Delete a webhook endpoint with its deliveries' })
   @ApiEnvelope(DeletedWebhookEndpointDto)
   deleteWebhookEndpoint(@CurrentPrincipal() principal: Principal, @Param('endpoint_id') endpointId: string) {
@@ -63,6 +67,7 @@ export class WebhooksController {
 
   @Get(':endpoint_id/deliveries')
   @Access('admin', 'webhook_manage')
+  @ApiErrors(HttpStatus.NOT_FOUND)
   @ApiOperation({ summary: 'An endpoint’s deliveries, newest first, each with its attempts' })
   @ApiEnvelope(WebhookDeliveryPageDto)
   listWebhookDeliveries(@CurrentPrincipal() principal: Principal, @Param('endpoint_id') endpointId: string, @Query() query: WebhookDeliveryQueryDto) {
@@ -71,6 +76,7 @@ export class WebhooksController {
 
   @Post(':endpoint_id/deliveries/:delivery_id/redeliver')
   @Access('admin', 'webhook_manage')
+  @ApiErrors(HttpStatus.NOT_FOUND)
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ summary: 'Deliver again: back to pending, due now, with a new retry window' })
   @ApiEnvelope(WebhookDeliveryDto, HttpStatus.ACCEPTED)

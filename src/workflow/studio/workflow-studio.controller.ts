@@ -5,6 +5,7 @@ import { Principal } from '../../auth/principal';
 import { ApiEnvelope } from '../../common/api-envelope.decorator';
 import { StartReviewDto, StartReviewResultDto, StudioDryRunDto, StudioQueryDto, TemplateListDto } from './workflow-studio.dto';
 import { WorkflowStudioService } from './workflow-studio.service';
+import { ApiErrors } from '../../common/api-errors.decorator';
 
 @ApiTags('workflow-studio')
 @Controller('v1/workflow-studio')
@@ -21,6 +22,7 @@ export class WorkflowStudioController {
 
   @Get('traces/:trace_id')
   @Access('read')
+  @ApiErrors(HttpStatus.NOT_FOUND)
   @ApiOperation({ summary: 'Dry run: the review a trace would get, with risk signals and precedents; writes nothing' })
   @ApiEnvelope(StudioDryRunDto)
   previewTraceReview(@CurrentPrincipal() principal: Principal, @Param('trace_id') traceId: string, @Query() query: StudioQueryDto) {
@@ -29,6 +31,7 @@ export class WorkflowStudioController {
 
   @Post('traces/:trace_id/reviews')
   @Access('write', 'workflow_assign')
+  @ApiErrors(HttpStatus.NOT_FOUND, HttpStatus.UNPROCESSABLE_ENTITY)
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Start a review of a trace (appends WorkflowReviewRequested); created:false when it exists' })
   @ApiEnvelope(StartReviewResultDto, HttpStatus.CREATED)
