@@ -5,14 +5,20 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { Logger } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import type { Pool } from 'pg';
+import { Pool } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 
 export type DatabaseHandle = {
   kind: 'pg' | 'pglite';
+  /** Prisma Client's. */
   factory: SqlMigrationAwareDriverAdapterFactory;
+  /** The schema engine's (migrations). */
+  schemaFactory: SqlMigrationAwareDriverAdapterFactory;
+  /** PostgreSQL only: the one connection pool, shared by Prisma and the append's driver path. */
+  pool?: Pool;
   close: () => Promise<void>;
 };
 
@@ -60,14 +66,18 @@ class PGliteFactory implements SqlMigrationAwareDriverAdapterFactory {
  * adapter-pg 7.10's executeScript() splits the script on ";" (not atomic, and it breaks $$ bodies
  * such as trigger functions). Send the whole script as one simple-protocol query instead, which
  * PostgreSQL runs as one implicit transaction, like the native schema engine.
+ * Given a pool, the adapter uses it and leaves it open: the application's, shared with code that
+ * bypasses Prisma (DriverTransactionsService). Given a config, every connect() opens a pool of its
+ * own that dispose() ends: the schema engine's, because its session-level advisory lock must end
+ * with its connection rather than stay behind in a shared pool.
  */
 class PgFactory implements SqlMigrationAwareDriverAdapterFactory {
   readonly provider = 'postgres' as const;
   readonly adapterName = '@prisma/adapter-pg';
   private readonly inner: PrismaPg;
 
-  constructor(connectionString: string, poolSize: number) {
-    this.inner = new PrismaPg({ connectionString, max: poolSize });
+  constructor(source: Pool | { connectionString: string; max: number }) {
+    this.inner = new PrismaPg(source);
   }
 
   async connect(): Promise<SqlDriverAdapter> {
@@ -93,7 +103,18 @@ export async function openDatabase(url: string, poolSize = 10): Promise<Database
     // PGlite creates only the last path segment itself.
     if (!dataDir.includes('://')) mkdirSync(dirname(resolve(dataDir)), { recursive: true });
     const pglite = await PGlite.create(dataDir);
-    return { kind: 'pglite', factory: new PGliteFactory(pglite), close: () => pglite.close() };
+    const factory = new PGliteFactory(pglite);
+    return { kind: 'pglite', factory, schemaFactory: factory, close: () => pglite.close() };
   }
-  return { kind: 'pg', factory: new PgFactory(url, poolSize), close: async () => {} };
+  const pool = new Pool({ connectionString: url, max: poolSize });
+  // The pool drops an idle connection that fails (a server restart); without a listener the
+  // 'error' event would end the process. The next query reports the outage.
+  pool.on('error', (e) => new Logger('Database').warn(`idle connection lost: ${e.message}`));
+  return {
+    kind: 'pg',
+    factory: new PgFactory(pool),
+    schemaFactory: new PgFactory({ connectionString: url, max: 1 }),
+    pool,
+    close: () => pool.end(),
+  };
 }

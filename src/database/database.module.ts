@@ -3,6 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { openDatabase } from './database-adapter';
 import { DatabaseReadinessService } from './database-readiness.service';
+import { DriverTransactionsService } from './driver-transactions.service';
 import { deployMigrations } from './migrations';
 import { PrismaService } from './prisma.service';
 
@@ -22,7 +23,8 @@ import { PrismaService } from './prisma.service';
       },
     },
     DatabaseReadinessService,
+    DriverTransactionsService,
   ],
-  exports: [PrismaService, DatabaseReadinessService],
+  exports: [PrismaService, DatabaseReadinessService, DriverTransactionsService],
 })
 export class DatabaseModule {}

@@ -1,5 +1,5 @@
 // Offline replacement for `prisma migrate …` (the native schema engine cannot be downloaded here):
-//   diff | create <name> | deploy | status | resolve --applied|--rolled-back <name>
+//   diff | create <name> [--draft] | deploy | status | resolve --applied|--rolled-back <name>
 // diff and create always run on throwaway in-memory PGlite databases; deploy, status and resolve
 // run against DATABASE_URL (default: the embedded database in DG_DATA_DIR).
 import path from 'node:path';
@@ -14,7 +14,7 @@ export async function runMigrationsCommand(cmd: string | undefined, args: string
   const diffing = cmd === 'diff' || cmd === 'create';
   const files = diffing ? await se.readSchemaFiles(SCHEMA) : undefined;
   const db = await openDatabase(diffing ? 'pglite:memory://' : config.url, 1);
-  const { engine, close } = await se.openSchemaEngine(db.factory, files);
+  const { engine, close } = await se.openSchemaEngine(db.schemaFactory, files);
   try {
     switch (cmd) {
       case 'diff':
@@ -22,7 +22,7 @@ export async function runMigrationsCommand(cmd: string | undefined, args: string
         break;
       case 'create': {
         const name = args.find((a) => !a.startsWith('--')) ?? 'migration';
-        const dir = await se.createMigration(engine, files ?? [], config.migrationsDir, name);
+        const dir = await se.createMigration(engine, files ?? [], config.migrationsDir, name, args.includes('--draft'));
         console.log(dir ? `Created prisma/migrations/${dir}/migration.sql` : 'No schema changes: no migration created.');
         break;
       }

@@ -4,7 +4,7 @@ import { applyMigrations, migrationStatus, openSchemaEngine } from './schema-eng
 
 /** `prisma migrate deploy` through the wasm schema engine, on an already-open database. */
 export async function deployMigrations(db: DatabaseHandle, migrationsDir: string): Promise<string[]> {
-  const se = await openSchemaEngine(db.factory);
+  const se = await openSchemaEngine(db.schemaFactory);
   try {
     return await applyMigrations(se.engine, migrationsDir);
   } finally {
@@ -13,7 +13,7 @@ export async function deployMigrations(db: DatabaseHandle, migrationsDir: string
 }
 
 export async function describeMigrationStatus(db: DatabaseHandle, migrationsDir: string) {
-  const se = await openSchemaEngine(db.factory);
+  const se = await openSchemaEngine(db.schemaFactory);
   try {
     return await migrationStatus(se.engine, migrationsDir);
   } finally {

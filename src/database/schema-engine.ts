@@ -117,7 +117,8 @@ export async function diffFromEmpty(engine: SE.SchemaEngine, files: SE.SchemaCon
 }
 
 /**
- * `prisma migrate dev --create-only --name <name>`. The wasm engine's createMigration reads the
+ * `prisma migrate dev --create-only --name <name>` (`draft`: an empty migration to write by hand,
+ * for changes the schema cannot express, such as functions). The wasm engine's createMigration reads the
  * schema of the migrations from a cache that devDiagnostic fills (replaying the applied migrations
  * on a shadow database), so apply, diagnose, then create — the order `migrate dev` uses.
  */
@@ -126,13 +127,14 @@ export async function createMigration(
   files: SE.SchemaContainer[],
   migrationsDir: string,
   name: string,
+  draft = false,
 ): Promise<string | undefined> {
   await fsp.mkdir(migrationsDir, { recursive: true });
   const migrationsList = await listMigrations(migrationsDir);
   await engine.applyMigrations({ migrationsList, filters: NO_FILTER });
   const diag = await engine.devDiagnostic({ migrationsList, filters: NO_FILTER });
   if (diag.action.tag === 'reset') throw new Error(`Dev database needs a reset (drift or edited migration): ${diag.action.reason}`);
-  const out = await engine.createMigration({ draft: false, migrationName: name, migrationsList, schema: { files }, filters: NO_FILTER });
+  const out = await engine.createMigration({ draft, migrationName: name, migrationsList, schema: { files }, filters: NO_FILTER });
   if (out.migrationScript === null) return undefined;
   const dir = path.join(migrationsDir, out.generatedMigrationName);
   if (fs.existsSync(dir)) throw new Error(`The migration directory already exists at ${dir}`);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Db } from '../database/prisma.service';
+import type { EventType } from './event-types';
 import type { StoredEvent } from './stored-event';
 
 /**
@@ -12,9 +13,20 @@ export type AppendHook = (tx: Db, tenantId: string, events: StoredEvent[]) => Pr
 @Injectable()
 export class AppendHooks {
   private readonly hooks: AppendHook[] = [];
+  private readonly eventTypes = new Set<string>();
 
-  register(hook: AppendHook): void {
+  /**
+   * `eventTypes`: the events the hook acts on. An append with none of them runs no hook, which lets
+   * it skip Prisma altogether (EventAppenderService.appendInTransaction).
+   */
+  register(hook: AppendHook, eventTypes: readonly EventType[]): void {
     this.hooks.push(hook);
+    for (const type of eventTypes) this.eventTypes.add(type);
+  }
+
+  /** Whether some hook acts on one of these event types. */
+  actOnAny(eventTypes: readonly string[]): boolean {
+    return eventTypes.some((type) => this.eventTypes.has(type));
   }
 
   async run(tx: Db, tenantId: string, events: StoredEvent[]): Promise<void> {

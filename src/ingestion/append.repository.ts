@@ -1,10 +1,15 @@
 import { Injectable } from '@nestjs/common';
+import { DriverTx } from '../database/driver-tx';
 import type { Db } from '../database/prisma.service';
+import { Prisma } from '../generated/prisma/client';
 import type { EventInput, EventType } from './event-types';
 import type { NewEvent, StoredEvent, TraceState } from './stored-event';
 
 /** What an append reads under its trace locks. */
 export type AppendSnapshot = { stored: StoredEvent[]; traces: TraceState[] };
+
+/** Prisma (a client or its transaction), or a transaction on the pg driver (the single-event path). */
+export type AppendDb = Db | DriverTx;
 
 type JsonEventRow = Omit<StoredEvent, 'event_type'> & { event_type: string; producer_id: string };
 type JsonTraceRow = TraceState & { tenant_id: string };
@@ -13,6 +18,7 @@ type JsonTraceRow = TraceState & { tenant_id: string };
  * The two statements of an append (STACK.md's cost model: every Prisma round trip costs about a
  * millisecond here): lock-and-read through dg_append_prepare(), then one statement that inserts
  * the events and writes their traces' summaries. JSON parameters carry a whole batch at once.
+ * Both run on Prisma or on the driver, as the same SQL.
  */
 @Injectable()
 export class AppendRepository {
@@ -26,12 +32,15 @@ export class AppendRepository {
       ) AS keys`;
   }
 
-  async lockAndRead(db: Db, tenantId: string, inputs: EventInput[]): Promise<AppendSnapshot> {
+  async lockAndRead(db: AppendDb, tenantId: string, inputs: EventInput[]): Promise<AppendSnapshot> {
     const traces = JSON.stringify([...new Set(inputs.map((e) => e.trace_id))]);
     const keys = JSON.stringify(inputs.map((e) => ({ p: e.source.producer_id, k: e.idempotency_key })));
     const ids = JSON.stringify(inputs.map((e) => e.event_id));
-    const [row] = await db.$queryRaw<{ state: { events: JsonEventRow[]; traces: JsonTraceRow[] } }[]>`
-      SELECT dg_append_prepare(${tenantId}, ${traces}::json, ${keys}::json, ${ids}::json) AS state`;
+    const [row] = await rows<{ state: { events: JsonEventRow[]; traces: JsonTraceRow[] } }>(
+      db,
+      'dg_append_prepare',
+      Prisma.sql`SELECT dg_append_prepare(${tenantId}, ${traces}::json, ${keys}::json, ${ids}::json) AS state`,
+    );
     return { stored: row.state.events.map(fromJsonEvent), traces: row.state.traces.map(fromJsonTrace) };
   }
 
@@ -39,9 +48,12 @@ export class AppendRepository {
    * Inserts the events (a function scan keeps their order, so log_seq follows it) and upserts the
    * summaries the planner computed, each with the log_seq of its trace's last new event.
    */
-  async write(db: Db, tenantId: string, events: NewEvent[], traces: TraceState[]): Promise<Map<string, number>> {
-    const rows = JSON.stringify(events.map((e) => ({ ...e, producer_id: e.source.producer_id })));
-    const inserted = await db.$queryRaw<{ event_id: string; log_seq: bigint }[]>`
+  async write(db: AppendDb, tenantId: string, events: NewEvent[], traces: TraceState[]): Promise<Map<string, number>> {
+    const records = JSON.stringify(events.map((e) => ({ ...e, producer_id: e.source.producer_id })));
+    const inserted = await rows<{ event_id: string; log_seq: bigint | string }>(
+      db,
+      'dg_append_write',
+      Prisma.sql`
       WITH ins AS (
         INSERT INTO dg_event_log (tenant_id, event_id, trace_id, trace_seq, event_type, occurred_at, recorded_at, producer_id,
           source, actor, idempotency_key, correlation_id, causation_event_id, schema_version, tags, payload, payload_hash,
@@ -49,7 +61,7 @@ export class AppendRepository {
         SELECT tenant_id, event_id, trace_id, trace_seq, event_type, occurred_at, recorded_at, producer_id,
           source, actor, idempotency_key, correlation_id, causation_event_id, schema_version, tags, payload, payload_hash,
           prev_event_hash, event_hash
-        FROM json_to_recordset(${rows}::json) AS x(tenant_id text, event_id text, trace_id text, trace_seq int,
+        FROM json_to_recordset(${records}::json) AS x(tenant_id text, event_id text, trace_id text, trace_seq int,
           event_type text, occurred_at timestamptz, recorded_at timestamptz, producer_id text, source jsonb, actor jsonb,
           idempotency_key text, correlation_id text, causation_event_id text, schema_version int, tags text[], payload jsonb,
           payload_hash text, prev_event_hash text, event_hash text)
@@ -70,9 +82,15 @@ export class AppendRepository {
           event_count = EXCLUDED.event_count, last_log_seq = EXCLUDED.last_log_seq,
           last_trace_seq = EXCLUDED.last_trace_seq, last_event_hash = EXCLUDED.last_event_hash
       )
-      SELECT event_id, log_seq FROM ins`;
+      SELECT event_id, log_seq FROM ins`,
+    );
     return new Map(inserted.map((r) => [r.event_id, Number(r.log_seq)]));
   }
+}
+
+/** `name` names the statement on the driver, where it is prepared once per connection. */
+function rows<T extends object>(db: AppendDb, name: string, sql: Prisma.Sql): Promise<T[]> {
+  return db instanceof DriverTx ? db.query<T>(name, sql) : db.$queryRaw<T[]>(sql);
 }
 
 /** json_agg writes timestamps with an offset; the API's form is toISOString(). */

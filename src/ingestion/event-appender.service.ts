@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { Db } from '../database/prisma.service';
+import { Clock } from '../common/clock';
+import { isUniqueViolation } from '../common/error-translation';
+import { DriverTransactionsService, isDriverUniqueViolation } from '../database/driver-transactions.service';
+import { type Db, PrismaService } from '../database/prisma.service';
 import { AppendHooks } from './append-hooks';
 import { AppendState, idempotencyKey, planAppends } from './append-planner';
-import { AppendRepository } from './append.repository';
+import { AppendDb, AppendRepository } from './append.repository';
 import type { EventInput } from './event-types';
 import type { StoredEvent, TraceState } from './stored-event';
 import { TraceSummaryRepository } from './trace-summary.repository';
@@ -17,20 +20,68 @@ export type AppendOptions = {
   recordedAt: Date;
 };
 
+/** A unique violation means a concurrent append won a race on an idempotency key or event_id; a retry sees it. */
+const ATTEMPTS = 3;
+const TX_OPTIONS = { maxWait: 10_000, timeout: 30_000 };
+
 /**
- * The one append path (SPEC §5.5), run inside a transaction the caller opened: HTTP ingestion and
- * the workflow layer's own ApprovalRecorded / WorkflowReviewRequested both come through here.
+ * The one append path (SPEC §5.5): HTTP ingestion and the workflow layer's own ApprovalRecorded /
+ * WorkflowReviewRequested both come through here, and every rule lives in the planner.
  */
 @Injectable()
 export class EventAppenderService {
   constructor(
+    private readonly prisma: PrismaService,
+    private readonly driver: DriverTransactionsService,
     private readonly appends: AppendRepository,
     private readonly summaries: TraceSummaryRepository,
     private readonly hooks: AppendHooks,
+    private readonly clock: Clock,
   ) {}
 
+  /**
+   * An append in a transaction of its own (HTTP ingestion). On PostgreSQL, events that no hook
+   * acts on and that finish no trace are appended on the pg driver — BEGIN, the same two
+   * statements, COMMIT — because Prisma's interactive transaction and per-query cost were most of
+   * the CPU of a single-event append (bench/README.md, "Ingest"). Everything else, and the embedded
+   * database, goes through Prisma. A retry after a unique violation goes through Prisma too, whose
+   * errors the exception filter translates.
+   */
+  async appendInTransaction(tenantId: string, inputs: EventInput[], batch: boolean): Promise<AppendResult[]> {
+    for (let attempt = 1; ; attempt++) {
+      const options: AppendOptions = { batch, recordedAt: this.clock.now() };
+      try {
+        if (attempt === 1 && this.fitsDriver(inputs)) {
+          return await this.driver.run((tx) => this.lockPlanWrite(tx, tenantId, inputs, options), TX_OPTIONS.maxWait);
+        }
+        return await this.prisma.$transaction((tx) => this.append(tx, tenantId, inputs, options), TX_OPTIONS);
+      } catch (e) {
+        if (attempt >= ATTEMPTS || !(isUniqueViolation(e) || isDriverUniqueViolation(e))) throw e;
+      }
+    }
+  }
+
+  /** Runs inside a Prisma transaction the caller opened (the workflow layer appends within its actions). */
   async append(tx: Db, tenantId: string, inputs: EventInput[], options: AppendOptions): Promise<AppendResult[]> {
-    const { stored, traces } = await this.appends.lockAndRead(tx, tenantId, inputs);
+    const results = await this.lockPlanWrite(tx, tenantId, inputs, options);
+    const fresh = results.filter((r) => !r.replayed).map((r) => r.event);
+    if (fresh.length) {
+      const finished = fresh.filter((e) => e.event_type === 'TraceFinished').map((e) => e.trace_id);
+      if (finished.length) await this.summaries.indexPrecedents(tx, tenantId, finished);
+      await this.hooks.run(tx, tenantId, fresh);
+    }
+    return results;
+  }
+
+  /** Precedent indexing (TraceFinished) and the hooks take Prisma's transaction client. */
+  private fitsDriver(inputs: EventInput[]): boolean {
+    const types = inputs.map((e) => e.event_type);
+    return this.driver.available && !types.includes('TraceFinished') && !this.hooks.actOnAny(types);
+  }
+
+  /** Locks the traces, reads what the rules need, plans, and writes the fresh events. */
+  private async lockPlanWrite(db: AppendDb, tenantId: string, inputs: EventInput[], options: AppendOptions): Promise<AppendResult[]> {
+    const { stored, traces } = await this.appends.lockAndRead(db, tenantId, inputs);
     const state: AppendState = {
       byIdempotency: new Map(stored.map((e) => [idempotencyKey(e.source.producer_id, e.idempotency_key), e])),
       takenEventIds: new Set(stored.map((e) => e.event_id)),
@@ -45,11 +96,8 @@ export class EventAppenderService {
     const fresh = planned.filter((p) => !p.replayed).map((p) => p.event);
     if (fresh.length) {
       const touched = [...new Set(fresh.map((e) => e.trace_id))].map((id) => state.traces.get(id) as TraceState);
-      const logSeqs = await this.appends.write(tx, tenantId, fresh, touched);
+      const logSeqs = await this.appends.write(db, tenantId, fresh, touched);
       for (const event of fresh) Object.assign(event, { log_seq: logSeqs.get(event.event_id) });
-      const finished = fresh.filter((e) => e.event_type === 'TraceFinished').map((e) => e.trace_id);
-      if (finished.length) await this.summaries.indexPrecedents(tx, tenantId, finished);
-      await this.hooks.run(tx, tenantId, fresh as StoredEvent[]);
     }
     return planned.map((p) => ({ event: p.event as StoredEvent, replayed: p.replayed }));
   }

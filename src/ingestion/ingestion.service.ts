@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Principal } from '../auth/principal';
-import { Clock } from '../common/clock';
 import { DomainError } from '../common/error-codes';
-import { isUniqueViolation } from '../common/error-translation';
 import { PrismaService } from '../database/prisma.service';
 import { Prisma } from '../generated/prisma/client';
 import { MetricsService } from '../observability/metrics.service';
@@ -17,9 +15,6 @@ import { TraceWorkflowsRegistry } from './trace-workflows.registry';
 
 export const MAX_BATCH = 500;
 const MAX_FEED_LIMIT = 1000;
-/** A unique violation means a concurrent append won a race on an idempotency key or event_id; a retry sees it. */
-const ATTEMPTS = 3;
-const TX_OPTIONS = { maxWait: 10_000, timeout: 30_000 };
 
 export type TraceView = { events: StoredEvent[]; summary: Omit<TraceState, 'last_trace_seq' | 'last_event_hash'>; workflows: object[] };
 export type FeedView = { events: StoredEvent[]; next_since_log_seq: number };
@@ -33,7 +28,6 @@ export class IngestionService {
     private readonly events: EventLogRepository,
     private readonly summaries: TraceSummaryRepository,
     private readonly traceWorkflows: TraceWorkflowsRegistry,
-    private readonly clock: Clock,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -88,20 +82,7 @@ export class IngestionService {
   }
 
   private appendAtomically(tenantId: string, inputs: EventInput[], batch: boolean): Promise<AppendResult[]> {
-    return this.metrics.time(this.metrics.appendDuration, { mode: batch ? 'batch' : 'single' }, () => this.appendWithRetries(tenantId, inputs, batch));
-  }
-
-  private async appendWithRetries(tenantId: string, inputs: EventInput[], batch: boolean): Promise<AppendResult[]> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.prisma.$transaction(
-          (tx) => this.appender.append(tx, tenantId, inputs, { recordedAt: this.clock.now(), batch }),
-          TX_OPTIONS,
-        );
-      } catch (e) {
-        if (attempt >= ATTEMPTS || !isUniqueViolation(e)) throw e;
-      }
-    }
+    return this.metrics.time(this.metrics.appendDuration, { mode: batch ? 'batch' : 'single' }, () => this.appender.appendInTransaction(tenantId, inputs, batch));
   }
 }
 

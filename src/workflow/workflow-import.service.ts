@@ -44,7 +44,7 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
   ) {}
 
   onModuleInit(): void {
-    this.hooks.register((tx, tenantId, events) => this.applyAll(tx, tenantId, events));
+    this.hooks.register((tx, tenantId, events) => this.applyAll(tx, tenantId, events), WORKFLOW_EVENT_TYPES);
   }
 
   /** Nest awaits this before the server listens, so the service is ready only once caught up. */

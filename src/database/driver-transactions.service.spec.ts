@@ -1,0 +1,77 @@
+import { DatabaseError, Pool, PoolClient } from 'pg';
+import { DomainError } from '../common/error-codes';
+import { Prisma } from '../generated/prisma/client';
+import { DriverTransactionsService, isDriverUniqueViolation } from './driver-transactions.service';
+import type { PrismaService } from './prisma.service';
+
+/** A pg connection that records what it was sent and how it went back to the pool. */
+class RecordingClient {
+  readonly sent: string[] = [];
+  released: { error: Error | undefined } | undefined;
+
+  constructor(private readonly failOn: string | undefined = undefined) {}
+
+  async query(q: string | { name: string; text: string; values: unknown[] }) {
+    const text = typeof q === 'string' ? q : `${q.name}: ${q.text} ${JSON.stringify(q.values)}`;
+    this.sent.push(text);
+    if (text === this.failOn) throw new Error(`connection lost during ${text}`);
+    return { rows: [{ ok: 1 }] };
+  }
+
+  release(error?: Error) {
+    this.released = { error };
+  }
+}
+
+function serviceOn(connect: () => Promise<RecordingClient>): DriverTransactionsService {
+  const pool = { connect } as unknown as Pool;
+  return new DriverTransactionsService({ handle: { pool } } as unknown as PrismaService);
+}
+
+describe(DriverTransactionsService.name, () => {
+  it('is unavailable without a pg pool (the embedded database)', () => {
+    expect(new DriverTransactionsService({ handle: {} } as unknown as PrismaService).available).toBe(false);
+  });
+
+  it('wraps the work in BEGIN and COMMIT and returns the connection', async () => {
+    const client = new RecordingClient();
+    const result = await serviceOn(async () => client).run((tx) => tx.query('probe', Prisma.sql`SELECT ${'a'}::text AS x`), 1000);
+    expect(result).toEqual([{ ok: 1 }]);
+    expect(client.sent).toEqual(['BEGIN', 'probe: SELECT $1::text AS x ["a"]', 'COMMIT']);
+    expect(client.released).toEqual({ error: undefined });
+  });
+
+  it('rolls back and rethrows when the work fails', async () => {
+    const client = new RecordingClient();
+    const refusal = new DomainError('conflict', 'refused');
+    await expect(serviceOn(async () => client).run(() => Promise.reject(refusal), 1000)).rejects.toBe(refusal);
+    expect(client.sent).toEqual(['BEGIN', 'ROLLBACK']);
+    expect(client.released).toEqual({ error: undefined });
+  });
+
+  it('closes a connection that cannot roll back instead of pooling it', async () => {
+    const client = new RecordingClient('ROLLBACK');
+    await expect(serviceOn(async () => client).run(() => Promise.reject(new Error('work failed')), 1000)).rejects.toThrow('work failed');
+    expect(client.released?.error?.message).toBe('connection lost during ROLLBACK');
+  });
+
+  it('answers the storage error when no connection frees up in time, and returns the late one', async () => {
+    const late = new RecordingClient();
+    let hand: (c: RecordingClient) => void = () => undefined;
+    const service = serviceOn(() => new Promise((resolve) => (hand = resolve)));
+    await expect(service.run(async () => 'never', 10)).rejects.toMatchObject({ code: 'storage' });
+    hand(late);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(late.sent).toEqual([]);
+    expect(late.released).toEqual({ error: undefined });
+  });
+});
+
+describe(isDriverUniqueViolation.name, () => {
+  it('recognises SQLSTATE 23505 only', () => {
+    const error = (code: string) => Object.assign(new DatabaseError('duplicate key', 1, 'error'), { code });
+    expect(isDriverUniqueViolation(error('23505'))).toBe(true);
+    expect(isDriverUniqueViolation(error('40P01'))).toBe(false);
+    expect(isDriverUniqueViolation(new Error('23505'))).toBe(false);
+  });
+});
