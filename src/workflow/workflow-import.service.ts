@@ -70,13 +70,21 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
     const relevant = events.filter((e) => RELEVANT.has(e.event_type));
     if (!relevant.length) return;
     const now = this.clock.now();
-    for (const event of relevant) await this.applyOne(tx, event, now);
+    const touched = new Map<string, WorkflowItem>();
+    for (const event of relevant) {
+      const item = await this.applyOne(tx, event, now);
+      if (item) touched.set(item.workflow_id, item);
+    }
+    // SLA once per item, on its state at the end of the append: a request and its decision
+    // appended together leave a decided item, which was never open and overdue in between.
+    for (const item of touched.values()) await this.sla.apply(tx, item, now);
     await this.runtime.advance(tx, tenantId, Math.max(...relevant.map((e) => e.log_seq)), now);
   }
 
-  private async applyOne(tx: Db, event: StoredEvent, now: Date): Promise<void> {
+  /** The item as this event left it, or undefined when the event was applied before. */
+  private async applyOne(tx: Db, event: StoredEvent, now: Date): Promise<WorkflowItem | undefined> {
     const actionId = `wfa:event:${event.event_id}`;
-    if (await this.actions.exists(tx, event.tenant_id, actionId)) return;
+    if (await this.actions.exists(tx, event.tenant_id, actionId)) return undefined;
     const ctx: ImportContext = { config: this.config.workflow, trace: await this.traces.findOne(tx, event.tenant_id, event.trace_id), now };
     const workflowId = this.targetOf(event);
     const existing = await this.items.findForUpdate(tx, event.tenant_id, workflowId);
@@ -109,7 +117,7 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
       },
       notices,
     );
-    await this.sla.apply(tx, item, now);
+    return item;
   }
 
   private targetOf(event: StoredEvent): string {
