@@ -10,6 +10,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { Pool } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { lockDataDir } from './data-dir-lock';
 
 export type DatabaseHandle = {
   kind: 'pg' | 'pglite';
@@ -100,11 +101,19 @@ class PgFactory implements SqlMigrationAwareDriverAdapterFactory {
 export async function openDatabase(url: string, poolSize = 10): Promise<DatabaseHandle> {
   if (url.startsWith('pglite:')) {
     const dataDir = url.slice('pglite:'.length) || 'memory://';
+    const onDisk = !dataDir.includes('://');
     // PGlite creates only the last path segment itself.
-    if (!dataDir.includes('://')) mkdirSync(dirname(resolve(dataDir)), { recursive: true });
-    const pglite = await PGlite.create(dataDir);
+    if (onDisk) mkdirSync(dirname(resolve(dataDir)), { recursive: true });
+    const unlock = onDisk ? lockDataDir(dataDir) : () => {};
+    let pglite: PGlite;
+    try {
+      pglite = await PGlite.create(dataDir);
+    } catch (e) {
+      unlock();
+      throw e;
+    }
     const factory = new PGliteFactory(pglite);
-    return { kind: 'pglite', factory, schemaFactory: factory, close: () => pglite.close() };
+    return { kind: 'pglite', factory, schemaFactory: factory, close: () => pglite.close().finally(unlock) };
   }
   const pool = new Pool({ connectionString: url, max: poolSize });
   // The pool drops an idle connection that fails (a server restart); without a listener the

@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { runServiceToExit, startService } from '../setup/service-process';
+
+const run = promisify(execFile);
+
+/** The CLI's outcome: exit code and everything it printed. */
+async function cli(env: Record<string, string>, ...args: string[]): Promise<{ code: number; output: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['dist/cli/main.js', ...args], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', ...env } });
+    return { code: 0, output: stdout + stderr };
+  } catch (e) {
+    const failed = e as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, output: failed.stdout + failed.stderr };
+  }
+}
+
+describe('one process per embedded data directory', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dg-lock-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses the CLI and a second service while the service runs, then seeds once it has stopped', async () => {
+    const env = { DG_DATA_DIR: join(dir, 'pgdata') };
+    const service = await startService(env);
+    const pid = service.child.pid;
+
+    const seed = await cli(env, 'seed-demo');
+    expect(seed.code).not.toBe(0);
+    expect(seed.output).toContain(`is in use by process ${pid}`);
+    const second = await runServiceToExit({ ...env, PORT: '0' });
+    expect(second.code).not.toBe(0);
+    expect(second.output).toContain(`is in use by process ${pid}`);
+    expect(await service.stop()).toBe(0);
+
+    const seeded = await cli(env, 'seed-demo');
+    expect(seeded).toMatchObject({ code: 0, output: expect.stringContaining('"open_count": 2') });
+    const restarted = await startService(env);
+    const inbox = await fetch(`${restarted.baseUrl}/api/v1/workflows`, { headers: { 'x-tenant-id': 'release-demo', authorization: 'Bearer dev-reader-token' } });
+    expect(((await inbox.json()) as { data: { summary: { open_count: number } } }).data.summary.open_count).toBe(2);
+    expect(await restarted.stop()).toBe(0);
+  });
+});
