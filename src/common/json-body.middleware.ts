@@ -22,6 +22,8 @@ export function jsonBodyMiddleware(limitBytes: number): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     parse(req, res, (err?: unknown) => {
       if (!err) return next();
+      // The connection closed mid-body (client gone, or shutdown's grace over): nobody to answer.
+      if ((err as BodyParserError).type === 'request.aborted' || res.destroyed) return;
       writeErrorEnvelope(res, requestIdOf(req), bodyError(err as BodyParserError, limitBytes));
     });
   };
