@@ -123,11 +123,11 @@ async function approveRuns(baseUrl: string, databaseUrl: string): Promise<Approv
   }
 }
 
-type InboxRow = { items: number; variant: string; service: Latency; floor: Latency; statements: Record<'page' | 'summary' | 'notifications', number> };
+type InboxRow = { items: number; variant: string; service: Latency; floor: Latency; statements: Record<'page' | 'summary', number> };
 
 const latencyOf = (samples: bigint[]): Latency => ({ p50: percentile(samples, 50), p99: percentile(samples, 99), perSecond: 0 });
 
-/** Each sample: the floor's three statements, then the same page over HTTP; the two take turns so load drifts hit both. */
+/** Each sample: the floor's two statements, then the same page over HTTP; the two take turns so load drifts hit both. */
 async function inboxVariant(client: JsonClient, db: Client, items: number, samples: number, variant: (typeof VARIANTS)[number]): Promise<InboxRow> {
   const service: bigint[] = [];
   const floor: FloorSample[] = [];
@@ -144,13 +144,13 @@ async function inboxVariant(client: JsonClient, db: Client, items: number, sampl
     service.push(elapsed);
     floor.push(raw);
   }
-  const p50Of = (key: 'page' | 'summary' | 'notifications') => percentile(floor.map((f) => f[key]), 50);
+  const p50Of = (key: 'page' | 'summary') => percentile(floor.map((f) => f[key]), 50);
   return {
     items,
     variant: variant.label,
     service: latencyOf(service),
     floor: latencyOf(floor.map((f) => f.total)),
-    statements: { page: p50Of('page'), summary: p50Of('summary'), notifications: p50Of('notifications') },
+    statements: { page: p50Of('page'), summary: p50Of('summary') },
   };
 }
 
@@ -224,9 +224,9 @@ function report(ingest: IngestResult, approve: ApproveResult, inbox: Awaited<Ret
     'raw SQL floor, p50 of each statement:',
     '',
     markdownTable(
-      ['items', 'inbox request', 'page', 'summary', 'notification count'],
-      inbox.rows.map((r) => [fmt(r.items), r.variant, `${fmt(r.statements.page, 1)} ms`, `${fmt(r.statements.summary, 1)} ms`, `${fmt(r.statements.notifications, 1)} ms`]),
-      'rlrrr',
+      ['items', 'inbox request', 'page', 'summary'],
+      inbox.rows.map((r) => [fmt(r.items), r.variant, `${fmt(r.statements.page, 1)} ms`, `${fmt(r.statements.summary, 1)} ms`]),
+      'rlrr',
     ),
     '',
     `EXPLAIN (ANALYZE, BUFFERS) of the default inbox's statements at ${fmt(largest)} items:`,

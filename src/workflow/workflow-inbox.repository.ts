@@ -3,7 +3,7 @@ import type { Db } from '../database/prisma.service';
 import { Prisma } from '../generated/prisma/client';
 import type { WorkflowItem } from './workflow-item';
 import { toItem } from './workflow-item.repository';
-import { OPEN_STATUSES } from './workflow-status';
+import { isOpenStatus, isPriority, OPEN_STATUSES, PRIORITY_RANK } from './workflow-status';
 
 export type InboxFilter = {
   status?: string;
@@ -29,26 +29,26 @@ export type InboxSummary = Record<
   | 'escalated_count'
   | 'approved_count'
   | 'rejected_count'
-  | 'overridden_count',
+  | 'overridden_count'
+  | 'notification_count',
   number
 >;
 
-const OPEN = Prisma.join([...OPEN_STATUSES]);
+/**
+ * The open statuses as literals, not parameters: the partial indexes of the inbox are `WHERE status IN
+ * (…)` with this list, and PostgreSQL uses a partial index only where it can prove its predicate
+ * from the query as planned (a generic plan sees parameters as unknowns).
+ */
+export const OPEN_STATUSES_SQL = Prisma.raw(`(${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})`);
+
+type PageRow = Parameters<typeof toItem>[0] & { overdue_rank: number };
 
 /** The reviewer inbox (SPEC §6.4): keyset pagination over the inbox order, tenant-wide summary. */
 @Injectable()
 export class WorkflowInboxRepository {
   async page(db: Db, tenantId: string, filter: InboxFilter, now: Date, after: InboxPosition | undefined, limit: number): Promise<(WorkflowItem & { position: InboxPosition })[]> {
-    const overdueRank = Prisma.sql`(CASE WHEN status IN (${OPEN}) AND sla_due_at < ${now} THEN 0 ELSE 1 END)`;
-    const conditions = [Prisma.sql`tenant_id = ${tenantId}`, ...filterConditions(filter, now)];
-    if (after) {
-      conditions.push(Prisma.sql`(${overdueRank}, priority_rank, requested_at, workflow_id) > (${after.o}, ${after.p}, ${new Date(after.r)}, ${after.w})`);
-    }
-    const rows = await db.$queryRaw<(Parameters<typeof toItem>[0] & { overdue_rank: number })[]>`
-      SELECT *, ${overdueRank} AS overdue_rank FROM dg_workflow_items
-      WHERE ${Prisma.join(conditions, ' AND ')}
-      ORDER BY overdue_rank, priority_rank, requested_at, workflow_id
-      LIMIT ${limit}`;
+    const sql = inboxPageSql(tenantId, filter, now, after, limit);
+    const rows = sql ? await db.$queryRaw<PageRow[]>(sql) : [];
     return rows.map((row) => ({
       ...toItem(row),
       position: { o: row.overdue_rank, p: row.priority_rank, r: row.requested_at.getTime(), w: row.workflow_id },
@@ -56,31 +56,86 @@ export class WorkflowInboxRepository {
   }
 
   async summary(db: Db, tenantId: string, now: Date): Promise<InboxSummary> {
-    const [row] = await db.$queryRaw<Record<keyof InboxSummary, bigint>[]>`
-      SELECT count(*) AS total_count,
-        count(*) FILTER (WHERE status IN (${OPEN})) AS open_count,
-        count(*) FILTER (WHERE status IN (${OPEN}) AND sla_due_at < ${now}) AS overdue_count,
-        count(*) FILTER (WHERE status = 'requested') AS requested_count,
-        count(*) FILTER (WHERE status = 'in_review') AS in_review_count,
-        count(*) FILTER (WHERE status = 'changes_requested') AS changes_requested_count,
-        count(*) FILTER (WHERE status = 'escalated') AS escalated_count,
-        count(*) FILTER (WHERE status = 'approved') AS approved_count,
-        count(*) FILTER (WHERE status = 'rejected') AS rejected_count,
-        count(*) FILTER (WHERE status = 'overridden') AS overridden_count
-      FROM dg_workflow_items WHERE tenant_id = ${tenantId}`;
+    const [row] = await db.$queryRaw<Record<keyof InboxSummary, bigint>[]>(inboxSummarySql(tenantId, now));
     return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as InboxSummary;
   }
 }
 
-function filterConditions(f: InboxFilter, now: Date): Prisma.Sql[] {
+/**
+ * One page in inbox order, or undefined when the cursor is past every row the filter can match.
+ *
+ * The first sort key (overdue or not) depends on `now`, so no index holds rows in inbox order. The
+ * statement reads the overdue rows (rank 0) and the others (rank 1) in two branches instead, each
+ * in (priority_rank, requested_at, workflow_id) order with its own LIMIT, which the partial indexes
+ * over the open items answer by walking them in order and stopping after a page; `UNION ALL` and
+ * a final sort of at most 2 × limit rows give the page. The cursor's keyset applies to the branch
+ * it stopped in; a branch wholly before the cursor is left out. Filters the indexes do not cover
+ * (closed items with only_open=false, a status, a kind, a role) are still correct, at the cost of
+ * reading the rows they match.
+ */
+export function inboxPageSql(tenantId: string, filter: InboxFilter, now: Date, after: InboxPosition | undefined, limit: number): Prisma.Sql | undefined {
+  const conditions = [Prisma.sql`tenant_id = ${tenantId}`, ...filterConditions(filter)];
+  const [overdue, notOverdue] = rankConditions(filter, now);
+  const branches = [branch(0, conditions, overdue, after, limit), branch(1, conditions, notOverdue, after, limit)].filter((b) => b !== undefined);
+  if (branches.length < 2) return branches[0];
+  return Prisma.sql`SELECT * FROM (${Prisma.join(branches, ' UNION ALL ')}) AS page
+    ORDER BY overdue_rank, priority_rank, requested_at, workflow_id LIMIT ${limit}`;
+}
+
+/** The conditions of the overdue rank and of the other one; undefined for a rank the filter rules out. */
+function rankConditions(filter: InboxFilter, now: Date): [Prisma.Sql[] | undefined, Prisma.Sql[] | undefined] {
+  const due = Prisma.sql`sla_due_at < ${now}`;
+  if (filter.status !== undefined && !isOpenStatus(filter.status)) return [undefined, []]; // a closed item is never overdue
+  if (filter.onlyOverdue) return [[due], undefined];
+  if (filter.onlyOpen || filter.status !== undefined) return [[due], [Prisma.sql`sla_due_at >= ${now}`]];
+  return [[Prisma.sql`status IN ${OPEN_STATUSES_SQL}`, due], [Prisma.sql`NOT (status IN ${OPEN_STATUSES_SQL} AND ${due})`]];
+}
+
+/**
+ * The rows of one overdue rank (`ofRank`: its conditions, undefined when the filter rules the rank out)
+ * in inbox order: all of them when the cursor is before the rank, none when it is past it.
+ */
+function branch(rank: 0 | 1, conditions: Prisma.Sql[], ofRank: Prisma.Sql[] | undefined, after: InboxPosition | undefined, limit: number): Prisma.Sql | undefined {
+  if (!ofRank || (after && after.o > rank)) return undefined;
+  const keyset = after?.o === rank ? [Prisma.sql`(priority_rank, requested_at, workflow_id) > (${after.p}, ${new Date(after.r)}, ${after.w})`] : [];
+  return Prisma.sql`(SELECT *, ${Prisma.raw(String(rank))} AS overdue_rank FROM dg_workflow_items
+    WHERE ${Prisma.join([...conditions, ...ofRank, ...keyset], ' AND ')}
+    ORDER BY priority_rank, requested_at, workflow_id LIMIT ${limit})`;
+}
+
+/**
+ * The tenant-wide summary: the status and notification counts are sums over the tenant's rows of
+ * dg_workflow_counts (kept by triggers, see the schema), overdue_count an index-only count over
+ * the partial (tenant_id, sla_due_at) index of the open items, so its cost follows the overdue items.
+ */
+export function inboxSummarySql(tenantId: string, now: Date): Prisma.Sql {
+  return Prisma.sql`
+    SELECT coalesce(sum(items), 0) AS total_count,
+      coalesce(sum(requested + in_review + changes_requested + escalated), 0) AS open_count,
+      (SELECT count(*) FROM dg_workflow_items WHERE tenant_id = ${tenantId} AND status IN ${OPEN_STATUSES_SQL} AND sla_due_at < ${now}) AS overdue_count,
+      coalesce(sum(requested), 0) AS requested_count,
+      coalesce(sum(in_review), 0) AS in_review_count,
+      coalesce(sum(changes_requested), 0) AS changes_requested_count,
+      coalesce(sum(escalated), 0) AS escalated_count,
+      coalesce(sum(approved), 0) AS approved_count,
+      coalesce(sum(rejected), 0) AS rejected_count,
+      coalesce(sum(overridden), 0) AS overridden_count,
+      coalesce(sum(notifications), 0) AS notification_count
+    FROM dg_workflow_counts WHERE tenant_id = ${tenantId}`;
+}
+
+function filterConditions(f: InboxFilter): Prisma.Sql[] {
   const c: Prisma.Sql[] = [];
   if (f.status) c.push(Prisma.sql`status = ${f.status}`);
-  if (f.priority) c.push(Prisma.sql`priority = ${f.priority}`);
+  if (f.priority) {
+    c.push(Prisma.sql`priority = ${f.priority}`);
+    // Implied by the priority (items store its rank), and lets the indexes seek to it.
+    if (isPriority(f.priority)) c.push(Prisma.sql`priority_rank = ${PRIORITY_RANK[f.priority]}`);
+  }
   if (f.workflowKind) c.push(Prisma.sql`workflow_kind = ${f.workflowKind}`);
   if (f.assignedAccountId) c.push(Prisma.sql`assigned_account_id = ${f.assignedAccountId}`);
   if (f.assignedRole) c.push(Prisma.sql`assigned_role = ${f.assignedRole}`);
   if (f.traceId) c.push(Prisma.sql`trace_id = ${f.traceId}`);
-  if (f.onlyOpen || f.onlyOverdue) c.push(Prisma.sql`status IN (${OPEN})`);
-  if (f.onlyOverdue) c.push(Prisma.sql`sla_due_at < ${now}`);
+  if (f.onlyOpen || f.onlyOverdue) c.push(Prisma.sql`status IN ${OPEN_STATUSES_SQL}`);
   return c;
 }

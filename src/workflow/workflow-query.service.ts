@@ -64,10 +64,7 @@ export class WorkflowQueryService {
         only_overdue: filter.onlyOverdue,
         limit,
       },
-      summary: {
-        ...(await this.inbox.summary(this.prisma, principal.tenantId, now)),
-        notification_count: await this.notifications.count(this.prisma, principal.tenantId),
-      },
+      summary: await this.inbox.summary(this.prisma, principal.tenantId, now),
       next_cursor: rows.length > limit ? encodeCursor({ ...last.position, now: now.getTime() }) : null,
     };
   }

@@ -1,0 +1,160 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { PrismaService } from '../../src/database/prisma.service';
+import { InboxSummary, WorkflowInboxRepository } from '../../src/workflow/workflow-inbox.repository';
+import { anEvent } from '../factories/events';
+import { act, anException, Api, exceptionWorkflowId, overridePhrase } from '../factories/workflows';
+import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
+import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+
+const HOUR = 3_600_000;
+
+/** The summary counted the slow way, with COUNT(*) over the tables. */
+async function countedSlowly(prisma: PrismaService, tenantId: string, now: Date): Promise<InboxSummary> {
+  const [row] = await prisma.$queryRaw<Record<keyof InboxSummary, bigint>[]>`
+    SELECT count(*) AS total_count,
+      count(*) FILTER (WHERE status IN ('requested', 'in_review', 'changes_requested', 'escalated')) AS open_count,
+      count(*) FILTER (WHERE status IN ('requested', 'in_review', 'changes_requested', 'escalated') AND sla_due_at < ${now}) AS overdue_count,
+      count(*) FILTER (WHERE status = 'requested') AS requested_count,
+      count(*) FILTER (WHERE status = 'in_review') AS in_review_count,
+      count(*) FILTER (WHERE status = 'changes_requested') AS changes_requested_count,
+      count(*) FILTER (WHERE status = 'escalated') AS escalated_count,
+      count(*) FILTER (WHERE status = 'approved') AS approved_count,
+      count(*) FILTER (WHERE status = 'rejected') AS rejected_count,
+      count(*) FILTER (WHERE status = 'overridden') AS overridden_count,
+      (SELECT count(*) FROM dg_workflow_notifications WHERE tenant_id = ${tenantId}) AS notification_count
+    FROM dg_workflow_items WHERE tenant_id = ${tenantId}`;
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as InboxSummary;
+}
+
+class Rollback extends Error {}
+
+describe('inbox summary counts kept by triggers (dg_workflow_counts)', () => {
+  let app: NestExpressApplication;
+  let prisma: PrismaService;
+  let inbox: WorkflowInboxRepository;
+  const tenants = { batch: uniqueTenant('cnta'), single: uniqueTenant('cntb'), sql: uniqueTenant('cntc'), empty: uniqueTenant('cntd') };
+  const summaryOf = (tenantId: string, now = new Date()) => inbox.summary(prisma, tenantId, now);
+  const counterRows = async (tenantId: string) =>
+    Number((await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM dg_workflow_counts WHERE tenant_id = ${tenantId}`)[0].n);
+
+  async function expectCountsAgree(now = new Date()): Promise<void> {
+    for (const tenantId of Object.values(tenants)) {
+      expect({ tenantId, ...(await summaryOf(tenantId, now)) }).toEqual({ tenantId, ...(await countedSlowly(prisma, tenantId, now)) });
+    }
+  }
+
+  beforeAll(async () => {
+    app = await createTestApp({ env: GENEROUS_LIMITS });
+    prisma = app.get(PrismaService);
+    inbox = app.get(WorkflowInboxRepository);
+
+    // Tenant "batch": 16 exceptions of one trace in one batch (one statement per item), a quarter
+    // of them requested 5 h ago and so overdue; then actions that move them through every status.
+    const batch = apiAs(app, tenants.batch, DEV_TOKENS.admin);
+    const events = [
+      anEvent('TraceStarted', { trace_id: 'many' }),
+      ...Array.from({ length: 16 }, (_, i) =>
+        anException('many', i + 1, { exception_id: `ex-${i}` }, i % 4 === 0 ? { occurred_at: new Date(Date.now() - 5 * HOUR).toISOString() } : {}),
+      ),
+    ];
+    await batch.post('/api/v1/events/batch', { events }).expect(201);
+    const wf = (i: number) => exceptionWorkflowId('many', `ex-${i}`);
+    const actions: [number, Record<string, unknown>][] = [
+      [1, { action: 'approve', reason: 'ok' }],
+      [2, { action: 'reject', reason: 'no' }],
+      [3, { action: 'override', reason: 'CFO sign-off', confirm_text: overridePhrase(wf(3)) }],
+      [5, { action: 'claim' }],
+      [6, { action: 'request_change', reason: 'more evidence' }],
+      [7, { action: 'escalate', reason: 'stuck' }],
+      [9, { action: 'claim' }],
+      [9, { action: 'approve', reason: 'after review' }],
+      [10, { action: 'comment', note: 'looking' }],
+      [11, { action: 'reassign', assigned_account_id: 'dave' }],
+    ];
+    for (const [i, body] of actions) await act(batch, wf(i), body).expect(200);
+
+    // Tenant "single": items opened by single events, several at once, then half approved.
+    const single = apiAs(app, tenants.single, DEV_TOKENS.admin);
+    await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        await single.post('/api/v1/events', anEvent('TraceStarted', { trace_id: `one-${i}` })).expect(201);
+        await single.post('/api/v1/events', anException(`one-${i}`, 1)).expect(201);
+      }),
+    );
+    for (let i = 0; i < 6; i += 2) await act(single, exceptionWorkflowId(`one-${i}`), { action: 'approve', reason: 'ok' }).expect(200);
+  });
+  afterAll(() => closeApp(app));
+
+  it('agree with COUNT(*) after items are created and acted on through the service', async () => {
+    await expectCountsAgree();
+    expect(await summaryOf(tenants.batch)).toMatchObject({ total_count: 16, approved_count: 2, rejected_count: 1, overridden_count: 1, overdue_count: 4 });
+    expect(await summaryOf(tenants.single)).toMatchObject({ total_count: 6, open_count: 3, approved_count: 3 });
+    expect(await summaryOf(tenants.empty)).toEqual(await countedSlowly(prisma, tenants.empty, new Date()));
+    expect(Object.values(await summaryOf(tenants.empty)).every((n) => n === 0)).toBe(true);
+  });
+
+  it('agree with COUNT(*) after bulk inserts, updates and deletes in SQL', async () => {
+    // A copy of the batch tenant's items and notifications, then multi-row updates and deletes, as a
+    // migration or a repair script would write them.
+    await prisma.$executeRaw`
+      INSERT INTO dg_workflow_items
+      SELECT (jsonb_populate_record(i, jsonb_build_object('tenant_id', ${tenants.sql}::text))).* FROM dg_workflow_items i WHERE tenant_id = ${tenants.batch}`;
+    await prisma.$executeRaw`
+      INSERT INTO dg_workflow_notifications (tenant_id, notification_id, workflow_id, category, channel, dedupe_key, recipient_account_id,
+        recipient_role, message, payload, created_at)
+      SELECT ${tenants.sql}, notification_id, workflow_id, category, channel, dedupe_key, recipient_account_id, recipient_role, message, payload, created_at
+      FROM dg_workflow_notifications WHERE tenant_id = ${tenants.batch}`;
+    await expectCountsAgree();
+    // Statuses moved in bulk, including rows whose status does not change and updates of other columns.
+    await prisma.$executeRaw`UPDATE dg_workflow_items SET status = 'approved' WHERE tenant_id = ${tenants.sql} AND status IN ('requested', 'approved')`;
+    await prisma.$executeRaw`UPDATE dg_workflow_items SET title = title || ' (copy)' WHERE tenant_id = ${tenants.sql}`;
+    await prisma.$executeRaw`UPDATE dg_workflow_items SET status = 'escalated', sla_due_at = now() - interval '1 hour' WHERE tenant_id = ${tenants.sql} AND status = 'in_review'`;
+    await prisma.$executeRaw`DELETE FROM dg_workflow_items WHERE tenant_id = ${tenants.sql} AND status = 'rejected'`;
+    await prisma.$executeRaw`DELETE FROM dg_workflow_notifications WHERE tenant_id = ${tenants.sql} AND category = 'assignment' AND workflow_id LIKE '%ex-1%'`;
+    await expectCountsAgree();
+    expect(await summaryOf(tenants.sql)).toMatchObject({ total_count: 15, rejected_count: 0, requested_count: 0 });
+  });
+
+  it('leave no trace of a write that is rolled back', async () => {
+    const before = await summaryOf(tenants.single);
+    await expect(
+      prisma.$transaction(async (tx) => {
+        await tx.$executeRaw`UPDATE dg_workflow_items SET status = 'rejected' WHERE tenant_id = ${tenants.single}`;
+        await tx.$executeRaw`DELETE FROM dg_workflow_notifications WHERE tenant_id = ${tenants.single}`;
+        expect(await inbox.summary(tx, tenants.single, new Date())).toMatchObject({ total_count: 6, rejected_count: 6, open_count: 0, notification_count: 0 });
+        throw new Rollback();
+      }),
+    ).rejects.toBeInstanceOf(Rollback);
+    expect(await summaryOf(tenants.single)).toEqual(before);
+  });
+
+  it('fold a tenant’s rows into one without changing its counts', async () => {
+    const before = await summaryOf(tenants.batch);
+    // Two more rows that change nothing, so that there is something to fold whatever folds ran before.
+    for (let i = 0; i < 2; i++) {
+      await prisma.$executeRaw`
+        INSERT INTO dg_workflow_counts (tenant_id, items, requested, in_review, changes_requested, escalated, approved, rejected, overridden, notifications)
+        VALUES (${tenants.batch}, 0, 0, 0, 0, 0, 0, 0, 0, 0)`;
+    }
+    expect(await counterRows(tenants.batch)).toBeGreaterThanOrEqual(3);
+    await prisma.$executeRaw`SELECT dg_workflow_counts_compact(${tenants.batch})`;
+    expect(await counterRows(tenants.batch)).toBe(1);
+    expect(await summaryOf(tenants.batch)).toEqual(before);
+    await expectCountsAgree();
+  });
+
+  it('take back what a TRUNCATE removed, table by table', async () => {
+    const before = await summaryOf(tenants.batch);
+    await expect(
+      prisma.$transaction(async (tx) => {
+        await tx.$executeRaw`TRUNCATE dg_workflow_items`;
+        const zeroItems = Object.fromEntries(Object.keys(before).map((k) => [k, k === 'notification_count' ? before.notification_count : 0]));
+        expect(await inbox.summary(tx, tenants.batch, new Date())).toEqual(zeroItems);
+        await tx.$executeRaw`TRUNCATE dg_workflow_notifications`;
+        expect(Object.values(await inbox.summary(tx, tenants.batch, new Date())).every((n) => n === 0)).toBe(true);
+        throw new Rollback();
+      }),
+    ).rejects.toBeInstanceOf(Rollback);
+    expect(await summaryOf(tenants.batch)).toEqual(before);
+  });
+});
