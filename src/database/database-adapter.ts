@@ -115,7 +115,9 @@ export async function openDatabase(url: string, poolSize = 10): Promise<Database
     const factory = new PGliteFactory(pglite);
     return { kind: 'pglite', factory, schemaFactory: factory, close: () => pglite.close().finally(unlock) };
   }
-  const pool = new Pool({ connectionString: url, max: poolSize });
+  // Pipelined: a query is sent without waiting for the one before it to be answered. Prisma awaits
+  // each of its queries, so it sees no difference; DriverTx uses it to save round trips.
+  const pool = new Pool({ connectionString: url, max: poolSize, pipeline: true });
   // The pool drops an idle connection that fails (a server restart); without a listener the
   // 'error' event would end the process. The next query reports the outage.
   pool.on('error', (e) => new Logger('Database').warn(`idle connection lost: ${e.message}`));

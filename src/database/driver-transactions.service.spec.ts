@@ -41,6 +41,27 @@ describe(DriverTransactionsService.name, () => {
     expect(client.released).toEqual({ error: undefined });
   });
 
+  it('sends COMMIT right behind the statement marked last, and no second one', async () => {
+    const client = new RecordingClient();
+    await serviceOn(async () => client).run(async (tx) => {
+      await tx.query('read', Prisma.sql`SELECT 1`);
+      tx.commitAfterNextStatement();
+      return tx.query('write', Prisma.sql`SELECT 2`);
+    }, 1000);
+    expect(client.sent).toEqual(['BEGIN', 'read: SELECT 1 []', 'write: SELECT 2 []', 'COMMIT']);
+  });
+
+  it('rolls back when the statement marked last fails, whatever its queued COMMIT did', async () => {
+    const client = new RecordingClient('write: SELECT 2 []');
+    const work = serviceOn(async () => client).run(async (tx) => {
+      tx.commitAfterNextStatement();
+      return tx.query('write', Prisma.sql`SELECT 2`);
+    }, 1000);
+    await expect(work).rejects.toThrow('connection lost during write: SELECT 2 []');
+    expect(client.sent).toEqual(['BEGIN', 'write: SELECT 2 []', 'COMMIT', 'ROLLBACK']);
+    expect(client.released).toEqual({ error: undefined });
+  });
+
   it('rolls back and rethrows when the work fails', async () => {
     const client = new RecordingClient();
     const refusal = new DomainError('conflict', 'refused');

@@ -22,14 +22,17 @@ export class DriverTransactionsService {
     return this.pool !== undefined;
   }
 
-  /** BEGIN, `work`, COMMIT; ROLLBACK if `work` throws. `maxWaitMs` bounds the wait for a connection. */
+  /**
+   * BEGIN, `work`, COMMIT (see DriverTx for how they share round trips); ROLLBACK if `work`
+   * throws. `maxWaitMs` bounds the wait for a connection.
+   */
   async run<T>(work: (tx: DriverTx) => Promise<T>, maxWaitMs: number): Promise<T> {
     const client = await this.connect(maxWaitMs);
     let broken: Error | undefined;
+    const tx = new DriverTx(client);
     try {
-      await client.query('BEGIN');
-      const result = await work(new DriverTx(client));
-      await client.query('COMMIT');
+      const result = await work(tx);
+      await tx.commit();
       return result;
     } catch (e) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/error-translation';
 import { DriverTransactionsService, isDriverUniqueViolation } from '../database/driver-transactions.service';
+import { DriverTx } from '../database/driver-tx';
 import { type Db, PrismaService } from '../database/prisma.service';
 import { AppendHooks } from './append-hooks';
 import { AppendState, idempotencyKey, planAppends } from './append-planner';
@@ -96,6 +97,8 @@ export class EventAppenderService {
     const fresh = planned.filter((p) => !p.replayed).map((p) => p.event);
     if (fresh.length) {
       const touched = [...new Set(fresh.map((e) => e.trace_id))].map((id) => state.traces.get(id) as TraceState);
+      // On the driver nothing follows the write: its COMMIT travels with it.
+      if (db instanceof DriverTx) db.commitAfterNextStatement();
       const logSeqs = await this.appends.write(db, tenantId, fresh, touched);
       for (const event of fresh) Object.assign(event, { log_seq: logSeqs.get(event.event_id) });
     }
