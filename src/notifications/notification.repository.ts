@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Db } from '../database/prisma.service';
-import type { Prisma } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
 import type { NotificationCategory, NotificationDraft, NotificationRecord } from './notification';
 import { webhookOutboxCte } from './webhooks/webhook-outbox.sql';
 
@@ -14,6 +14,25 @@ export type NotificationFilter = {
 
 const CHANNEL = 'operator_console';
 
+/**
+ * The CTEs `inserted` (the new notifications; a repeated dedupe key is skipped) and, through the
+ * webhook outbox, their deliveries: for a statement that writes more than notifications
+ * (WorkflowItemRepository.saveChanges) as well as for insertNew.
+ */
+export function newNotificationsCte(tenantId: string, drafts: NotificationDraft[], now: Date): Prisma.Sql {
+  const rows = JSON.stringify(drafts.map((d) => ({ ...d, notification_id: `wfn:${randomUUID()}` })));
+  return Prisma.sql`inserted AS (
+      INSERT INTO dg_workflow_notifications (tenant_id, notification_id, workflow_id, category, channel, dedupe_key,
+        recipient_account_id, recipient_role, message, payload, created_at)
+      SELECT ${tenantId}, notification_id, workflow_id, category, ${CHANNEL}, dedupe_key, recipient_account_id,
+        recipient_role, message, payload, ${now}
+      FROM json_to_recordset(${rows}::json) AS x(notification_id text, workflow_id text, category text, dedupe_key text,
+        recipient_account_id text, recipient_role text, message text, payload jsonb)
+      ON CONFLICT (tenant_id, dedupe_key) DO NOTHING
+      RETURNING *
+    ), ${webhookOutboxCte(now)}`;
+}
+
 /** dg_workflow_notifications, deduplicated by (tenant_id, dedupe_key). */
 @Injectable()
 export class NotificationRepository {
@@ -23,19 +42,8 @@ export class NotificationRepository {
    */
   async insertNew(db: Db, tenantId: string, drafts: NotificationDraft[], now: Date): Promise<NotificationRecord[]> {
     if (!drafts.length) return [];
-    const rows = JSON.stringify(drafts.map((d) => ({ ...d, notification_id: `wfn:${randomUUID()}` })));
-    // One statement: the new notifications and, through the webhook outbox, their deliveries.
     const inserted = await db.$queryRaw<(Omit<NotificationRecord, 'seq' | 'created_at'> & { seq: bigint; created_at: Date })[]>`
-      WITH inserted AS (
-        INSERT INTO dg_workflow_notifications (tenant_id, notification_id, workflow_id, category, channel, dedupe_key,
-          recipient_account_id, recipient_role, message, payload, created_at)
-        SELECT ${tenantId}, notification_id, workflow_id, category, ${CHANNEL}, dedupe_key, recipient_account_id,
-          recipient_role, message, payload, ${now}
-        FROM json_to_recordset(${rows}::json) AS x(notification_id text, workflow_id text, category text, dedupe_key text,
-          recipient_account_id text, recipient_role text, message text, payload jsonb)
-        ON CONFLICT (tenant_id, dedupe_key) DO NOTHING
-        RETURNING *
-      ), ${webhookOutboxCte(now)}
+      WITH ${newNotificationsCte(tenantId, drafts, now)}
       SELECT * FROM inserted`;
     return inserted.map(toRecord);
   }

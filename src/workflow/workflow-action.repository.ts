@@ -1,27 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import type { Db } from '../database/prisma.service';
-import type { Prisma } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
 import type { ActionActor, WorkflowActionRecord } from './workflow-action';
+
+/**
+ * The CTE `new_actions`, which appends actions (chained by chainAction) of one tenant: for the
+ * statement that writes an item's change (WorkflowItemRepository.saveChanges).
+ */
+export function newActionsCte(tenantId: string, actions: WorkflowActionRecord[]): Prisma.Sql {
+  return Prisma.sql`new_actions AS (
+    INSERT INTO dg_workflow_actions
+    SELECT * FROM json_populate_recordset(NULL::dg_workflow_actions, ${JSON.stringify(actions)}::json) WHERE tenant_id = ${tenantId}
+    RETURNING 1
+  )`;
+}
 
 /** dg_workflow_actions: appended, never changed. */
 @Injectable()
 export class WorkflowActionRepository {
-  async insert(db: Db, action: WorkflowActionRecord): Promise<void> {
-    await db.workflowAction.create({
-      data: {
-        ...action,
-        actor: action.actor as Prisma.InputJsonObject,
-        payload: action.payload as Prisma.InputJsonObject,
-        created_at: new Date(action.created_at),
-      },
-    });
-  }
-
-  async exists(db: Db, tenantId: string, actionId: string): Promise<boolean> {
-    const row = await db.workflowAction.findUnique({ where: { tenant_id_action_id: { tenant_id: tenantId, action_id: actionId } }, select: { seq: true } });
-    return row !== null;
-  }
-
   /** All actions of an item, oldest first. */
   async listForItem(db: Db, tenantId: string, workflowId: string): Promise<WorkflowActionRecord[]> {
     const rows = await db.workflowAction.findMany({ where: { tenant_id: tenantId, workflow_id: workflowId }, orderBy: { seq: 'asc' } });

@@ -6,9 +6,8 @@ import { type Db, PrismaService } from '../database/prisma.service';
 import { AppendHooks } from '../ingestion/append-hooks';
 import { AppendRepository } from '../ingestion/append.repository';
 import type { StoredEvent } from '../ingestion/stored-event';
-import { TraceSummaryRepository } from '../ingestion/trace-summary.repository';
-import { WorkflowActionRepository } from './workflow-action.repository';
 import { approvalTarget, ImportContext, importApproval, importException, importReview, workflowIdOf } from './workflow-import.rules';
+import { noChanges, type WorkflowChanges } from './workflow-changes';
 import type { WorkflowItem } from './workflow-item';
 import { WorkflowItemRepository } from './workflow-item.repository';
 import { approvalNotice, assignmentNotice, failureNotice } from './workflow-notices';
@@ -33,9 +32,7 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
     private readonly prisma: PrismaService,
     private readonly hooks: AppendHooks,
     private readonly appends: AppendRepository,
-    private readonly traces: TraceSummaryRepository,
     private readonly items: WorkflowItemRepository,
-    private readonly actions: WorkflowActionRepository,
     private readonly runtime: WorkflowRuntimeRepository,
     private readonly recorder: WorkflowRecorderService,
     private readonly sla: WorkflowSlaService,
@@ -66,28 +63,35 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
     if (applied) this.logger.log(`caught up: applied ${applied} workflow event(s) appended before this start`);
   }
 
+  /**
+   * Two statements per append, whatever its size: one read (markers, trace summaries, the target
+   * items locked) and one write of everything the events and SLA changed, cursor included.
+   */
   private async applyAll(tx: Db, tenantId: string, events: StoredEvent[]): Promise<void> {
     const relevant = events.filter((e) => RELEVANT.has(e.event_type));
     if (!relevant.length) return;
     const now = this.clock.now();
-    const touched = new Map<string, WorkflowItem>();
-    for (const event of relevant) {
-      const item = await this.applyOne(tx, event, now);
-      if (item) touched.set(item.workflow_id, item);
+    const targets = relevant.map((event) => ({ event, actionId: `wfa:event:${event.event_id}`, workflowId: this.targetOf(event) }));
+    const state = await this.items.readForImport(tx, tenantId, {
+      actionIds: targets.map((t) => t.actionId),
+      traceIds: [...new Set(relevant.map((e) => e.trace_id))],
+      workflowIds: [...new Set(targets.map((t) => t.workflowId))],
+    });
+    const changes = noChanges();
+    for (const { event, actionId, workflowId } of targets) {
+      if (state.applied.has(actionId)) continue;
+      const existing = changes.items.get(workflowId) ?? state.items.get(workflowId);
+      this.stageOne(changes, event, actionId, existing, { config: this.config.workflow, trace: state.traces.get(event.trace_id), now });
     }
     // SLA once per item, on its state at the end of the append: a request and its decision
     // appended together leave a decided item, which was never open and overdue in between.
-    for (const item of touched.values()) await this.sla.apply(tx, item, now);
-    await this.runtime.advance(tx, tenantId, Math.max(...relevant.map((e) => e.log_seq)), now);
+    for (const item of [...changes.items.values()]) this.sla.stage(changes, item, now);
+    changes.appliedLogSeq = Math.max(...relevant.map((e) => e.log_seq));
+    await this.items.saveChanges(tx, tenantId, changes, now);
   }
 
-  /** The item as this event left it, or undefined when the event was applied before. */
-  private async applyOne(tx: Db, event: StoredEvent, now: Date): Promise<WorkflowItem | undefined> {
-    const actionId = `wfa:event:${event.event_id}`;
-    if (await this.actions.exists(tx, event.tenant_id, actionId)) return undefined;
-    const ctx: ImportContext = { config: this.config.workflow, trace: await this.traces.findOne(tx, event.tenant_id, event.trace_id), now };
-    const workflowId = this.targetOf(event);
-    const existing = await this.items.findForUpdate(tx, event.tenant_id, workflowId);
+  /** Applies one event (not applied before) to its item, in memory. */
+  private stageOne(changes: WorkflowChanges, event: StoredEvent, actionId: string, existing: WorkflowItem | undefined, ctx: ImportContext): void {
     let item: WorkflowItem;
     const notices = [];
     if (event.event_type === 'ApprovalRecorded') {
@@ -102,8 +106,8 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
       item = event.event_type === 'ExceptionRequested' ? importException(existing, event, ctx) : importReview(existing, event, ctx);
       if (!existing) notices.push(assignmentNotice(item, false));
     }
-    await this.recorder.record(
-      tx,
+    this.recorder.stage(
+      changes,
       item,
       {
         action_id: actionId,
@@ -113,11 +117,10 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
         payload: { source: 'event', event_type: event.event_type, log_seq: event.log_seq },
         source_event_id: event.event_id,
         resulting_status: item.status,
-        created_at: now,
+        created_at: ctx.now,
       },
       notices,
     );
-    return item;
   }
 
   private targetOf(event: StoredEvent): string {

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { Db } from '../database/prisma.service';
 import { Prisma } from '../generated/prisma/client';
+import type { TraceState } from '../ingestion/stored-event';
+import { newNotificationsCte } from '../notifications/notification.repository';
+import { newActionsCte } from './workflow-action.repository';
+import type { WorkflowChanges } from './workflow-changes';
 import type { WorkflowItem } from './workflow-item';
+import { runtimeAdvanceCte } from './workflow-runtime.repository';
 import { PRIORITY_RANK, type Priority, type WorkflowStatus } from './workflow-status';
 
 type ItemRow = Omit<WorkflowItem, 'status' | 'requested_by_actor' | 'metadata' | 'last_source_log_seq'> & {
@@ -58,30 +63,78 @@ export class WorkflowItemRepository {
     return row.locked;
   }
 
-  async save(db: Db, item: WorkflowItem): Promise<void> {
-    const data = toRow(item);
-    await db.workflowItem.upsert({
-      where: { tenant_id_workflow_id: { tenant_id: item.tenant_id, workflow_id: item.workflow_id } },
-      create: data,
-      update: data,
-    });
+  /**
+   * The import's one read (SPEC §6.2): which of the imported action ids exist already, the traces'
+   * summaries, and the target items, locked for the rest of the transaction (take the trace locks
+   * first: lock order).
+   */
+  async readForImport(db: Db, tenantId: string, keys: { actionIds: string[]; traceIds: string[]; workflowIds: string[] }): Promise<ImportState> {
+    const [row] = await db.$queryRaw<{ applied: string[]; traces: Record<string, unknown>[]; items: Record<string, unknown>[] }[]>`
+      WITH locked AS (
+        SELECT * FROM dg_workflow_items
+        WHERE tenant_id = ${tenantId} AND workflow_id IN (SELECT json_array_elements_text(${JSON.stringify(keys.workflowIds)}::json))
+        ORDER BY workflow_id
+        FOR UPDATE
+      )
+      SELECT
+        (SELECT coalesce(json_agg(a.action_id), '[]') FROM dg_workflow_actions a
+         WHERE a.tenant_id = ${tenantId} AND a.action_id IN (SELECT json_array_elements_text(${JSON.stringify(keys.actionIds)}::json))) AS applied,
+        (SELECT coalesce(json_agg(s), '[]') FROM dg_trace_summaries s
+         WHERE s.tenant_id = ${tenantId} AND s.trace_id IN (SELECT json_array_elements_text(${JSON.stringify(keys.traceIds)}::json))) AS traces,
+        (SELECT coalesce(json_agg(l), '[]') FROM locked l) AS items`;
+    return {
+      applied: new Set(row.applied),
+      traces: new Map(row.traces.map((t) => [t.trace_id as string, traceFromJson(t)])),
+      items: new Map(row.items.map((i) => [i.workflow_id as string, itemFromJson(i)])),
+    };
   }
+
+  /**
+   * Writes a tenant's changes in one statement: the items (inserted or replaced), their new actions,
+   * the new notifications with their webhook outbox rows, and the import's cursor. The counting
+   * triggers on items and notifications see these writes as they would separate ones.
+   */
+  async saveChanges(db: Db, tenantId: string, changes: WorkflowChanges, now: Date): Promise<void> {
+    const ctes: Prisma.Sql[] = [];
+    if (changes.items.size) ctes.push(savedItemsCte(tenantId, [...changes.items.values()]));
+    if (changes.actions.length) ctes.push(newActionsCte(tenantId, changes.actions));
+    if (changes.notices.length) ctes.push(newNotificationsCte(tenantId, changes.notices, now));
+    if (changes.appliedLogSeq !== undefined) ctes.push(runtimeAdvanceCte(tenantId, changes.appliedLogSeq, now));
+    if (!ctes.length) return;
+    await db.$queryRaw`WITH ${Prisma.join(ctes, ', ')} SELECT 1 AS done`;
+  }
+}
+
+export type ImportState = { applied: Set<string>; traces: Map<string, TraceState>; items: Map<string, WorkflowItem> };
+
+/** Inserts or replaces whole items; every column but the key is set, so a status change fires the counting trigger. */
+function savedItemsCte(tenantId: string, items: WorkflowItem[]): Prisma.Sql {
+  const rows = JSON.stringify(items.map((item) => ({ ...item, priority_rank: PRIORITY_RANK[item.priority as Priority] ?? PRIORITY_RANK.normal })));
+  return Prisma.sql`saved_items AS (
+    INSERT INTO dg_workflow_items
+    SELECT * FROM json_populate_recordset(NULL::dg_workflow_items, ${rows}::json) WHERE tenant_id = ${tenantId}
+    ON CONFLICT (tenant_id, workflow_id) DO UPDATE SET
+      trace_id = EXCLUDED.trace_id, workflow_kind = EXCLUDED.workflow_kind, workflow_name = EXCLUDED.workflow_name,
+      subject_type = EXCLUDED.subject_type, subject_id = EXCLUDED.subject_id, status = EXCLUDED.status,
+      priority = EXCLUDED.priority, priority_rank = EXCLUDED.priority_rank, title = EXCLUDED.title,
+      policy_id = EXCLUDED.policy_id, policy_version = EXCLUDED.policy_version, requested_by_actor = EXCLUDED.requested_by_actor,
+      assigned_account_id = EXCLUDED.assigned_account_id, assigned_role = EXCLUDED.assigned_role,
+      claimed_by_account_id = EXCLUDED.claimed_by_account_id, requested_at = EXCLUDED.requested_at,
+      sla_due_at = EXCLUDED.sla_due_at, updated_at = EXCLUDED.updated_at, resolved_at = EXCLUDED.resolved_at,
+      last_action_type = EXCLUDED.last_action_type, last_action_at = EXCLUDED.last_action_at,
+      current_decision = EXCLUDED.current_decision, current_reason = EXCLUDED.current_reason,
+      approval_event_id = EXCLUDED.approval_event_id, created_from_event_id = EXCLUDED.created_from_event_id,
+      last_source_log_seq = EXCLUDED.last_source_log_seq, escalation_count = EXCLUDED.escalation_count,
+      deadline_risk_notified_for = EXCLUDED.deadline_risk_notified_for, metadata = EXCLUDED.metadata,
+      version = EXCLUDED.version, last_action_hash = EXCLUDED.last_action_hash, action_count = EXCLUDED.action_count
+    RETURNING 1
+  )`;
 }
 
 function dueForSweep(now: Date, windowEnd: Date): Prisma.Sql {
   return Prisma.sql`(((status = 'changes_requested' OR (status IN ('requested', 'in_review') AND escalation_count = 0)) AND sla_due_at < ${now})
     OR (status IN ('requested', 'in_review', 'changes_requested', 'escalated') AND sla_due_at > ${now}
         AND sla_due_at <= ${windowEnd} AND deadline_risk_notified_for IS DISTINCT FROM sla_due_at))`;
-}
-
-function toRow(item: WorkflowItem): Prisma.WorkflowItemUncheckedCreateInput {
-  return {
-    ...item,
-    priority_rank: PRIORITY_RANK[item.priority as Priority] ?? PRIORITY_RANK.normal,
-    requested_by_actor: item.requested_by_actor ?? undefined,
-    metadata: item.metadata as Prisma.InputJsonObject,
-    last_source_log_seq: BigInt(item.last_source_log_seq),
-  };
 }
 
 export function toItem({ priority_rank: _rank, ...row }: ItemRow): WorkflowItem {
@@ -92,4 +145,18 @@ export function toItem({ priority_rank: _rank, ...row }: ItemRow): WorkflowItem 
     metadata: (row.metadata ?? {}) as Record<string, unknown>,
     last_source_log_seq: Number(row.last_source_log_seq),
   };
+}
+
+const ITEM_TIMES = ['requested_at', 'sla_due_at', 'updated_at', 'resolved_at', 'last_action_at', 'deadline_risk_notified_for'] as const;
+
+/** An item row as PostgreSQL's JSON gives it: times as text, bigints as numbers. */
+function itemFromJson(json: Record<string, unknown>): WorkflowItem {
+  const row = { ...json } as Record<string, unknown>;
+  for (const column of ITEM_TIMES) row[column] = json[column] === null ? null : new Date(json[column] as string);
+  return toItem({ ...row, last_source_log_seq: BigInt(json.last_source_log_seq as number) } as ItemRow);
+}
+
+function traceFromJson({ tenant_id: _tenant, ...json }: Record<string, unknown>): TraceState {
+  const iso = (v: unknown) => (v === null ? null : new Date(v as string).toISOString());
+  return { ...(json as TraceState), started_at: iso(json.started_at), finished_at: iso(json.finished_at), last_log_seq: Number(json.last_log_seq) };
 }

@@ -4,8 +4,8 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import type { Db } from '../database/prisma.service';
 import { AppendRepository } from '../ingestion/append.repository';
-import { NotificationRepository } from '../notifications/notification.repository';
 import { evaluateSla } from '../sla/sla-evaluator';
+import { noChanges, type WorkflowChanges } from './workflow-changes';
 import type { WorkflowItem } from './workflow-item';
 import { WorkflowItemRepository } from './workflow-item.repository';
 import { escalationNotice } from './workflow-notices';
@@ -23,7 +23,6 @@ export class WorkflowSlaService {
     private readonly items: WorkflowItemRepository,
     private readonly appends: AppendRepository,
     private readonly recorder: WorkflowRecorderService,
-    private readonly notifications: NotificationRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -34,7 +33,15 @@ export class WorkflowSlaService {
     if (item) await this.apply(tx, item, now);
   }
 
+  /** Applies SPEC §7 to one locked item in one statement (none when nothing is due). */
   async apply(tx: Db, item: WorkflowItem, now: Date): Promise<void> {
+    const changes = noChanges();
+    this.stage(changes, item, now);
+    await this.items.saveChanges(tx, item.tenant_id, changes, now);
+  }
+
+  /** Adds SPEC §7's effects on one item to `changes`: an escalation, or the due date's one deadline_risk notice. */
+  stage(changes: WorkflowChanges, item: WorkflowItem, now: Date): void {
     const settings = this.config.workflow;
     const verdict = evaluateSla(item, now, settings.deadlineRiskWarningMinutes);
     if (verdict === 'escalate') {
@@ -43,8 +50,8 @@ export class WorkflowSlaService {
       item.assigned_role = settings.escalationAssignedRole;
       item.claimed_by_account_id = null;
       item.escalation_count += 1;
-      await this.recorder.record(
-        tx,
+      this.recorder.stage(
+        changes,
         item,
         {
           action_id: `wfa:${randomUUID()}`,
@@ -60,24 +67,17 @@ export class WorkflowSlaService {
       );
     } else if (verdict === 'deadline_risk' && item.deadline_risk_notified_for?.getTime() !== item.sla_due_at.getTime()) {
       const due = item.sla_due_at.toISOString();
-      await this.notifications.insertNew(
-        tx,
-        item.tenant_id,
-        [
-          {
-            workflow_id: item.workflow_id,
-            category: 'deadline_risk',
-            dedupe_key: `deadline_risk:${item.workflow_id}:${due}`,
-            recipient_account_id: item.assigned_account_id,
-            recipient_role: item.assigned_role,
-            message: `Workflow ${item.workflow_id} is nearing its SLA deadline`,
-            payload: { sla_due_at: due, warning_minutes: settings.deadlineRiskWarningMinutes },
-          },
-        ],
-        now,
-      );
+      changes.notices.push({
+        workflow_id: item.workflow_id,
+        category: 'deadline_risk',
+        dedupe_key: `deadline_risk:${item.workflow_id}:${due}`,
+        recipient_account_id: item.assigned_account_id,
+        recipient_role: item.assigned_role,
+        message: `Workflow ${item.workflow_id} is nearing its SLA deadline`,
+        payload: { sla_due_at: due, warning_minutes: settings.deadlineRiskWarningMinutes },
+      });
       item.deadline_risk_notified_for = item.sla_due_at;
-      await this.items.save(tx, item);
+      changes.items.set(item.workflow_id, item);
     }
   }
 }
