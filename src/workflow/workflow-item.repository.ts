@@ -66,21 +66,22 @@ export class WorkflowItemRepository {
   /**
    * The import's one read (SPEC §6.2): which of the imported action ids exist already, the traces'
    * summaries, and the target items, locked for the rest of the transaction (take the trace locks
-   * first: lock order).
+   * first: lock order). `= ANY (ARRAY(…))` makes each list a condition of the primary key's index
+   * scan, where `IN (SELECT …)` let the planner read all of the tenant's rows.
    */
   async readForImport(db: Db, tenantId: string, keys: { actionIds: string[]; traceIds: string[]; workflowIds: string[] }): Promise<ImportState> {
     const [row] = await db.$queryRaw<{ applied: string[]; traces: Record<string, unknown>[]; items: Record<string, unknown>[] }[]>`
       WITH locked AS (
         SELECT * FROM dg_workflow_items
-        WHERE tenant_id = ${tenantId} AND workflow_id IN (SELECT json_array_elements_text(${JSON.stringify(keys.workflowIds)}::json))
+        WHERE tenant_id = ${tenantId} AND workflow_id = ANY (ARRAY(SELECT json_array_elements_text(${JSON.stringify(keys.workflowIds)}::json)))
         ORDER BY workflow_id
         FOR UPDATE
       )
       SELECT
         (SELECT coalesce(json_agg(a.action_id), '[]') FROM dg_workflow_actions a
-         WHERE a.tenant_id = ${tenantId} AND a.action_id IN (SELECT json_array_elements_text(${JSON.stringify(keys.actionIds)}::json))) AS applied,
+         WHERE a.tenant_id = ${tenantId} AND a.action_id = ANY (ARRAY(SELECT json_array_elements_text(${JSON.stringify(keys.actionIds)}::json)))) AS applied,
         (SELECT coalesce(json_agg(s), '[]') FROM dg_trace_summaries s
-         WHERE s.tenant_id = ${tenantId} AND s.trace_id IN (SELECT json_array_elements_text(${JSON.stringify(keys.traceIds)}::json))) AS traces,
+         WHERE s.tenant_id = ${tenantId} AND s.trace_id = ANY (ARRAY(SELECT json_array_elements_text(${JSON.stringify(keys.traceIds)}::json)))) AS traces,
         (SELECT coalesce(json_agg(l), '[]') FROM locked l) AS items`;
     return {
       applied: new Set(row.applied),
