@@ -77,7 +77,8 @@ async function serviceRuns(client: JsonClient): Promise<Omit<Results, 'raw'>> {
  * advisory lock (same key), the idempotency lookup, the sequence check against the trace's latest
  * trace_seq (kept with the chain head in dg_trace_summaries, as the service keeps it), the insert
  * and the summary upsert; hashes computed in the client like the service computes them. Plain
- * parameterised statements (no named prepared statements), as the service's driver sends them.
+ * parameterised statements, one round trip each (the service's driver path prepares its two
+ * statements and pipelines BEGIN and COMMIT with them, so the baseline is not flattered).
  */
 function rawAppender(pool: Pool, tenant: string) {
   return async (e: BenchEvent): Promise<void> => {
