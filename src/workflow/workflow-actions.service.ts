@@ -17,6 +17,7 @@ import { MetricsService } from '../observability/metrics.service';
 import { WorkflowActionRequestRepository } from './workflow-action-request.repository';
 import type { WorkflowActionDto } from './workflow-action.dto';
 import { decisionEvent } from './workflow-decision-event';
+import { noChanges, type WorkflowChanges } from './workflow-changes';
 import { WorkflowItem, type WorkflowJson, workflowJson } from './workflow-item';
 import { WorkflowItemRepository } from './workflow-item.repository';
 import { assignmentNotice, escalationNotice, failureNotice } from './workflow-notices';
@@ -117,9 +118,11 @@ export class WorkflowActionsService {
     } else {
       applyTransition(current, result);
     }
-    await this.recordAction(tx, principal, current, actionId, result, body, evidence, now);
-    await this.sla.apply(tx, current, now);
-    const saved = (await this.items.find(tx, tenantId, workflowId)) as WorkflowItem;
+    // The action, its notices and the SLA's effects in one statement; `current` is then what the row holds.
+    const changes = noChanges();
+    this.stageAction(changes, principal, current, actionId, result, body, evidence, now);
+    this.sla.stage(changes, current, now);
+    await this.items.saveChanges(tx, tenantId, changes, now);
     const response: ActionResponse = {
       action: {
         action_id: actionId,
@@ -127,14 +130,14 @@ export class WorkflowActionsService {
         ...(decision ? { appended_event_id: decisionEventId } : {}),
         ...(action === 'escalate' ? { escalated_to: assignmentLabel(result.assignment) } : {}),
       },
-      workflow: workflowJson(saved, now),
+      workflow: workflowJson(current, now),
     };
     if (request.idempotencyKey) await this.requests.save(tx, tenantId, workflowId, request.idempotencyKey, requestHash, response, now);
     return response;
   }
 
-  private async recordAction(
-    tx: Db,
+  private stageAction(
+    changes: WorkflowChanges,
     principal: Principal,
     item: WorkflowItem,
     actionId: string,
@@ -148,8 +151,8 @@ export class WorkflowActionsService {
       if (effect.kind === 'notify_escalation') return [escalationNotice(item, 'manual_escalation')];
       return [];
     });
-    return this.recorder.record(
-      tx,
+    this.recorder.stage(
+      changes,
       item,
       {
         action_id: actionId,
