@@ -14,11 +14,6 @@ export type ExportSelection = { from?: Date; to?: Date; status?: WorkflowStatus 
 /** The reads of an audit export: items, and everything they are exported with, a page at a time. */
 @Injectable()
 export class AuditExportRepository {
-  async findItem(db: Db, tenantId: string, workflowId: string): Promise<WorkflowItem | undefined> {
-    const row = await db.workflowItem.findUnique({ where: { tenant_id_workflow_id: { tenant_id: tenantId, workflow_id: workflowId } } });
-    return row ? toItem(row) : undefined;
-  }
-
   /**
    * Items by workflow_id after the given one. The order is by the immutable key, so an item that
    * changes while a bulk export runs is visited once (as it is when its page is read).

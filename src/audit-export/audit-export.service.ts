@@ -5,6 +5,7 @@ import { canonicalJson } from '../common/canonical-json';
 import { DomainError } from '../common/error-codes';
 import { PrismaService } from '../database/prisma.service';
 import { Prisma } from '../generated/prisma/client';
+import { WorkflowItemRepository } from '../workflow/workflow-item.repository';
 import type { WorkflowStatus } from '../workflow/workflow-status';
 import type { BulkExportQueryDto } from './audit-export.dto';
 import { AuditExportRepository, ExportSelection } from './audit-export.repository';
@@ -26,6 +27,7 @@ export class AuditExportService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly repository: AuditExportRepository,
+    private readonly items: WorkflowItemRepository,
     private readonly signer: ExportSignerService,
     private readonly clock: Clock,
   ) {}
@@ -34,7 +36,7 @@ export class AuditExportService {
     const tenantId = principal.tenantId;
     // One snapshot: the item, its actions and notifications and its trace agree with each other.
     const parts = await this.prisma.$transaction(async (tx) => {
-      const item = await this.repository.findItem(tx, tenantId, workflowId);
+      const item = await this.items.find(tx, tenantId, workflowId);
       if (!item) throw new DomainError('not_found', `Workflow not found: ${workflowId}`);
       return (await this.repository.partsOf(tx, tenantId, [item]))[0];
     }, SNAPSHOT);
