@@ -1,5 +1,21 @@
 import type { PoolClient, QueryResultRow } from 'pg';
 import type { Prisma } from '../generated/prisma/client';
+import type { Db } from './prisma.service';
+
+/**
+ * Prisma (a client or its transaction) or a transaction on the pg driver: what the append path's
+ * repositories take, so that the same SQL serves both (EventAppenderService).
+ */
+export type SqlDb = Db | DriverTx;
+
+/**
+ * Runs `sql` on either. `name` names the statement on the driver, where PostgreSQL prepares it
+ * once per connection: one name must always carry one text. Rows decode as each side decodes
+ * them (see DriverTx for the driver's types).
+ */
+export function queryRows<T extends object>(db: SqlDb, name: string, sql: Prisma.Sql): Promise<T[]> {
+  return db instanceof DriverTx ? db.query<T>(name, sql) : db.$queryRaw<T[]>(sql);
+}
 
 /**
  * An open transaction on one pg connection, outside Prisma (DriverTransactionsService). Takes the

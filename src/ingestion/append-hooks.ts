@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Db } from '../database/prisma.service';
+import type { SqlDb } from '../database/driver-tx';
 import type { EventType } from './event-types';
 import type { StoredEvent } from './stored-event';
 
@@ -8,7 +8,7 @@ import type { StoredEvent } from './stored-event';
  * the append's transaction, without ingestion importing it. Hooks run in registration order; a
  * hook that throws rolls the append back.
  */
-export type AppendHook = (tx: Db, tenantId: string, events: StoredEvent[]) => Promise<void>;
+export type AppendHook = (tx: SqlDb, tenantId: string, events: StoredEvent[]) => Promise<void>;
 
 @Injectable()
 export class AppendHooks {
@@ -16,8 +16,8 @@ export class AppendHooks {
   private readonly eventTypes = new Set<string>();
 
   /**
-   * `eventTypes`: the events the hook acts on. An append with none of them runs no hook, which lets
-   * it skip Prisma altogether (EventAppenderService.appendInTransaction).
+   * `eventTypes`: the events the hook acts on. An append with none of them runs no hook, so its
+   * write is its last statement (EventAppenderService).
    */
   register(hook: AppendHook, eventTypes: readonly EventType[]): void {
     this.hooks.push(hook);
@@ -29,7 +29,7 @@ export class AppendHooks {
     return eventTypes.some((type) => this.eventTypes.has(type));
   }
 
-  async run(tx: Db, tenantId: string, events: StoredEvent[]): Promise<void> {
+  async run(tx: SqlDb, tenantId: string, events: StoredEvent[]): Promise<void> {
     for (const hook of this.hooks) await hook(tx, tenantId, events);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DriverTx } from '../database/driver-tx';
+import { queryRows, type SqlDb } from '../database/driver-tx';
 import type { Db } from '../database/prisma.service';
 import { Prisma } from '../generated/prisma/client';
 import type { EventInput, EventType } from './event-types';
@@ -7,9 +7,6 @@ import type { NewEvent, StoredEvent, TraceState } from './stored-event';
 
 /** What an append reads under its trace locks. */
 export type AppendSnapshot = { stored: StoredEvent[]; traces: TraceState[] };
-
-/** Prisma (a client or its transaction), or a transaction on the pg driver (the single-event path). */
-export type AppendDb = Db | DriverTx;
 
 type JsonEventRow = Omit<StoredEvent, 'event_type'> & { event_type: string; producer_id: string };
 type JsonTraceRow = TraceState & { tenant_id: string };
@@ -32,11 +29,11 @@ export class AppendRepository {
       ) AS keys`;
   }
 
-  async lockAndRead(db: AppendDb, tenantId: string, inputs: EventInput[]): Promise<AppendSnapshot> {
+  async lockAndRead(db: SqlDb, tenantId: string, inputs: EventInput[]): Promise<AppendSnapshot> {
     const traces = JSON.stringify([...new Set(inputs.map((e) => e.trace_id))]);
     const keys = JSON.stringify(inputs.map((e) => ({ p: e.source.producer_id, k: e.idempotency_key })));
     const ids = JSON.stringify(inputs.map((e) => e.event_id));
-    const [row] = await rows<{ state: { events: JsonEventRow[]; traces: JsonTraceRow[] } }>(
+    const [row] = await queryRows<{ state: { events: JsonEventRow[]; traces: JsonTraceRow[] } }>(
       db,
       'dg_append_prepare',
       Prisma.sql`SELECT dg_append_prepare(${tenantId}, ${traces}::json, ${keys}::json, ${ids}::json) AS state`,
@@ -48,9 +45,9 @@ export class AppendRepository {
    * Inserts the events (a function scan keeps their order, so log_seq follows it) and upserts the
    * summaries the planner computed, each with the log_seq of its trace's last new event.
    */
-  async write(db: AppendDb, tenantId: string, events: NewEvent[], traces: TraceState[]): Promise<Map<string, number>> {
+  async write(db: SqlDb, tenantId: string, events: NewEvent[], traces: TraceState[]): Promise<Map<string, number>> {
     const records = JSON.stringify(events.map((e) => ({ ...e, producer_id: e.source.producer_id })));
-    const inserted = await rows<{ event_id: string; log_seq: bigint | string }>(
+    const inserted = await queryRows<{ event_id: string; log_seq: bigint | string }>(
       db,
       'dg_append_write',
       Prisma.sql`
@@ -86,11 +83,6 @@ export class AppendRepository {
     );
     return new Map(inserted.map((r) => [r.event_id, Number(r.log_seq)]));
   }
-}
-
-/** `name` names the statement on the driver, where it is prepared once per connection. */
-function rows<T extends object>(db: AppendDb, name: string, sql: Prisma.Sql): Promise<T[]> {
-  return db instanceof DriverTx ? db.query<T>(name, sql) : db.$queryRaw<T[]>(sql);
 }
 
 /** json_agg writes timestamps with an offset; the API's form is toISOString(). */

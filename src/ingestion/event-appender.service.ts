@@ -2,13 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/error-translation';
 import { DriverTransactionsService, isDriverUniqueViolation } from '../database/driver-transactions.service';
-import { DriverTx } from '../database/driver-tx';
-import { type Db, PrismaService } from '../database/prisma.service';
+import { DriverTx, type SqlDb } from '../database/driver-tx';
+import { PrismaService } from '../database/prisma.service';
 import { AppendHooks } from './append-hooks';
 import { AppendState, idempotencyKey, planAppends } from './append-planner';
-import { AppendDb, AppendRepository } from './append.repository';
+import { AppendRepository } from './append.repository';
 import type { EventInput } from './event-types';
-import type { StoredEvent, TraceState } from './stored-event';
+import type { NewEvent, StoredEvent, TraceState } from './stored-event';
 import { TraceSummaryRepository } from './trace-summary.repository';
 
 export type AppendResult = { event: StoredEvent; replayed: boolean };
@@ -41,19 +41,18 @@ export class EventAppenderService {
   ) {}
 
   /**
-   * An append in a transaction of its own (HTTP ingestion). On PostgreSQL, events that no hook
-   * acts on and that finish no trace are appended on the pg driver — BEGIN, the same two
-   * statements, COMMIT — because Prisma's interactive transaction and per-query cost were most of
-   * the CPU of a single-event append (bench/README.md, "Ingest"). Everything else, and the embedded
-   * database, goes through Prisma. A retry after a unique violation goes through Prisma too, whose
-   * errors the exception filter translates.
+   * An append in a transaction of its own (HTTP ingestion). On PostgreSQL it runs on the pg driver
+   * — BEGIN, the same statements, COMMIT — because Prisma's interactive transaction and per-query
+   * cost were most of the CPU of an append (bench/README.md, "Ingest" and "Workflow"); the
+   * embedded database goes through Prisma. A retry after a unique violation goes through Prisma
+   * too, whose errors the exception filter translates.
    */
   async appendInTransaction(tenantId: string, inputs: EventInput[], batch: boolean): Promise<AppendResult[]> {
     for (let attempt = 1; ; attempt++) {
       const options: AppendOptions = { batch, recordedAt: this.clock.now() };
       try {
-        if (attempt === 1 && this.fitsDriver(inputs)) {
-          return await this.driver.run((tx) => this.lockPlanWrite(tx, tenantId, inputs, options), TX_OPTIONS.maxWait);
+        if (attempt === 1 && this.driver.available) {
+          return await this.driver.run((tx) => this.append(tx, tenantId, inputs, options), TX_OPTIONS.maxWait);
         }
         return await this.prisma.$transaction((tx) => this.append(tx, tenantId, inputs, options), TX_OPTIONS);
       } catch (e) {
@@ -62,26 +61,29 @@ export class EventAppenderService {
     }
   }
 
-  /** Runs inside a Prisma transaction the caller opened (the workflow layer appends within its actions). */
-  async append(tx: Db, tenantId: string, inputs: EventInput[], options: AppendOptions): Promise<AppendResult[]> {
-    const results = await this.lockPlanWrite(tx, tenantId, inputs, options);
+  /**
+   * Runs inside a transaction the caller opened: the driver's (above) or Prisma's (the workflow
+   * layer appends within its actions).
+   */
+  async append(db: SqlDb, tenantId: string, inputs: EventInput[], options: AppendOptions): Promise<AppendResult[]> {
+    const results = await this.lockPlanWrite(db, tenantId, inputs, options);
     const fresh = results.filter((r) => !r.replayed).map((r) => r.event);
     if (fresh.length) {
       const finished = fresh.filter((e) => e.event_type === 'TraceFinished').map((e) => e.trace_id);
-      if (finished.length) await this.summaries.indexPrecedents(tx, tenantId, finished);
-      await this.hooks.run(tx, tenantId, fresh);
+      if (finished.length) await this.summaries.indexPrecedents(db, tenantId, finished);
+      await this.hooks.run(db, tenantId, fresh);
     }
     return results;
   }
 
-  /** Precedent indexing (TraceFinished) and the hooks take Prisma's transaction client. */
-  private fitsDriver(inputs: EventInput[]): boolean {
-    const types = inputs.map((e) => e.event_type);
-    return this.driver.available && !types.includes('TraceFinished') && !this.hooks.actOnAny(types);
+  /** Whether the write is an append's last statement: no precedent to index, no hook to run. */
+  private writeIsLast(events: NewEvent[]): boolean {
+    const types = events.map((e) => e.event_type);
+    return !types.includes('TraceFinished') && !this.hooks.actOnAny(types);
   }
 
   /** Locks the traces, reads what the rules need, plans, and writes the fresh events. */
-  private async lockPlanWrite(db: AppendDb, tenantId: string, inputs: EventInput[], options: AppendOptions): Promise<AppendResult[]> {
+  private async lockPlanWrite(db: SqlDb, tenantId: string, inputs: EventInput[], options: AppendOptions): Promise<AppendResult[]> {
     const { stored, traces } = await this.appends.lockAndRead(db, tenantId, inputs);
     const state: AppendState = {
       byIdempotency: new Map(stored.map((e) => [idempotencyKey(e.source.producer_id, e.idempotency_key), e])),
@@ -97,8 +99,8 @@ export class EventAppenderService {
     const fresh = planned.filter((p) => !p.replayed).map((p) => p.event);
     if (fresh.length) {
       const touched = [...new Set(fresh.map((e) => e.trace_id))].map((id) => state.traces.get(id) as TraceState);
-      // On the driver nothing follows the write: its COMMIT travels with it.
-      if (db instanceof DriverTx) db.commitAfterNextStatement();
+      // On the driver, COMMIT travels with the last statement.
+      if (db instanceof DriverTx && this.writeIsLast(fresh)) db.commitAfterNextStatement();
       const logSeqs = await this.appends.write(db, tenantId, fresh, touched);
       for (const event of fresh) Object.assign(event, { log_seq: logSeqs.get(event.event_id) });
     }

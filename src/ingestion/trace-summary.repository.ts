@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { queryRows, type SqlDb } from '../database/driver-tx';
 import type { Db } from '../database/prisma.service';
 import { Prisma } from '../generated/prisma/client';
 import type { TraceState } from './stored-event';
@@ -47,8 +48,11 @@ export class TraceSummaryRepository {
   }
 
   /** Indexes the policy evaluations and exceptions of traces that have just finished (SPEC §5.7). */
-  async indexPrecedents(db: Db, tenantId: string, traceIds: string[]): Promise<void> {
-    await db.$executeRaw`
+  async indexPrecedents(db: SqlDb, tenantId: string, traceIds: string[]): Promise<void> {
+    await queryRows(
+      db,
+      'dg_index_precedents',
+      Prisma.sql`
       INSERT INTO dg_precedents (tenant_id, trace_id, event_id, event_type, workflow, title, entity_type, entity_id,
         policy_id, policy_version, outcome, finished_at)
       SELECT e.tenant_id, e.trace_id, e.event_id, e.event_type, s.workflow, s.title, s.primary_entity_type,
@@ -59,7 +63,8 @@ export class TraceSummaryRepository {
         AND e.trace_id IN (SELECT json_array_elements_text(${JSON.stringify(traceIds)}::json))
         AND e.event_type IN ('PolicyEvaluated', 'ExceptionRequested')
         AND s.finished_at IS NOT NULL
-      ON CONFLICT DO NOTHING`;
+      ON CONFLICT DO NOTHING`,
+    );
   }
 }
 

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { type Db, PrismaService } from '../database/prisma.service';
+import type { SqlDb } from '../database/driver-tx';
+import { PrismaService } from '../database/prisma.service';
 import { AppendHooks } from '../ingestion/append-hooks';
 import { AppendRepository } from '../ingestion/append.repository';
 import type { StoredEvent } from '../ingestion/stored-event';
@@ -67,7 +68,7 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
    * Two statements per append, whatever its size: one read (markers, trace summaries, the target
    * items locked) and one write of everything the events and SLA changed, cursor included.
    */
-  private async applyAll(tx: Db, tenantId: string, events: StoredEvent[]): Promise<void> {
+  private async applyAll(tx: SqlDb, tenantId: string, events: StoredEvent[]): Promise<void> {
     const relevant = events.filter((e) => RELEVANT.has(e.event_type));
     if (!relevant.length) return;
     const now = this.clock.now();

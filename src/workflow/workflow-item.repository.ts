@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { queryRows, type SqlDb } from '../database/driver-tx';
 import type { Db } from '../database/prisma.service';
 import { Prisma } from '../generated/prisma/client';
 import type { TraceState } from '../ingestion/stored-event';
@@ -69,8 +70,12 @@ export class WorkflowItemRepository {
    * first: lock order). `= ANY (ARRAY(…))` makes each list a condition of the primary key's index
    * scan, where `IN (SELECT …)` let the planner read all of the tenant's rows.
    */
-  async readForImport(db: Db, tenantId: string, keys: { actionIds: string[]; traceIds: string[]; workflowIds: string[] }): Promise<ImportState> {
-    const [row] = await db.$queryRaw<{ applied: string[]; traces: Record<string, unknown>[]; items: Record<string, unknown>[] }[]>`
+  async readForImport(db: SqlDb, tenantId: string, keys: { actionIds: string[]; traceIds: string[]; workflowIds: string[] }): Promise<ImportState> {
+    type Row = { applied: string[]; traces: Record<string, unknown>[]; items: Record<string, unknown>[] };
+    const [row] = await queryRows<Row>(
+      db,
+      'dg_workflow_import_read',
+      Prisma.sql`
       WITH locked AS (
         SELECT * FROM dg_workflow_items
         WHERE tenant_id = ${tenantId} AND workflow_id = ANY (ARRAY(SELECT json_array_elements_text(${JSON.stringify(keys.workflowIds)}::json)))
@@ -82,7 +87,8 @@ export class WorkflowItemRepository {
          WHERE a.tenant_id = ${tenantId} AND a.action_id = ANY (ARRAY(SELECT json_array_elements_text(${JSON.stringify(keys.actionIds)}::json)))) AS applied,
         (SELECT coalesce(json_agg(s), '[]') FROM dg_trace_summaries s
          WHERE s.tenant_id = ${tenantId} AND s.trace_id = ANY (ARRAY(SELECT json_array_elements_text(${JSON.stringify(keys.traceIds)}::json)))) AS traces,
-        (SELECT coalesce(json_agg(l), '[]') FROM locked l) AS items`;
+        (SELECT coalesce(json_agg(l), '[]') FROM locked l) AS items`,
+    );
     return {
       applied: new Set(row.applied),
       traces: new Map(row.traces.map((t) => [t.trace_id as string, traceFromJson(t)])),
@@ -93,16 +99,18 @@ export class WorkflowItemRepository {
   /**
    * Writes a tenant's changes in one statement: the items (inserted or replaced), their new actions,
    * the new notifications with their webhook outbox rows, and the import's cursor. The counting
-   * triggers on items and notifications see these writes as they would separate ones.
+   * triggers on items and notifications see these writes as they would separate ones. On the
+   * driver the statement is named after the parts it has, each of which has a fixed text.
    */
-  async saveChanges(db: Db, tenantId: string, changes: WorkflowChanges, now: Date): Promise<void> {
-    const ctes: Prisma.Sql[] = [];
-    if (changes.items.size) ctes.push(savedItemsCte(tenantId, [...changes.items.values()]));
-    if (changes.actions.length) ctes.push(newActionsCte(tenantId, changes.actions));
-    if (changes.notices.length) ctes.push(newNotificationsCte(tenantId, changes.notices, now));
-    if (changes.appliedLogSeq !== undefined) ctes.push(runtimeAdvanceCte(tenantId, changes.appliedLogSeq, now));
-    if (!ctes.length) return;
-    await db.$queryRaw`WITH ${Prisma.join(ctes, ', ')} SELECT 1 AS done`;
+  async saveChanges(db: SqlDb, tenantId: string, changes: WorkflowChanges, now: Date): Promise<void> {
+    const parts: [string, Prisma.Sql][] = [];
+    if (changes.items.size) parts.push(['items', savedItemsCte(tenantId, [...changes.items.values()])]);
+    if (changes.actions.length) parts.push(['actions', newActionsCte(tenantId, changes.actions)]);
+    if (changes.notices.length) parts.push(['notices', newNotificationsCte(tenantId, changes.notices, now)]);
+    if (changes.appliedLogSeq !== undefined) parts.push(['cursor', runtimeAdvanceCte(tenantId, changes.appliedLogSeq, now)]);
+    if (!parts.length) return;
+    const name = ['dg_workflow_save', ...parts.map(([part]) => part)].join('_');
+    await queryRows(db, name, Prisma.sql`WITH ${Prisma.join(parts.map(([, cte]) => cte), ', ')} SELECT 1 AS done`);
   }
 }
 
