@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { PrismaService } from '../../src/database/prisma.service';
 import { anEvent } from '../factories/events';
 import { act, anException, Api, detailOf, exceptionWorkflowId, openException, traceEvents } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
@@ -16,11 +17,13 @@ const STATUS_OF: Record<Decision, string> = { approve: 'approved', reject: 'reje
 describe('workflow concurrency (SPEC §6.2, §6.3)', () => {
   let app: NestExpressApplication;
   let api: Api;
+  let tenant: string;
   beforeAll(async () => {
     app = await createTestApp({ env: GENEROUS_LIMITS });
   });
   beforeEach(() => {
-    api = apiAs(app, uniqueTenant('wfc'), DEV_TOKENS.writer);
+    tenant = uniqueTenant('wfc');
+    api = apiAs(app, tenant, DEV_TOKENS.writer);
   });
   afterAll(() => closeApp(app));
 
@@ -87,6 +90,15 @@ describe('workflow concurrency (SPEC §6.2, §6.3)', () => {
       expect(detail.actions.filter((a: { action_type: string }) => a.action_type === 'requested')).toHaveLength(1);
       expect(detail.notifications.filter((n: { category: string }) => n.category === 'assignment')).toHaveLength(1);
     }
+    // Against the log: one item per ExceptionRequested, and the cursor at the last of them.
+    const [state] = await app.get(PrismaService).$queryRaw<{ cursor: bigint; last: bigint; requested: bigint; items: bigint }[]>`
+      SELECT (SELECT max(last_applied_log_seq) FROM dg_workflow_runtime WHERE tenant_id = ${tenant}) AS cursor,
+             (SELECT max(log_seq) FROM dg_event_log WHERE tenant_id = ${tenant} AND event_type = 'ExceptionRequested') AS last,
+             (SELECT count(*) FROM dg_event_log WHERE tenant_id = ${tenant} AND event_type = 'ExceptionRequested') AS requested,
+             (SELECT count(*) FROM dg_workflow_items WHERE tenant_id = ${tenant}) AS items`;
+    expect(state.cursor).toBe(state.last);
+    expect(state.items).toBe(state.requested);
+    expect(Number(state.items)).toBe(TRACES);
   });
 
   it('applies the same ExceptionRequested once when it is retried concurrently', async () => {
