@@ -4,9 +4,9 @@ import { isUniqueViolation } from '../common/error-translation';
 import { DriverTransactionsService, isDriverUniqueViolation } from '../database/driver-transactions.service';
 import { DriverTx, type SqlDb } from '../database/driver-tx';
 import { PrismaService } from '../database/prisma.service';
-import { AppendHooks } from './append-hooks';
+import { AppendHook, AppendHooks } from './append-hooks';
 import { AppendState, idempotencyKey, planAppends } from './append-planner';
-import { AppendRepository } from './append.repository';
+import { AppendRepository, AppendSnapshot } from './append.repository';
 import type { EventInput } from './event-types';
 import type { NewEvent, StoredEvent, TraceState } from './stored-event';
 import { TraceSummaryRepository } from './trace-summary.repository';
@@ -63,32 +63,18 @@ export class EventAppenderService {
 
   /**
    * Runs inside a transaction the caller opened: the driver's (above) or Prisma's (the workflow
-   * layer appends within its actions).
+   * layer appends within its actions). Locks the traces and reads what the rules and the hooks
+   * need, plans, then writes: the fresh events, the precedents of the traces they finish, and
+   * what the hooks make of them — one statement per step, so that on the driver COMMIT travels
+   * with the last one.
    */
   async append(db: SqlDb, tenantId: string, inputs: EventInput[], options: AppendOptions): Promise<AppendResult[]> {
-    const results = await this.lockPlanWrite(db, tenantId, inputs, options);
-    const fresh = results.filter((r) => !r.replayed).map((r) => r.event);
-    if (fresh.length) {
-      const finished = fresh.filter((e) => e.event_type === 'TraceFinished').map((e) => e.trace_id);
-      if (finished.length) await this.summaries.indexPrecedents(db, tenantId, finished);
-      await this.hooks.run(db, tenantId, fresh);
-    }
-    return results;
-  }
-
-  /** Whether the write is an append's last statement: no precedent to index, no hook to run. */
-  private writeIsLast(events: NewEvent[]): boolean {
-    const types = events.map((e) => e.event_type);
-    return !types.includes('TraceFinished') && !this.hooks.actOnAny(types);
-  }
-
-  /** Locks the traces, reads what the rules need, plans, and writes the fresh events. */
-  private async lockPlanWrite(db: SqlDb, tenantId: string, inputs: EventInput[], options: AppendOptions): Promise<AppendResult[]> {
-    const { stored, traces } = await this.appends.lockAndRead(db, tenantId, inputs);
+    const hooks = this.hooks.actingOn(inputs.map((e) => e.event_type));
+    const { snapshot, reads } = await this.lockAndRead(db, tenantId, inputs, hooks);
     const state: AppendState = {
-      byIdempotency: new Map(stored.map((e) => [idempotencyKey(e.source.producer_id, e.idempotency_key), e])),
-      takenEventIds: new Set(stored.map((e) => e.event_id)),
-      traces: new Map(traces.map((t) => [t.trace_id, t])),
+      byIdempotency: new Map(snapshot.stored.map((e) => [idempotencyKey(e.source.producer_id, e.idempotency_key), e])),
+      takenEventIds: new Set(snapshot.stored.map((e) => e.event_id)),
+      traces: new Map(snapshot.traces.map((t) => [t.trace_id, t])),
     };
     const planned = planAppends(inputs, state, {
       tenantId,
@@ -97,13 +83,50 @@ export class EventAppenderService {
       batch: options.batch ?? false,
     });
     const fresh = planned.filter((p) => !p.replayed).map((p) => p.event);
-    if (fresh.length) {
-      const touched = [...new Set(fresh.map((e) => e.trace_id))].map((id) => state.traces.get(id) as TraceState);
-      // On the driver, COMMIT travels with the last statement.
-      if (db instanceof DriverTx && this.writeIsLast(fresh)) db.commitAfterNextStatement();
-      const logSeqs = await this.appends.write(db, tenantId, fresh, touched);
-      for (const event of fresh) Object.assign(event, { log_seq: logSeqs.get(event.event_id) });
+    const steps = fresh.length ? this.writeSteps(tenantId, fresh, state.traces, hooks, reads) : [];
+    for (const [index, step] of steps.entries()) {
+      if (db instanceof DriverTx && index === steps.length - 1) db.commitAfterNextStatement();
+      await step(db);
     }
     return planned.map((p) => ({ event: p.event as StoredEvent, replayed: p.replayed }));
+  }
+
+  /**
+   * The traces' locks and state, the events an input may replay, and the hooks' reads: on the
+   * driver all in one round trip (pipelined behind the lock-and-read, so still after it), on
+   * Prisma one after the other.
+   */
+  private async lockAndRead(db: SqlDb, tenantId: string, inputs: EventInput[], hooks: AppendHook[]): Promise<{ snapshot: AppendSnapshot; reads: unknown[] }> {
+    if (db instanceof DriverTx) {
+      const [snapshot, reads] = await Promise.all([this.appends.lockAndRead(db, tenantId, inputs), Promise.all(hooks.map((h) => h.read(db, tenantId, inputs)))]);
+      return { snapshot, reads };
+    }
+    const snapshot = await this.appends.lockAndRead(db, tenantId, inputs);
+    const reads: unknown[] = [];
+    for (const hook of hooks) reads.push(await hook.read(db, tenantId, inputs));
+    return { snapshot, reads };
+  }
+
+  /** The statements that store the fresh events and what follows from them, in order. */
+  private writeSteps(tenantId: string, fresh: NewEvent[], traces: Map<string, TraceState>, hooks: AppendHook[], reads: unknown[]): ((db: SqlDb) => Promise<void>)[] {
+    const stored = fresh as StoredEvent[];
+    const steps = [
+      async (db: SqlDb) => {
+        const touched = [...new Set(fresh.map((e) => e.trace_id))].map((id) => traces.get(id) as TraceState);
+        const logSeqs = await this.appends.write(db, tenantId, fresh, touched);
+        for (const event of stored) {
+          event.log_seq = logSeqs.get(event.event_id) as number;
+          const trace = traces.get(event.trace_id) as TraceState;
+          trace.last_log_seq = Math.max(trace.last_log_seq, event.log_seq);
+        }
+      },
+    ];
+    const finished = fresh.filter((e) => e.event_type === 'TraceFinished').map((e) => e.trace_id);
+    if (finished.length) steps.push((db) => this.summaries.indexPrecedents(db, tenantId, finished));
+    const types = fresh.map((e) => e.event_type);
+    hooks.forEach((hook, i) => {
+      if (hook.eventTypes.some((type) => types.includes(type))) steps.push((db) => hook.apply(db, tenantId, stored, traces, reads[i]));
+    });
+    return steps;
   }
 }

@@ -47,7 +47,11 @@ export class TraceSummaryRepository {
     return rows.map((r) => ({ ...r, finished_at: r.finished_at.toISOString() }));
   }
 
-  /** Indexes the policy evaluations and exceptions of traces that have just finished (SPEC §5.7). */
+  /**
+   * Indexes the policy evaluations and exceptions of traces that have just finished (SPEC §5.7).
+   * Each trace is probed through its keys (LATERAL subqueries the planner keeps apart: LIMIT 1,
+   * OFFSET 0), so that the driver's generic plan cannot read all of the tenant's summaries.
+   */
   async indexPrecedents(db: SqlDb, tenantId: string, traceIds: string[]): Promise<void> {
     await queryRows(
       db,
@@ -57,12 +61,16 @@ export class TraceSummaryRepository {
         policy_id, policy_version, outcome, finished_at)
       SELECT e.tenant_id, e.trace_id, e.event_id, e.event_type, s.workflow, s.title, s.primary_entity_type,
         s.primary_entity_id, e.payload->'policy'->>'policy_id', e.payload->'policy'->>'policy_version', s.outcome, s.finished_at
-      FROM dg_event_log e
-      JOIN dg_trace_summaries s ON s.tenant_id = e.tenant_id AND s.trace_id = e.trace_id
-      WHERE e.tenant_id = ${tenantId}
-        AND e.trace_id IN (SELECT json_array_elements_text(${JSON.stringify(traceIds)}::json))
-        AND e.event_type IN ('PolicyEvaluated', 'ExceptionRequested')
-        AND s.finished_at IS NOT NULL
+      FROM json_array_elements_text(${JSON.stringify(traceIds)}::json) AS t(id)
+      CROSS JOIN LATERAL (
+        SELECT * FROM dg_trace_summaries x WHERE x.tenant_id = ${tenantId} AND x.trace_id = t.id LIMIT 1
+      ) AS s
+      CROSS JOIN LATERAL (
+        SELECT * FROM dg_event_log x
+        WHERE x.tenant_id = ${tenantId} AND x.trace_id = t.id AND x.event_type IN ('PolicyEvaluated', 'ExceptionRequested')
+        OFFSET 0
+      ) AS e
+      WHERE s.finished_at IS NOT NULL
       ON CONFLICT DO NOTHING`,
     );
   }

@@ -1,4 +1,5 @@
 import type { WorkflowConfig } from '../config/workflow-config';
+import type { EventInput } from '../ingestion/event-types';
 import type { StoredEvent, TraceState } from '../ingestion/stored-event';
 import type { WorkflowItem } from './workflow-item';
 import { isTerminalStatus, PRIORITIES, type Priority } from './workflow-status';
@@ -133,7 +134,7 @@ export function importReview(existing: WorkflowItem | undefined, event: StoredEv
 }
 
 /** Which item an ApprovalRecorded concerns: an override names the workflow it overrides. */
-export function approvalTarget(event: StoredEvent): { workflowId: string; subjectType: string; subjectId: string; override: boolean } {
+export function approvalTarget(event: Pick<EventInput, 'trace_id' | 'payload'>): { workflowId: string; subjectType: string; subjectId: string; override: boolean } {
   const subject = obj((event.payload as Payload).subject);
   const subjectType = String(subject.subject_type);
   const subjectId = String(subject.subject_id);

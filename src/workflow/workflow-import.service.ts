@@ -6,11 +6,13 @@ import type { SqlDb } from '../database/driver-tx';
 import { PrismaService } from '../database/prisma.service';
 import { AppendHooks } from '../ingestion/append-hooks';
 import { AppendRepository } from '../ingestion/append.repository';
-import type { StoredEvent } from '../ingestion/stored-event';
+import type { EventInput } from '../ingestion/event-types';
+import type { StoredEvent, TraceState } from '../ingestion/stored-event';
+import { TraceSummaryRepository } from '../ingestion/trace-summary.repository';
 import { approvalTarget, ImportContext, importApproval, importException, importReview, workflowIdOf } from './workflow-import.rules';
 import { noChanges, type WorkflowChanges } from './workflow-changes';
 import type { WorkflowItem } from './workflow-item';
-import { WorkflowItemRepository } from './workflow-item.repository';
+import { type ImportRead, WorkflowItemRepository } from './workflow-item.repository';
 import { approvalNotice, assignmentNotice, failureNotice } from './workflow-notices';
 import { WorkflowRecorderService } from './workflow-recorder.service';
 import { WorkflowSlaService } from './workflow-sla.service';
@@ -33,6 +35,7 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
     private readonly prisma: PrismaService,
     private readonly hooks: AppendHooks,
     private readonly appends: AppendRepository,
+    private readonly summaries: TraceSummaryRepository,
     private readonly items: WorkflowItemRepository,
     private readonly runtime: WorkflowRuntimeRepository,
     private readonly recorder: WorkflowRecorderService,
@@ -42,7 +45,11 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
   ) {}
 
   onModuleInit(): void {
-    this.hooks.register((tx, tenantId, events) => this.applyAll(tx, tenantId, events), WORKFLOW_EVENT_TYPES);
+    this.hooks.register<ImportRead>({
+      eventTypes: WORKFLOW_EVENT_TYPES,
+      read: (db, tenantId, inputs) => this.read(db, tenantId, inputs),
+      apply: (db, tenantId, events, traces, read) => this.apply(db, tenantId, events, traces, read),
+    });
   }
 
   /** Nest awaits this before the server listens, so the service is ready only once caught up. */
@@ -55,7 +62,9 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
       for (const event of pending) {
         await this.prisma.$transaction(async (tx) => {
           await this.appends.lockTraces(tx, event.tenant_id, [event.trace_id]);
-          await this.applyAll(tx, event.tenant_id, [event]);
+          const trace = await this.summaries.findOne(tx, event.tenant_id, event.trace_id);
+          const traces = new Map(trace ? [[trace.trace_id, trace]] : []);
+          await this.apply(tx, event.tenant_id, [event], traces, await this.read(tx, event.tenant_id, [event]));
         });
         applied += 1;
       }
@@ -64,31 +73,36 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
     if (applied) this.logger.log(`caught up: applied ${applied} workflow event(s) appended before this start`);
   }
 
+  /** One statement: which of the events are applied already, and their items, locked. */
+  private async read(db: SqlDb, tenantId: string, inputs: EventInput[]): Promise<ImportRead> {
+    const relevant = inputs.filter((e) => RELEVANT.has(e.event_type));
+    return this.items.readForImport(db, tenantId, {
+      actionIds: relevant.map(importedActionId),
+      workflowIds: [...new Set(relevant.map(targetOf))],
+    });
+  }
+
   /**
-   * Two statements per append, whatever its size: one read (markers, trace summaries, the target
-   * items locked) and one write of everything the events and SLA changed, cursor included.
+   * One statement whatever the append's size: everything the events and SLA changed, cursor
+   * included. An event applied already (catch-up, or its replay) is skipped.
    */
-  private async applyAll(tx: SqlDb, tenantId: string, events: StoredEvent[]): Promise<void> {
+  private async apply(db: SqlDb, tenantId: string, events: StoredEvent[], traces: ReadonlyMap<string, TraceState>, read: ImportRead): Promise<void> {
     const relevant = events.filter((e) => RELEVANT.has(e.event_type));
     if (!relevant.length) return;
     const now = this.clock.now();
-    const targets = relevant.map((event) => ({ event, actionId: `wfa:event:${event.event_id}`, workflowId: this.targetOf(event) }));
-    const state = await this.items.readForImport(tx, tenantId, {
-      actionIds: targets.map((t) => t.actionId),
-      traceIds: [...new Set(relevant.map((e) => e.trace_id))],
-      workflowIds: [...new Set(targets.map((t) => t.workflowId))],
-    });
     const changes = noChanges();
-    for (const { event, actionId, workflowId } of targets) {
-      if (state.applied.has(actionId)) continue;
-      const existing = changes.items.get(workflowId) ?? state.items.get(workflowId);
-      this.stageOne(changes, event, actionId, existing, { config: this.config.workflow, trace: state.traces.get(event.trace_id), now });
+    for (const event of relevant) {
+      const actionId = importedActionId(event);
+      if (read.applied.has(actionId)) continue;
+      const workflowId = targetOf(event);
+      const existing = changes.items.get(workflowId) ?? read.items.get(workflowId);
+      this.stageOne(changes, event, actionId, existing, { config: this.config.workflow, trace: traces.get(event.trace_id), now });
     }
     // SLA once per item, on its state at the end of the append: a request and its decision
     // appended together leave a decided item, which was never open and overdue in between.
     for (const item of [...changes.items.values()]) this.sla.stage(changes, item, now);
     changes.appliedLogSeq = Math.max(...relevant.map((e) => e.log_seq));
-    await this.items.saveChanges(tx, tenantId, changes, now);
+    await this.items.saveChanges(db, tenantId, changes, now);
   }
 
   /** Applies one event (not applied before) to its item, in memory. */
@@ -123,14 +137,20 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
       notices,
     );
   }
+}
 
-  private targetOf(event: StoredEvent): string {
-    const p = event.payload as Record<string, { subject_type?: string; subject_id?: string } | string>;
-    if (event.event_type === 'ApprovalRecorded') return approvalTarget(event).workflowId;
-    if (event.event_type === 'ExceptionRequested') return workflowIdOf(event.trace_id, 'exception', String(p.exception_id));
-    const subject = p.subject as { subject_type: string; subject_id: string };
-    return workflowIdOf(event.trace_id, subject.subject_type, subject.subject_id);
-  }
+/** The marker of an applied event: its imported action's id. */
+function importedActionId(event: EventInput): string {
+  return `wfa:event:${event.event_id}`;
+}
+
+/** The item an event concerns. */
+function targetOf(event: EventInput): string {
+  const p = event.payload as Record<string, { subject_type?: string; subject_id?: string } | string>;
+  if (event.event_type === 'ApprovalRecorded') return approvalTarget(event).workflowId;
+  if (event.event_type === 'ExceptionRequested') return workflowIdOf(event.trace_id, 'exception', String(p.exception_id));
+  const subject = p.subject as { subject_type: string; subject_id: string };
+  return workflowIdOf(event.trace_id, subject.subject_type, subject.subject_id);
 }
 
 /** `requested` for exceptions, `<kind>_requested` for reviews, `approval_recorded` for decisions. */

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { queryRows, type SqlDb } from '../database/driver-tx';
 import type { Db } from '../database/prisma.service';
 import { Prisma } from '../generated/prisma/client';
-import type { TraceState } from '../ingestion/stored-event';
 import { newNotificationsCte } from '../notifications/notification.repository';
 import { newActionsCte } from './workflow-action.repository';
 import type { WorkflowChanges } from './workflow-changes';
@@ -65,33 +64,34 @@ export class WorkflowItemRepository {
   }
 
   /**
-   * The import's one read (SPEC §6.2): which of the imported action ids exist already, the traces'
-   * summaries, and the target items, locked for the rest of the transaction (take the trace locks
-   * first: lock order). `= ANY (ARRAY(…))` makes each list a condition of the primary key's index
-   * scan, where `IN (SELECT …)` let the planner read all of the tenant's rows.
+   * The import's one read (SPEC §6.2): which of the imported action ids exist already, and the
+   * target items, locked in workflow_id order for the rest of the transaction (take the trace locks
+   * first: lock order). Each key is one probe of a primary key (a LATERAL subquery with LIMIT 1,
+   * which the planner cannot turn into a join): the driver's named statement runs on a generic
+   * plan, and the `= ANY (ARRAY(…))` form this replaces got one that read all of the tenant's rows
+   * (bench/README.md, "Workflow").
    */
-  async readForImport(db: SqlDb, tenantId: string, keys: { actionIds: string[]; traceIds: string[]; workflowIds: string[] }): Promise<ImportState> {
-    type Row = { applied: string[]; traces: Record<string, unknown>[]; items: Record<string, unknown>[] };
+  async readForImport(db: SqlDb, tenantId: string, keys: { actionIds: string[]; workflowIds: string[] }): Promise<ImportRead> {
+    type Row = { applied: string[]; items: Record<string, unknown>[] };
     const [row] = await queryRows<Row>(
       db,
       'dg_workflow_import_read',
       Prisma.sql`
       WITH locked AS (
-        SELECT * FROM dg_workflow_items
-        WHERE tenant_id = ${tenantId} AND workflow_id = ANY (ARRAY(SELECT json_array_elements_text(${JSON.stringify(keys.workflowIds)}::json)))
-        ORDER BY workflow_id
-        FOR UPDATE
+        SELECT i.* FROM json_array_elements_text(${JSON.stringify([...keys.workflowIds].sort())}::json) AS w(id)
+        CROSS JOIN LATERAL (
+          SELECT * FROM dg_workflow_items x WHERE x.tenant_id = ${tenantId} AND x.workflow_id = w.id LIMIT 1 FOR UPDATE
+        ) AS i
       )
       SELECT
-        (SELECT coalesce(json_agg(a.action_id), '[]') FROM dg_workflow_actions a
-         WHERE a.tenant_id = ${tenantId} AND a.action_id = ANY (ARRAY(SELECT json_array_elements_text(${JSON.stringify(keys.actionIds)}::json)))) AS applied,
-        (SELECT coalesce(json_agg(s), '[]') FROM dg_trace_summaries s
-         WHERE s.tenant_id = ${tenantId} AND s.trace_id = ANY (ARRAY(SELECT json_array_elements_text(${JSON.stringify(keys.traceIds)}::json)))) AS traces,
+        (SELECT coalesce(json_agg(a.action_id), '[]') FROM json_array_elements_text(${JSON.stringify(keys.actionIds)}::json) AS k(id)
+         CROSS JOIN LATERAL (
+           SELECT x.action_id FROM dg_workflow_actions x WHERE x.tenant_id = ${tenantId} AND x.action_id = k.id LIMIT 1
+         ) AS a) AS applied,
         (SELECT coalesce(json_agg(l), '[]') FROM locked l) AS items`,
     );
     return {
       applied: new Set(row.applied),
-      traces: new Map(row.traces.map((t) => [t.trace_id as string, traceFromJson(t)])),
       items: new Map(row.items.map((i) => [i.workflow_id as string, itemFromJson(i)])),
     };
   }
@@ -114,7 +114,8 @@ export class WorkflowItemRepository {
   }
 }
 
-export type ImportState = { applied: Set<string>; traces: Map<string, TraceState>; items: Map<string, WorkflowItem> };
+/** What the import read: the markers of the events applied already, and their items. */
+export type ImportRead = { applied: Set<string>; items: Map<string, WorkflowItem> };
 
 /** Inserts or replaces whole items; every column but the key is set, so a status change fires the counting trigger. */
 function savedItemsCte(tenantId: string, items: WorkflowItem[]): Prisma.Sql {
@@ -163,9 +164,4 @@ function itemFromJson(json: Record<string, unknown>): WorkflowItem {
   const row = { ...json } as Record<string, unknown>;
   for (const column of ITEM_TIMES) row[column] = json[column] === null ? null : new Date(json[column] as string);
   return toItem({ ...row, last_source_log_seq: BigInt(json.last_source_log_seq as number) } as ItemRow);
-}
-
-function traceFromJson({ tenant_id: _tenant, ...json }: Record<string, unknown>): TraceState {
-  const iso = (v: unknown) => (v === null ? null : new Date(v as string).toISOString());
-  return { ...(json as TraceState), started_at: iso(json.started_at), finished_at: iso(json.finished_at), last_log_seq: Number(json.last_log_seq) };
 }
