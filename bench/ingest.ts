@@ -9,6 +9,7 @@ import { Pool } from 'pg';
 import { eventHash, payloadHash } from '../src/ingestion/event-hashing';
 import type { EventType } from '../src/ingestion/event-types';
 import {
+  analyze,
   appendConcurrently,
   BenchEvent,
   benchEvent,
@@ -53,10 +54,11 @@ function concurrentRun(count: number, append: (e: BenchEvent) => Promise<void>, 
   return appendConcurrently(count, CONCURRENCY, (w) => new TraceCursor(`${prefix}-w${w}`, TRACE_LENGTH), append);
 }
 
-async function serviceRuns(client: JsonClient): Promise<Omit<Results, 'raw'>> {
+async function serviceRuns(client: JsonClient, databaseUrl: string | undefined): Promise<Omit<Results, 'raw'>> {
   const single = async (e: BenchEvent) => expectCreated(await client.post('/api/v1/events', e));
   await serialRun(Math.ceil(COUNTS.warmup / 2), single, 'warm-serial');
   await concurrentRun(Math.ceil(COUNTS.warmup / 2), single, 'warm-conc');
+  await analyze(databaseUrl);
   const serial = await serialRun(COUNTS.serial, single, 'serial');
   const concurrent = await concurrentRun(COUNTS.concurrent, single, 'conc');
 
@@ -140,6 +142,7 @@ async function rawRuns(databaseUrl: string): Promise<Results['raw']> {
     const append = rawAppender(pool, `bench-raw-${RUN_ID}`);
     await serialRun(Math.ceil(COUNTS.warmup / 2), append, 'warm-serial');
     await concurrentRun(Math.ceil(COUNTS.warmup / 2), append, 'warm-conc');
+    await analyze(databaseUrl);
     return { serial: await serialRun(COUNTS.serial, append, 'serial'), concurrent: await concurrentRun(COUNTS.concurrent, append, 'conc') };
   } finally {
     await pool.end();
@@ -171,5 +174,5 @@ runBenchmark({ script: 'ingest.ts', databasePrefix: 'dg_bench', embeddedAllowed:
   const raw = target.databaseUrl ? await rawRuns(target.databaseUrl) : undefined;
   const client = new JsonClient(service.baseUrl, { 'x-tenant-id': `bench-http-${RUN_ID}`, authorization: 'Bearer dev-writer-token' }, CONCURRENCY);
   scope.onExit(() => client.close());
-  return report(target, { ...(await serviceRuns(client)), raw });
+  return report(target, { ...(await serviceRuns(client, target.databaseUrl)), raw });
 });

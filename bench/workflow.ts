@@ -11,6 +11,7 @@ import { Client } from 'pg';
 import type { WorkflowStatus } from '../src/workflow/workflow-status';
 import { explainInbox, FloorSample, InboxFilter, rawInbox } from './lib/inbox-sql';
 import {
+  analyze,
   appendConcurrently,
   BenchEvent,
   exceptionEvent,
@@ -69,7 +70,7 @@ function expect(res: JsonResponse, status: number, what: string): void {
 type IngestResult = { plain: number; exceptions: number };
 
 /** Single-event appends at concurrency 16, plain traces and exception traces taking turns. */
-async function ingestRuns(baseUrl: string): Promise<IngestResult> {
+async function ingestRuns(baseUrl: string, databaseUrl: string): Promise<IngestResult> {
   const clients = { plain: new JsonClient(baseUrl, tokenHeaders(TENANTS.plain), CONCURRENCY), exceptions: new JsonClient(baseUrl, tokenHeaders(TENANTS.exceptions), CONCURRENCY) };
   const run = (kind: keyof typeof clients, count: number, prefix: string) =>
     appendConcurrently(
@@ -81,6 +82,7 @@ async function ingestRuns(baseUrl: string): Promise<IngestResult> {
   try {
     await run('plain', INGEST.warmup, 'warm');
     await run('exceptions', INGEST.warmup, 'warm');
+    await analyze(databaseUrl);
     const seconds = { plain: 0, exceptions: 0 };
     for (let round = 0; round < INGEST.rounds; round++) {
       for (const kind of ['plain', 'exceptions'] as const) seconds[kind] += INGEST.perRound / (await run(kind, INGEST.perRound, `r${round}`));
@@ -238,7 +240,7 @@ function report(ingest: IngestResult, approve: ApproveResult, inbox: Awaited<Ret
 runBenchmark({ script: 'workflow.ts', databasePrefix: 'dg_bench_wf', embeddedAllowed: false }, async (target, scope) => {
   const service = await scope.startService(GENEROUS_LIMITS);
   const databaseUrl = target.databaseUrl as string;
-  const ingest = await ingestRuns(service.baseUrl);
+  const ingest = await ingestRuns(service.baseUrl, databaseUrl);
   const approve = await approveRuns(service.baseUrl, databaseUrl);
   const inbox = await inboxRuns(service.baseUrl, databaseUrl);
   return [reportHeading('Workflow benchmark', target), '', report(ingest, approve, inbox)].join('\n');
