@@ -1,6 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { anEvent } from '../factories/events';
-import { act, anException, anExternalApproval, Api, detailOf, exceptionWorkflowId, openException, traceEvents, workflowPath } from '../factories/workflows';
+import { act, anException, anExternalApproval, Api, detailOf, exceptionWorkflowId, openException, overridePhrase, traceEvents, workflowPath } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
 import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
 
@@ -10,11 +10,13 @@ type Notice = { category: string; dedupe_key: string; message: string; payload: 
 describe('workflow items follow the log (SPEC §6.1, §6.3)', () => {
   let app: NestExpressApplication;
   let api: Api;
+  let tenant: string;
   beforeAll(async () => {
     app = await createTestApp({ env: GENEROUS_LIMITS });
   });
   beforeEach(() => {
-    api = apiAs(app, uniqueTenant('wfl'), DEV_TOKENS.writer);
+    tenant = uniqueTenant('wfl');
+    api = apiAs(app, tenant, DEV_TOKENS.writer);
   });
   afterAll(() => closeApp(app));
 
@@ -132,21 +134,27 @@ describe('workflow items follow the log (SPEC §6.1, §6.3)', () => {
   });
 
   it.each([
-    ['a float', '{"score":0.5}'],
-    ['an integer beyond 2^53-1', '{"count":9007199254740993}'],
-  ])('refuses, without changing anything, an approve whose evidence holds %s the log would refuse', async (_name, evidenceObject) => {
+    ['approve', 'a float', '{"score":0.5}'],
+    ['approve', 'an integer beyond 2^53-1', '{"count":9007199254740993}'],
+    ['reject', 'a float', '{"score":0.5}'],
+    ['override', 'an integer beyond 2^53-1', '{"count":9007199254740993}'],
+  ])('refuses %s whose evidence holds %s the log would refuse: nothing changes, a failure notification says so', async (action, _name, evidenceObject) => {
     // SPEC §5.1: no floats at any depth, no integers beyond ±(2^53−1) in a payload; §6.3: the
-    // decision goes through the normal append path, and when that append fails nothing changes.
-    // Whether the refusal comes from the append (then with a failure notification) or from the
-    // action's own validation is the service's choice.
+    // decision goes through the normal append path, and when that append fails the item is
+    // unchanged and a `failure` notification records it.
     const { workflowId } = await openException(api, 'numbers');
-    const raw = `{"action":"approve","reason":"ok","evidence":[${evidenceObject}]}`;
-    const res = await api.postRaw(workflowPath(workflowId, '/actions'), raw);
+    const confirm = action === 'override' ? `,"confirm_text":"${overridePhrase(workflowId)}"` : '';
+    const raw = `{"action":"${action}","reason":"ok"${confirm},"evidence":[${evidenceObject}]}`;
+    const res = await apiAs(app, tenant, DEV_TOKENS.admin).postRaw(workflowPath(workflowId, '/actions'), raw);
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('schema_violation');
     const detail = await detailOf(api, workflowId);
     expect(detail.workflow.status).toBe('requested');
     expect(detail.actions).toHaveLength(1);
     expect((await traceEvents(api, 'numbers')).map((e) => e.event_type)).toEqual(['TraceStarted', 'ExceptionRequested']);
+    const recorded = await failures(workflowId);
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({ message: `Workflow ${workflowId} failed to record ${action}`, payload: { error_code: 'schema_violation' } });
+    expect(recorded[0].dedupe_key).toMatch(new RegExp(`^failure:${workflowId}:${action}:evt_`));
   });
 });

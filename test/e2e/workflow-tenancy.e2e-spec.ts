@@ -30,6 +30,14 @@ describe('workflow tenant isolation (SPEC §4, §6.1)', () => {
     await stranger.get('/api/v1/traces/secret-deal').expect(404);
   });
 
+  it('answers 404 in the workflow studio for another tenant’s trace, and starts no review of it', async () => {
+    await stranger.get('/api/v1/workflow-studio/traces/secret-deal').expect(404);
+    const review = await stranger.post('/api/v1/workflow-studio/traces/secret-deal/reviews', { reason: 'look' }).expect(404);
+    expect(review.body.error.code).toBe('not_found');
+    expect((await owner.get('/api/v1/workflows?trace_id=secret-deal&only_open=false').expect(200)).body.data.items).toHaveLength(1);
+    expect((await owner.get('/api/v1/traces/secret-deal').expect(200)).body.data.events).toHaveLength(2);
+  });
+
   it.each(ACTIONS)('answers 404 to %s on another tenant’s item, and the item is untouched', async (action) => {
     const body = { action, reason: 'r', note: 'n', assigned_role: 'writer', confirm_text: overridePhrase(workflowId) };
     const res = await act(stranger, workflowId, body).expect(404);
