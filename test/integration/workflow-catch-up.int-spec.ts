@@ -22,7 +22,8 @@ async function cursorAndLog(app: NestExpressApplication, tenant: string): Promis
 // SPEC §6.2: at start-up the workflow layer applies the events above each tenant's cursor — e.g.
 // appended by an older version that did not apply them — before the service reports ready, and
 // applies none twice. The app restarts on the same database: the embedded one in a directory of
-// its own, or the test PostgreSQL database.
+// its own, or the test PostgreSQL database. Three starts, each migrating a fresh embedded
+// database the first time: the time limit is that of the other restart tests.
 describe('workflow catch-up at start-up (SPEC §6.2)', () => {
   let dir: string | undefined;
   let env: Record<string, string>;
@@ -74,5 +75,5 @@ describe('workflow catch-up at start-up (SPEC §6.2)', () => {
     expect((await detailOf(api, exceptionWorkflowId('old-exception'))).actions).toHaveLength(2);
     expect((await detailOf(api, review.workflowId)).actions).toHaveLength(1);
     expect(await categories()).toEqual(notified);
-  });
+  }, 120_000);
 });
