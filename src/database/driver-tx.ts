@@ -23,8 +23,8 @@ export function queryRows<T extends object>(db: SqlDb, name: string, sql: Prisma
  * rows come back as pg decodes them: json parsed, bigint as a string, timestamptz as a Date.
  *
  * The pool's connections pipeline (database-adapter.ts), so BEGIN travels with the first
- * statement and, once `commitAfterNextStatement()` was called, COMMIT with the next one: an
- * append's four statements cost two round trips. A statement that fails aborts the transaction,
+ * statement and, once `commitAfterNextStatement()` was called, COMMIT with the next one: a plain
+ * append (BEGIN, lock-and-read, write, COMMIT) costs two round trips. A statement that fails aborts the transaction,
  * and PostgreSQL answers the COMMIT queued behind it with a rollback.
  */
 export class DriverTx {
