@@ -65,6 +65,9 @@ export class WorkflowNotificationQueryDto {
   @IsIn(NOTIFICATION_CATEGORIES, { message: `category must be one of ${NOTIFICATION_CATEGORIES.join(', ')}` })
   category?: string;
 
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() recipient_role?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() recipient_account_id?: string;
+
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
   @IsOptional()
   @Matches(LIMIT, { message: 'limit must be an integer between 1 and 200' })

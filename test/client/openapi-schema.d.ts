@@ -2175,6 +2175,8 @@ export interface operations {
         parameters: {
             query?: {
                 category?: "assignment" | "approval" | "deadline_risk" | "escalation" | "failure";
+                recipient_role?: string;
+                recipient_account_id?: string;
                 limit?: string;
                 /** @description next_cursor of the previous page */
                 cursor?: string;

@@ -131,4 +131,15 @@ describe('cursor pagination of the inbox and of notifications (SPEC §6.4, §8)'
     expect(pages.flat().map((n) => n.category)).toEqual(['escalation', 'assignment', 'assignment', 'assignment', 'assignment']);
     expect(pages.flat()[4].message).toBe(`Workflow ${wf} assigned to admin`);
   });
+
+  it('filters one item’s notifications like the tenant feed: by category, recipient account and role', async () => {
+    const wf = 'pages:exception:ex-06';
+    for (const target of ['erin', 'frank']) await act(api, wf, { action: 'reassign', assigned_account_id: target }).expect(200);
+    const list = async (query: string) =>
+      (await api.get(workflowPath(wf, `/notifications?${query}`)).expect(200)).body.data.notifications as (Notice & { recipient_account_id: string | null; recipient_role: string | null })[];
+    expect((await list('recipient_account_id=erin')).map((n) => n.recipient_account_id)).toEqual(['erin']);
+    expect((await list('recipient_role=admin&category=assignment')).every((n) => n.recipient_role === 'admin' && n.category === 'assignment')).toBe(true);
+    expect((await list('recipient_role=admin')).map((n) => n.message)).toEqual([`Workflow ${wf} assigned to admin`]);
+    expect(await list('recipient_account_id=nobody')).toEqual([]);
+  });
 });
