@@ -136,7 +136,7 @@ describe('cursor pagination of the inbox and of notifications (SPEC §6.4, §8)'
     const wf = 'pages:exception:ex-06';
     for (const target of ['erin', 'frank']) await act(api, wf, { action: 'reassign', assigned_account_id: target }).expect(200);
     const list = async (query: string) =>
-      (await api.get(workflowPath(wf, `/notifications?${query}`)).expect(200)).body.data.notifications as (Notice & { recipient_account_id: string | null; recipient_role: string | null })[];
+      (await api.get(workflowPath(wf, `/notifications?${query}`)).expect(200)).body.data.notifications as (Notice & { message: string; recipient_account_id: string | null; recipient_role: string | null })[];
     expect((await list('recipient_account_id=erin')).map((n) => n.recipient_account_id)).toEqual(['erin']);
     expect((await list('recipient_role=admin&category=assignment')).every((n) => n.recipient_role === 'admin' && n.category === 'assignment')).toBe(true);
     expect((await list('recipient_role=admin')).map((n) => n.message)).toEqual([`Workflow ${wf} assigned to admin`]);
