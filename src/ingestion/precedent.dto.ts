@@ -25,8 +25,8 @@ export class PrecedentDto {
   @ApiProperty({ nullable: true, type: String }) workflow!: string | null;
   @ApiProperty({ nullable: true, type: String }) title!: string | null;
   @ApiProperty({ enum: TRACE_OUTCOMES }) outcome!: string;
-  @ApiProperty() policy_id!: string;
-  @ApiProperty() policy_version!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'null for a trace that evaluated no policy' }) policy_id!: string | null;
+  @ApiProperty({ nullable: true, type: String }) policy_version!: string | null;
   @ApiProperty({ format: 'date-time' }) finished_at!: string;
 }
 

@@ -8,7 +8,7 @@ import { Precedent, PrecedentFilter, TraceSummaryRepository } from './trace-summ
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 
-/** Precedents (SPEC §5.7): finished traces that evaluated a policy or requested an exception. */
+/** Precedents (SPEC §5.7): finished traces, one row each (TraceSummaryRepository.findPrecedents). */
 @Injectable()
 export class PrecedentsService {
   constructor(

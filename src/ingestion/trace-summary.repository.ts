@@ -13,7 +13,7 @@ export type PrecedentFilter = {
   excludeTraceId?: string;
 };
 
-export type Precedent = { trace_id: string; workflow: string | null; title: string | null; outcome: string; policy_id: string; policy_version: string; finished_at: string };
+export type Precedent = { trace_id: string; workflow: string | null; title: string | null; outcome: string; policy_id: string | null; policy_version: string | null; finished_at: string };
 
 type SummaryRow = Omit<TraceState, 'started_at' | 'finished_at' | 'last_log_seq'> & {
   tenant_id: string;
@@ -30,7 +30,11 @@ export class TraceSummaryRepository {
     return row ? toTraceState(row) : undefined;
   }
 
-  /** Finished traces by policy or entity, newest first, one row per trace and policy version. */
+  /**
+   * Finished traces by policy or entity, newest first (finish time, then the most recently
+   * recorded), one row per trace: its exception's, else its latest policy evaluation's, else its
+   * own (no policy), among the rows the filters leave.
+   */
   async findPrecedents(db: Db, tenantId: string, f: PrecedentFilter, limit: number): Promise<Precedent[]> {
     const conditions = [Prisma.sql`tenant_id = ${tenantId}`];
     if (f.entityType) conditions.push(Prisma.sql`entity_type = ${f.entityType}`);
@@ -40,17 +44,23 @@ export class TraceSummaryRepository {
     if (f.outcome) conditions.push(Prisma.sql`outcome = ${f.outcome}`);
     if (f.excludeTraceId) conditions.push(Prisma.sql`trace_id <> ${f.excludeTraceId}`);
     const rows = await db.$queryRaw<(Omit<Precedent, 'finished_at'> & { finished_at: Date })[]>`
-      SELECT DISTINCT trace_id, workflow, title, outcome, policy_id, policy_version, finished_at FROM dg_precedents
-      WHERE ${Prisma.join(conditions, ' AND ')}
-      ORDER BY finished_at DESC, trace_id, policy_id, policy_version
+      SELECT trace_id, workflow, title, outcome, policy_id, policy_version, finished_at FROM (
+        SELECT DISTINCT ON (trace_id) trace_id, workflow, title, outcome, policy_id, policy_version, finished_at, finished_log_seq
+        FROM dg_precedents
+        WHERE ${Prisma.join(conditions, ' AND ')}
+        ORDER BY trace_id, (event_type = 'ExceptionRequested') DESC, (policy_id IS NOT NULL) DESC, log_seq DESC
+      ) AS one_per_trace
+      ORDER BY finished_at DESC, finished_log_seq DESC
       LIMIT ${limit}`;
     return rows.map((r) => ({ ...r, finished_at: r.finished_at.toISOString() }));
   }
 
   /**
-   * Indexes the policy evaluations and exceptions of traces that have just finished (SPEC §5.7).
-   * Each trace is probed through its keys (LATERAL subqueries the planner keeps apart: LIMIT 1,
-   * OFFSET 0), so that the driver's generic plan cannot read all of the tenant's summaries.
+   * Indexes traces that have just finished (SPEC §5.7): a row for the TraceFinished (no policy) and
+   * one per policy evaluation and exception; the summary's last_log_seq is the TraceFinished's, the
+   * append having just written it. Each trace is probed through its keys (LATERAL subqueries the
+   * planner keeps apart: LIMIT 1, OFFSET 0), so that the driver's generic plan cannot read all of
+   * the tenant's summaries.
    */
   async indexPrecedents(db: SqlDb, tenantId: string, traceIds: string[]): Promise<void> {
     await queryRows(
@@ -58,16 +68,17 @@ export class TraceSummaryRepository {
       'dg_index_precedents',
       Prisma.sql`
       INSERT INTO dg_precedents (tenant_id, trace_id, event_id, event_type, workflow, title, entity_type, entity_id,
-        policy_id, policy_version, outcome, finished_at)
+        policy_id, policy_version, outcome, finished_at, log_seq, finished_log_seq)
       SELECT e.tenant_id, e.trace_id, e.event_id, e.event_type, s.workflow, s.title, s.primary_entity_type,
-        s.primary_entity_id, e.payload->'policy'->>'policy_id', e.payload->'policy'->>'policy_version', s.outcome, s.finished_at
+        s.primary_entity_id, e.payload->'policy'->>'policy_id', e.payload->'policy'->>'policy_version', s.outcome, s.finished_at,
+        e.log_seq, s.last_log_seq
       FROM json_array_elements_text(${JSON.stringify(traceIds)}::json) AS t(id)
       CROSS JOIN LATERAL (
         SELECT * FROM dg_trace_summaries x WHERE x.tenant_id = ${tenantId} AND x.trace_id = t.id LIMIT 1
       ) AS s
       CROSS JOIN LATERAL (
         SELECT * FROM dg_event_log x
-        WHERE x.tenant_id = ${tenantId} AND x.trace_id = t.id AND x.event_type IN ('PolicyEvaluated', 'ExceptionRequested')
+        WHERE x.tenant_id = ${tenantId} AND x.trace_id = t.id AND x.event_type IN ('PolicyEvaluated', 'ExceptionRequested', 'TraceFinished')
         OFFSET 0
       ) AS e
       WHERE s.finished_at IS NOT NULL

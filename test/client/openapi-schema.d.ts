@@ -521,8 +521,9 @@ export interface components {
             title: string | null;
             /** @enum {string} */
             outcome: "success" | "failure" | "abandoned";
-            policy_id: string;
-            policy_version: string;
+            /** @description null for a trace that evaluated no policy */
+            policy_id: string | null;
+            policy_version: string | null;
             /** Format: date-time */
             finished_at: string;
         };

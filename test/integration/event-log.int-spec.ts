@@ -54,7 +54,7 @@ describe('decision log on the database', () => {
     expect(await prisma.eventLog.count({ where: { tenant_id: tenant } })).toBe(1);
   });
 
-  it('fills the precedent index when a trace with a policy evaluation finishes', async () => {
+  it('fills the precedent index when a trace finishes: its policy events and the finish itself, with their log_seq', async () => {
     const tenant = uniqueTenant();
     const api = apiAs(app, tenant);
     const events = ['TraceStarted', 'PolicyEvaluated', 'ExceptionRequested'].map((t, i) => anEvent(t, { trace_id: 'prec', trace_seq: i }));
@@ -65,6 +65,13 @@ describe('decision log on the database', () => {
     expect(rows.map((r) => [r.event_type, r.policy_id, r.policy_version, r.outcome, r.entity_type, r.entity_id])).toEqual([
       ['ExceptionRequested', 'discount-cap', 'v3', 'failure', 'account', 'acme-1'],
       ['PolicyEvaluated', 'discount-cap', 'v3', 'failure', 'account', 'acme-1'],
+      ['TraceFinished', null, null, 'failure', 'account', 'acme-1'],
     ]);
+    const logged = await prisma.eventLog.findMany({ where: { tenant_id: tenant, trace_id: 'prec' }, orderBy: { trace_seq: 'asc' } });
+    const logSeqOf = (type: string) => logged.find((e) => e.event_type === type)?.log_seq;
+    for (const row of rows) {
+      expect(row.log_seq).toBe(logSeqOf(row.event_type));
+      expect(row.finished_log_seq).toBe(logSeqOf('TraceFinished'));
+    }
   });
 });
