@@ -13,6 +13,7 @@ import { InboxFilter, InboxPosition, WorkflowInboxRepository } from './workflow-
 import { traceReferenceJson, WorkflowItem, workflowJson } from './workflow-item';
 import { WorkflowItemRepository } from './workflow-item.repository';
 import type { InboxQueryDto, WorkflowNotificationQueryDto } from './workflow-query.dto';
+import { isOpenStatus } from './workflow-status';
 
 type InboxCursor = InboxPosition & { now: number };
 const DETAIL_NOTIFICATIONS = 12;
@@ -45,7 +46,8 @@ export class WorkflowQueryService {
       assignedAccountId: query.assigned_account_id,
       assignedRole: query.assigned_role,
       traceId: query.trace_id,
-      onlyOpen: query.only_open === undefined ? query.status === undefined : query.only_open === 'true',
+      // Default true (SPEC §6.4), except that asking for a closed status asks for closed items.
+      onlyOpen: query.only_open === undefined ? query.status === undefined || isOpenStatus(query.status) : query.only_open === 'true',
       onlyOverdue: query.only_overdue === 'true',
     };
     const rows = await this.inbox.page(this.prisma, principal.tenantId, filter, now, cursor, limit + 1);

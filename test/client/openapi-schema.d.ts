@@ -2029,7 +2029,7 @@ export interface operations {
                 assigned_account_id?: string;
                 assigned_role?: string;
                 trace_id?: string;
-                /** @description default true, or false when status is given */
+                /** @description default true, or false when a closed status (approved, rejected, overridden) is asked for */
                 only_open?: "true" | "false";
                 only_overdue?: "true" | "false";
                 limit?: string;

@@ -94,10 +94,11 @@ describe('GET /api/v1/workflows: the inbox (SPEC §6.4)', () => {
     expect(summary.notification_count).toBeGreaterThanOrEqual(12);
   });
 
-  it('shows closed items when a status is asked for, or with only_open=false', async () => {
+  it('shows closed items when a closed status is asked for, or with only_open=false', async () => {
     const approved = await inbox('?status=approved');
     expect(ids(approved.items)).toEqual(['done:exception:ex-1']);
     expect(approved.filters).toMatchObject({ status: 'approved', only_open: false });
+    expect((await inbox('?status=requested')).filters).toMatchObject({ status: 'requested', only_open: true });
     expect(ids((await inbox('?status=rejected')).items)).toEqual(['old-done:exception:ex-1']);
     expect((await inbox('?status=rejected')).items[0].overdue).toBe(false);
     expect((await inbox('?status=approved&only_open=true')).items).toEqual([]);
