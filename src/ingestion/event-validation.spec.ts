@@ -176,6 +176,15 @@ describe(validateEvent.name, () => {
       expect(refusalOf(anEvent({ idempotency_key: value }))).toMatchObject({ status: 400, details: { path: '$.idempotency_key' } });
     });
 
+    it.each([
+      ['event_id', { event_id: 'x'.repeat(201) }, '$.event_id'],
+      ['trace_id', { trace_id: 'é'.repeat(101) }, '$.trace_id'],
+      ['source.producer_id', { source: { producer_id: 'x'.repeat(201), system: 'pricing' } }, '$.source.producer_id'],
+    ])('refuses an indexed id (%s) over 200 UTF-8 bytes with 400', (_name, overrides, path) => {
+      expect(refusalOf(anEvent(overrides))).toMatchObject({ status: 400, message: `${path} must be at most 200 UTF-8 bytes`, details: { path } });
+      expect(validate(anEvent({ trace_id: 'é'.repeat(100) })).trace_id).toHaveLength(100);
+    });
+
     it('accepts an idempotency_key of exactly 200 UTF-8 bytes', () => {
       expect(validate(anEvent({ idempotency_key: 'é'.repeat(100) })).idempotency_key).toHaveLength(100);
     });

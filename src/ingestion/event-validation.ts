@@ -12,6 +12,8 @@ import { assertNoSecrets } from './secret-guard';
 export const MAX_PAYLOAD_DEPTH = 64;
 
 export const MAX_IDEMPOTENCY_KEY_BYTES = 200;
+/** The ids the log indexes (with the tenant): longer ones would not fit an index entry. */
+export const MAX_ID_BYTES = 200;
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
 
@@ -30,8 +32,8 @@ type Fields = Record<string, unknown>;
 export function validateEvent(body: unknown, numbers: JsonNumberScan, path = '$'): EventInput {
   if (!isPlainObject(body)) fail('invalid_argument', path, 'must be a JSON object');
   const at = (name: string) => memberPath(path, name);
-  const event_id = nonBlank(body.event_id, at('event_id'), 'invalid_argument');
-  const trace_id = nonBlank(body.trace_id, at('trace_id'), 'invalid_argument');
+  const event_id = indexedId(body.event_id, at('event_id'));
+  const trace_id = indexedId(body.trace_id, at('trace_id'));
   const trace_seq = traceSeq(body.trace_seq, at('trace_seq'), numbers);
   const event_type = eventType(body.event_type, at('event_type'));
   const occurred_at = occurredAt(body.occurred_at, at('occurred_at'));
@@ -71,6 +73,12 @@ function nonBlank(value: unknown, path: string, code: ErrorCode): string {
   if (isMissing(value)) fail(code, path, 'is required');
   if (typeof value !== 'string' || value.trim() === '') fail(code, path, 'must be a non-blank string');
   return withoutNul(value, path);
+}
+
+function indexedId(value: unknown, path: string): string {
+  const id = nonBlank(value, path, 'invalid_argument');
+  if (Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES) fail('invalid_argument', path, `must be at most ${MAX_ID_BYTES} UTF-8 bytes`);
+  return id;
 }
 
 function withoutNul(value: string, path: string): string {
@@ -133,7 +141,9 @@ function requiredObject(value: unknown, path: string, code: ErrorCode): Fields {
 function eventSource(value: unknown, path: string): EventSource {
   const fields = requiredObject(value, path, 'invalid_argument');
   const trimmed = (name: string) => nonBlank(fields[name], memberPath(path, name), 'invalid_argument').trim();
-  const result: EventSource = { producer_id: trimmed('producer_id'), system: trimmed('system') };
+  const producer_id = trimmed('producer_id');
+  if (Buffer.byteLength(producer_id, 'utf8') > MAX_ID_BYTES) fail('invalid_argument', memberPath(path, 'producer_id'), `must be at most ${MAX_ID_BYTES} UTF-8 bytes`);
+  const result: EventSource = { producer_id, system: trimmed('system') };
   const subsystem = optionalText(fields.subsystem, memberPath(path, 'subsystem'))?.trim();
   // A blank subsystem says nothing; leaving it out keeps replay comparison and the hash stable.
   if (subsystem) result.subsystem = subsystem;

@@ -159,6 +159,19 @@ describe(validatePayload.name, () => {
     expect(problem('WorkflowReviewRequested', payloadOf('WorkflowReviewRequested', { priority: 'Normal' }))).toBeUndefined();
   });
 
+  it.each([
+    ['ExceptionRequested', { exception_id: 'x'.repeat(201) }, 'exception_id', 200],
+    ['ApprovalRecorded', { subject: { subject_type: 'é'.repeat(101), subject_id: 's' } }, 'subject.subject_type', 200],
+    ['ApprovalRecorded', { subject: { subject_type: 'override', subject_id: 'x'.repeat(433) } }, 'subject.subject_id', 432],
+    ['WorkflowReviewRequested', { assignee: { account_id: 'x'.repeat(201) } }, 'assignee.account_id', 200],
+  ] as const)('limits %s key fields that the workflow layer indexes: %j', (type, fields, field, bytes) => {
+    expect(problem(type, payloadOf(type, fields))).toEqual({
+      message: `$.payload.${field} must be at most ${bytes} UTF-8 bytes`,
+      details: { path: `$.payload.${field}` },
+    });
+    expect(problem('ExceptionRequested', payloadOf('ExceptionRequested', { exception_id: 'é'.repeat(100) }))).toBeUndefined();
+  });
+
   it('does not trim a priority before matching it', () => {
     expect(problem('ExceptionRequested', payloadOf('ExceptionRequested', { priority: ' high' }))?.message).toBe(
       '$.payload.priority must be one of urgent, high, normal, low',

@@ -17,6 +17,8 @@ export type FieldRule = {
   ignoreCase?: boolean;
   /** Upper bound of a positive integer. */
   max?: number;
+  /** Upper bound of a string's UTF-8 length. */
+  maxBytes?: number;
 };
 
 export const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const;
@@ -26,6 +28,15 @@ export const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const;
  * would leave the range a Date can hold, and an accepted event must never make that layer fail.
  */
 export const MAX_SLA_HOURS = 876_000;
+
+/**
+ * Strings the workflow layer builds keys from (workflow ids, assignees, notification dedupe keys),
+ * which PostgreSQL indexes: an index entry holds at most about 2.7 kB, and a longer key would make
+ * the append fail. A subject id may name a workflow (an override), itself made of two ids.
+ */
+export const MAX_KEY_BYTES = 200;
+const key = { maxBytes: MAX_KEY_BYTES };
+const subjectId = { maxBytes: 2 * MAX_KEY_BYTES + 32 };
 
 function required(path: string, kind: FieldKind = 'string', extra: Partial<FieldRule> = {}): FieldRule {
   return { path, kind, required: true, ...extra };
@@ -70,7 +81,7 @@ export const PAYLOAD_SHAPES: Readonly<Record<EventType, readonly FieldRule[]>> =
     optional('explanation'),
   ],
   ExceptionRequested: [
-    required('exception_id'),
+    required('exception_id', 'string', key),
     required('policy.policy_id'),
     required('policy.policy_version'),
     required('reason'),
@@ -79,8 +90,8 @@ export const PAYLOAD_SHAPES: Readonly<Record<EventType, readonly FieldRule[]>> =
   ],
   ApprovalRecorded: [
     required('approval_id'),
-    required('subject.subject_type'),
-    required('subject.subject_id'),
+    required('subject.subject_type', 'string', key),
+    required('subject.subject_id', 'string', subjectId),
     required('approver.actor_type'),
     required('approver.actor_id'),
     required('decision', 'string', { oneOf: ['approved', 'rejected'] }),
@@ -94,10 +105,10 @@ export const PAYLOAD_SHAPES: Readonly<Record<EventType, readonly FieldRule[]>> =
     required('reason'),
     required('priority', 'string', priority),
     required('assignee', 'object'),
-    optional('assignee.account_id'),
-    optional('assignee.role'),
-    required('subject.subject_type'),
-    required('subject.subject_id'),
+    optional('assignee.account_id', 'string', key),
+    optional('assignee.role', 'string', key),
+    required('subject.subject_type', 'string', key),
+    required('subject.subject_id', 'string', subjectId),
     required('simulation', 'object'),
     required('sla_hours', 'positive_integer', { max: MAX_SLA_HOURS }),
     optional('policy_id'),
@@ -183,6 +194,7 @@ function positiveIntegerProblem(value: unknown, max = Number.MAX_SAFE_INTEGER): 
 function stringProblem(value: unknown, rule: FieldRule): string | undefined {
   if (rule.required && (typeof value !== 'string' || value.trim() === '')) return 'must be a non-blank string';
   if (typeof value !== 'string') return 'must be a string';
+  if (rule.maxBytes !== undefined && Buffer.byteLength(value, 'utf8') > rule.maxBytes) return `must be at most ${rule.maxBytes} UTF-8 bytes`;
   if (!rule.oneOf) return undefined;
   const comparable = rule.ignoreCase ? value.toLowerCase() : value;
   return rule.oneOf.includes(comparable) ? undefined : `must be one of ${rule.oneOf.join(', ')}`;

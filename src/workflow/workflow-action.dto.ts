@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsArray, IsIn, IsOptional, IsString } from 'class-validator';
+import { IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { WORKFLOW_ACTIONS } from './workflow-status';
 
 /** SPEC §6.3's action request. Which fields an action needs is the state machine's concern. */
@@ -16,8 +16,9 @@ export class WorkflowActionDto {
   @IsArray({ message: 'evidence must be an array' })
   evidence?: unknown[] | null;
 
-  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() assigned_account_id?: string | null;
-  @ApiPropertyOptional({ nullable: true, type: String }) @IsOptional() @IsString() assigned_role?: string | null;
+  // Assignees end up in indexed columns and notification dedupe keys, which have a size limit.
+  @ApiPropertyOptional({ nullable: true, type: String, maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) assigned_account_id?: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, maxLength: 200 }) @IsOptional() @IsString() @MaxLength(200) assigned_role?: string | null;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'override only: "OVERRIDE " + the workflow id upper-cased' })
   @IsOptional()
   @IsString()

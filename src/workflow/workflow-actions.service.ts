@@ -9,7 +9,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { type Db, PrismaService } from '../database/prisma.service';
 import { AppendRepository } from '../ingestion/append.repository';
 import { EventAppenderService } from '../ingestion/event-appender.service';
-import { validateEvent } from '../ingestion/event-validation';
+import { MAX_IDEMPOTENCY_KEY_BYTES, validateEvent } from '../ingestion/event-validation';
 import { scanJsonNumbers } from '../ingestion/json-number-scan';
 import { assertNoSecrets } from '../ingestion/secret-guard';
 import { NotificationRepository } from '../notifications/notification.repository';
@@ -52,6 +52,10 @@ export class WorkflowActionsService {
   ) {}
 
   act(principal: Principal, workflowId: string, request: ActionRequest): Promise<ActionResponse> {
+    // The key is part of an indexed key (dg_workflow_action_requests), as long as an event's may be.
+    if (request.idempotencyKey !== undefined && Buffer.byteLength(request.idempotencyKey, 'utf8') > MAX_IDEMPOTENCY_KEY_BYTES) {
+      throw new DomainError('invalid_argument', `Idempotency-Key must be at most ${MAX_IDEMPOTENCY_KEY_BYTES} UTF-8 bytes`);
+    }
     const outcomeOf = (response: ActionResponse) => response.action.outcome;
     return this.metrics.time(this.metrics.workflowActionDuration, { action: request.body.action }, () => this.actOnce(principal, workflowId, request), outcomeOf);
   }
