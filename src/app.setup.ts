@@ -5,7 +5,7 @@ import { Logger } from 'nestjs-pino';
 import type { HttpLogger } from 'pino-http';
 import { DomainError } from './common/error-codes';
 import { jsonBodyMiddleware } from './common/json-body.middleware';
-import { NulCharacterPipe } from './common/nul-character.pipe';
+import { StorableTextPipe } from './common/storable-text.pipe';
 import { requestIdMiddleware } from './common/request-id';
 import { AppConfig } from './config/app-config';
 import { APP_CONFIG } from './config/config.module';
@@ -34,7 +34,7 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.use(jsonBodyMiddleware(config.bodyLimitBytes));
   app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
   app.useGlobalPipes(
-    new NulCharacterPipe(),
+    new StorableTextPipe(),
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,

@@ -6,11 +6,12 @@ import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
 import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
 
 /**
- * SPEC §3: no request may produce a 500 for bad input. PostgreSQL cannot store a NUL character in
- * text, so one in a path parameter, a query parameter or a body field is refused with 400 before
- * it reaches the database (NulCharacterPipe; the event routes check their own bodies).
+ * SPEC §3: no request may produce a 500 for bad input. PostgreSQL cannot store a NUL character or
+ * an unpaired surrogate in text, so one in a path parameter, a query parameter or a body field is
+ * refused with 400 before it reaches the database, as is a body nested too deep for the validators
+ * (StorableTextPipe; the event routes check their own bodies).
  */
-describe('NUL characters in requests (SPEC §3)', () => {
+describe('text PostgreSQL cannot store, and over-deep bodies (SPEC §3)', () => {
   let app: NestExpressApplication;
   let tenant: string;
   beforeAll(async () => {
@@ -56,6 +57,18 @@ describe('NUL characters in requests (SPEC §3)', () => {
     }
     const detail = (await api.get(`/api/v1/workflows/${encodeURIComponent(workflowId)}`).expect(200)).body.data;
     expect(detail.workflow.status).toBe('requested');
+    expect(detail.actions).toHaveLength(1);
+  });
+
+  it('answers 400 for an unpaired surrogate or an over-deep evidence in an action, and the item is unchanged', async () => {
+    const api = apiAs(app, tenant, DEV_TOKENS.admin);
+    const { workflowId } = await openException(api, 'surrogates');
+    const surrogate = await act(api, workflowId, { action: 'comment', note: 'a\ud800b' }).expect(400);
+    expect(surrogate.body.error.message).toBe('$.note must be well-formed Unicode (no unpaired surrogates)');
+    const deep = `{"action":"comment","note":"x","evidence":[${'['.repeat(5000)}${']'.repeat(5000)}]}`;
+    const nested = await api.postRaw(`/api/v1/workflows/${encodeURIComponent(workflowId)}/actions`, deep).expect(400);
+    expect(nested.body.error.message).toMatch(/^\$\.evidence(\[0\])+ is nested deeper than 64 levels$/);
+    const detail = (await api.get(`/api/v1/workflows/${encodeURIComponent(workflowId)}`).expect(200)).body.data;
     expect(detail.actions).toHaveLength(1);
   });
 
