@@ -1,21 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
+import { IsRfc3339 } from '../common/rfc3339';
 import { StoredEventDto } from '../ingestion/event.dto';
 import { NotificationDto } from '../notifications/notification.dto';
 import { TraceReferenceDto, WorkflowActionRecordDto, WorkflowDto } from '../workflow/workflow.dto';
 import { WORKFLOW_STATUSES } from '../workflow/workflow-status';
 
-const TIMESTAMP = { strict: true, strictSeparator: true };
-
 export class BulkExportQueryDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'items whose updated_at is at or after this instant' })
   @IsOptional()
-  @IsISO8601(TIMESTAMP, { message: 'from must be an ISO 8601 timestamp' })
+  @IsRfc3339({ message: 'from must be an RFC 3339 timestamp, e.g. 2026-01-02T03:04:05Z' })
   from?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'items whose updated_at is at or before this instant' })
   @IsOptional()
-  @IsISO8601(TIMESTAMP, { message: 'to must be an ISO 8601 timestamp' })
+  @IsRfc3339({ message: 'to must be an RFC 3339 timestamp, e.g. 2026-01-02T03:04:05Z' })
   to?: string;
 
   @ApiPropertyOptional({ enum: WORKFLOW_STATUSES })

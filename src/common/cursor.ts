@@ -12,7 +12,9 @@ export function decodeCursor<T extends Record<string, unknown>>(cursor: string, 
   } catch {
     value = undefined;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || !isValid(value as Record<string, unknown>)) {
+  // Strings go back into queries: none may carry what PostgreSQL cannot store as text.
+  const storable = (v: unknown) => typeof v !== 'string' || (!v.includes('\u0000') && v.isWellFormed());
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every(storable) || !isValid(value as Record<string, unknown>)) {
     throw new DomainError('invalid_argument', 'cursor is invalid; pass the next_cursor of the previous page unchanged');
   }
   return value as T;

@@ -1,4 +1,5 @@
 import { DomainError, type ErrorCode } from '../common/error-codes';
+import { parseRfc3339 } from '../common/rfc3339';
 import { ACTOR_TYPES, EVENT_TYPES, isActorType, isEventType } from './event-types';
 import type { EventActor, EventInput, EventSource, EventType } from './event-types';
 import { firstPathUnder, indexPath, type JsonNumberScan, memberPath } from './json-number-scan';
@@ -14,8 +15,6 @@ export const MAX_PAYLOAD_DEPTH = 64;
 export const MAX_IDEMPOTENCY_KEY_BYTES = 200;
 /** The ids the log indexes (with the tenant): longer ones would not fit an index entry. */
 export const MAX_ID_BYTES = 200;
-
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
 
 type Fields = Record<string, unknown>;
 
@@ -104,32 +103,12 @@ function eventType(value: unknown, path: string): EventType {
   return fail('schema_violation', path, isMissing(value) ? 'is required' : `must be one of ${EVENT_TYPES.join(', ')}`);
 }
 
-/**
- * RFC 3339 with a zone, checked field by field: Date would roll 2026-02-30 over to March and
- * cannot hold a leap second, and an instant must never be silently moved.
- */
+/** RFC 3339 with a zone, normalised to UTC with milliseconds (common/rfc3339.ts). */
 function occurredAt(value: unknown, path: string): string {
   if (isMissing(value)) fail('invalid_argument', path, 'is required');
-  const match = typeof value === 'string' ? RFC3339.exec(value) : null;
-  const date = match && isCalendarValid(match) ? new Date(match[0]) : undefined;
-  // An offset can carry 0001-01-01 or 9999-12-31 outside the years RFC 3339 (and PostgreSQL) hold.
-  const year = date?.getUTCFullYear() ?? 0;
-  if (!date || Number.isNaN(date.getTime()) || year < 1 || year > 9999) {
-    fail('invalid_argument', path, 'must be an RFC 3339 timestamp with Z or a numeric offset, e.g. 2026-01-02T03:04:05Z');
-  }
+  const date = typeof value === 'string' ? parseRfc3339(value) : undefined;
+  if (!date) fail('invalid_argument', path, 'must be an RFC 3339 timestamp with Z or a numeric offset, e.g. 2026-01-02T03:04:05Z');
   return date.toISOString();
-}
-
-function isCalendarValid(match: RegExpExecArray): boolean {
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
-  const [offsetHour, offsetMinute] = [match[9] ?? '0', match[10] ?? '0'].map(Number);
-  const dateOk = month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
-  return dateOk && hour <= 23 && minute <= 59 && second <= 59 && offsetHour <= 23 && offsetMinute <= 59;
-}
-
-function daysInMonth(year: number, month: number): number {
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
 }
 
 function requiredObject(value: unknown, path: string, code: ErrorCode): Fields {

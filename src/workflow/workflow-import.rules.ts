@@ -1,3 +1,4 @@
+import { clampToStorable } from '../common/rfc3339';
 import type { WorkflowConfig } from '../config/workflow-config';
 import type { EventInput } from '../ingestion/event-types';
 import type { StoredEvent, TraceState } from '../ingestion/stored-event';
@@ -38,7 +39,8 @@ function baseItem(event: StoredEvent, ctx: ImportContext, fields: Pick<WorkflowI
     requested_by_actor: { actor_id: event.actor.actor_id, actor_type: event.actor.actor_type },
     claimed_by_account_id: null,
     requested_at: requestedAt,
-    sla_due_at: new Date(requestedAt.getTime() + slaHours * HOUR_MS),
+    // A deadline past 9999-12-31 (an event from the far future) is held at the last instant PostgreSQL reads back.
+    sla_due_at: clampToStorable(requestedAt.getTime() + slaHours * HOUR_MS),
     updated_at: ctx.now,
     resolved_at: null,
     last_action_type: null,

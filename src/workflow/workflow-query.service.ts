@@ -3,6 +3,7 @@ import { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DomainError } from '../common/error-codes';
+import { isStorableInstant } from '../common/rfc3339';
 import { type Db, PrismaService } from '../database/prisma.service';
 import { notificationJson } from '../notifications/notification';
 import { NotificationRepository } from '../notifications/notification.repository';
@@ -18,8 +19,9 @@ import { isOpenStatus } from './workflow-status';
 type InboxCursor = InboxPosition & { now: number };
 const DETAIL_NOTIFICATIONS = 12;
 
+/** A branch (0/1) and a priority rank (0–3) as the page wrote them, and instants the database can hold. */
 const isInboxCursor = (v: Record<string, unknown>): v is InboxCursor =>
-  [v.o, v.p, v.r, v.now].every((n) => Number.isSafeInteger(n)) && typeof v.w === 'string';
+  [0, 1].includes(v.o as number) && [0, 1, 2, 3].includes(v.p as number) && isStorableInstant(v.r) && isStorableInstant(v.now) && typeof v.w === 'string';
 
 /** Reads of the workflow layer (SPEC §6.4): the inbox, an item's detail, its notifications. */
 @Injectable()

@@ -171,8 +171,12 @@ describe('audit export (SPEC §9)', () => {
     });
 
     it.each([
-      ['?from=yesterday', 'from must be an ISO 8601 timestamp'],
-      ['?to=2026-02-30T00:00:00Z', 'to must be an ISO 8601 timestamp'],
+      ['?from=yesterday', 'from must be an RFC 3339 timestamp, e.g. 2026-01-02T03:04:05Z'],
+      ['?to=2026-02-30T00:00:00Z', 'to must be an RFC 3339 timestamp, e.g. 2026-01-02T03:04:05Z'],
+      ['?from=2026-W01', 'from must be an RFC 3339 timestamp, e.g. 2026-01-02T03:04:05Z'],
+      ['?from=2026-001', 'from must be an RFC 3339 timestamp, e.g. 2026-01-02T03:04:05Z'],
+      ['?to=20260101T000000Z', 'to must be an RFC 3339 timestamp, e.g. 2026-01-02T03:04:05Z'],
+      ['?from=0000-01-01T00:00:00Z', 'from must be an RFC 3339 timestamp, e.g. 2026-01-02T03:04:05Z'],
       ['?status=open', 'status must be one of'],
       ['?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z', 'from must not be after to'],
       ['?format=csv', 'property format should not exist'],

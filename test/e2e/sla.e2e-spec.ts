@@ -43,6 +43,13 @@ describe('SLA: deadline risk and automatic escalation (SPEC §7)', () => {
     expect(notifications.filter((n) => n.category === 'escalation').map((n) => n.message)).toEqual([`Workflow late:exception:ex-1 escalated to admin`]);
   });
 
+  it('holds a deadline beyond 9999-12-31 at the last storable instant instead of failing the append', async () => {
+    await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'far' })).expect(201);
+    await api.post('/api/v1/events', anEvent('ExceptionRequested', { trace_id: 'far', trace_seq: 1, occurred_at: '9999-12-31T23:00:00Z' })).expect(201);
+    const { workflow } = await detail(encodeURIComponent('far:exception:ex-1'));
+    expect(workflow).toMatchObject({ status: 'requested', sla_due_at: '9999-12-31T23:59:59.999Z', overdue: false });
+  });
+
   it('writes one deadline_risk notice for an item due in 15 min, however often it is read', async () => {
     const wf = await exceptionRequestedAgo(api, 'soon', 4 * HOUR - 15 * 60_000);
     for (let i = 0; i < 3; i++) await detail(wf);

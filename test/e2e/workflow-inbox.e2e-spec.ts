@@ -153,6 +153,15 @@ describe('GET /api/v1/workflows: the inbox (SPEC §6.4)', () => {
     'limit=201',
     'limit=abc',
     'cursor=not-a-cursor',
+    // Well-formed cursors carrying what the page never writes: they must not reach the database.
+    ...[
+      { o: 1, p: 0, r: 0, w: 'a\u0000b', now: 0 },
+      { o: 1, p: 0, r: 0, w: 'a\ud800', now: 0 },
+      { o: 1, p: 2147483648, r: 0, w: 'x', now: 0 },
+      { o: 7, p: 0, r: 0, w: 'x', now: 0 },
+      { o: 0, p: 0, r: 0, w: 'x', now: 9007199254740991 },
+      { o: 0, p: 0, r: -62198755200000, w: 'x', now: 0 },
+    ].map((position) => `cursor=${Buffer.from(JSON.stringify(position)).toString('base64url')}`),
   ])('answers 400 invalid_argument for %s', async (query) => {
     const res = await api.get(`/api/v1/workflows?${query}`).expect(400);
     expect(res.body.error.code).toBe('invalid_argument');
