@@ -73,6 +73,9 @@ describe('webhook endpoints: administration (SPEC §8)', () => {
     ['ftp://93.184.216.34/x', 'url must use http or https'],
     ['not a url', 'url must be an absolute http or https URL'],
     ['javascript:alert(1)', 'url must use http or https'],
+    ['https://user:pass@93.184.216.34/x', 'url must not contain a user name or password'],
+    ['https://token@93.184.216.34/x', 'url must not contain a user name or password'],
+    ['https://93.184.216.34:0/x', 'url must not use port 0'],
   ])('refuses the url %s with 400', async (url, message) => {
     const res = await admin(uniqueTenant()).post(BASE, { url }).expect(400);
     expect(res.body.error).toMatchObject({ code: 'invalid_argument', message });
@@ -164,6 +167,10 @@ describe('webhook endpoints: administration (SPEC §8)', () => {
     expect(seen).toHaveLength(5);
     expect(new Set(seen).size).toBe(5);
     await api.get(`${BASE}/${endpoint_id}/deliveries?cursor=bogus`).expect(400);
+    for (const position of [{ c: '0000-01-01T00:00:00Z', d: 'x' }, { c: '-000001-01-01T00:00:00Z', d: 'x' }, { c: '2026-01-01T00:00:00Z', d: 'a\u0000b' }]) {
+      const cursor = Buffer.from(JSON.stringify(position)).toString('base64url');
+      expect((await api.get(`${BASE}/${endpoint_id}/deliveries?cursor=${cursor}`).expect(400)).body.error.code).toBe('invalid_argument');
+    }
     await api.get(`${BASE}/${endpoint_id}/deliveries?status=lost`).expect(400);
   });
 });

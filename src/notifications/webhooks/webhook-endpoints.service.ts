@@ -3,6 +3,7 @@ import { Principal } from '../../auth/principal';
 import { Clock } from '../../common/clock';
 import { decodeCursor, encodeCursor } from '../../common/cursor';
 import { DomainError } from '../../common/error-codes';
+import { parseRfc3339 } from '../../common/rfc3339';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { PrismaService } from '../../database/prisma.service';
@@ -103,7 +104,7 @@ export class WebhookEndpointsService {
     await this.existing(tenantId, endpointId);
     const limit = parseLimit(params.limit, 20, 100);
     const after = params.cursor
-      ? decodeCursor(params.cursor, (v): v is { c: string; d: string } => typeof v.d === 'string' && typeof v.c === 'string' && !Number.isNaN(Date.parse(v.c)))
+      ? decodeCursor(params.cursor, (v): v is { c: string; d: string } => typeof v.d === 'string' && typeof v.c === 'string' && parseRfc3339(v.c) !== undefined)
       : undefined;
     const rows = await this.deliveries.listForEndpoint(
       this.prisma,
@@ -149,6 +150,11 @@ export class WebhookEndpointsService {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new DomainError('invalid_argument', 'url must use http or https', { fields: ['url'] });
     }
+    // Credentials in the URL would be stored and listed in clear; signatures authenticate deliveries.
+    if (url.username || url.password) {
+      throw new DomainError('invalid_argument', 'url must not contain a user name or password', { fields: ['url'] });
+    }
+    if (url.port === '0') throw new DomainError('invalid_argument', 'url must not use port 0', { fields: ['url'] });
     if (!this.config.webhooks.allowPrivateAddresses) {
       const check = await resolvePublicAddresses(url.hostname);
       if (!check.ok) throw new DomainError('invalid_argument', `url is not allowed: ${check.reason}`, { fields: ['url'] });
