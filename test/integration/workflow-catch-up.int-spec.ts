@@ -47,7 +47,9 @@ describe('workflow catch-up at start-up (SPEC §6.2)', () => {
     let api = apiAs(await restart(), tenant);
     const exception = await openException(api, 'old-exception');
     await api.post('/api/v1/events', anExternalApproval('old-exception', exception.nextSeq, 'approved')).expect(201);
-    const review = await openReview(api, 'old-review');
+    // Due in a century: on the shared PostgreSQL database another test's app may sweep this
+    // tenant with its clock hours ahead, and must find nothing to escalate.
+    const review = await openReview(api, 'old-review', { sla_hours: 876_000 });
     const before = await cursorAndLog(app as NestExpressApplication, tenant);
     expect(before.cursor).toBe(before.log);
     const categories = async () => (await api.get('/api/v1/notifications').expect(200)).body.data.notifications.map((n: { category: string }) => n.category).sort();
