@@ -124,6 +124,26 @@ describe('workflow items follow the log (SPEC §6.1, §6.3)', () => {
     expect(detail.workflow).toMatchObject({ status: 'overridden', current_decision: 'override_approved', subject: { subject_type: 'exception', subject_id: 'ex-1' } });
   });
 
+  it('refuses (409) an event whose workflow id spells another trace’s item, and leaves that item alone', async () => {
+    // `{trace}:exception:{exception}` is ambiguous: trace `a:exception:b` with exception `c`, and
+    // trace `a` with exception `b:exception:c`, make the same id.
+    const theirs = await openException(api, 'a:exception:b', { exception_id: 'c' });
+    expect(theirs.workflowId).toBe('a:exception:b:exception:c');
+    await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'a' })).expect(201);
+    const request = await api.post('/api/v1/events', anException('a', 1, { exception_id: 'b:exception:c' })).expect(409);
+    expect(request.body.error).toMatchObject({
+      code: 'conflict',
+      message: 'Workflow a:exception:b:exception:c belongs to trace a:exception:b, not a',
+      details: { workflow_id: 'a:exception:b:exception:c', trace_id: 'a:exception:b' },
+    });
+    const decision = anExternalApproval('a', 1, 'approved', { subject: { subject_type: 'exception', subject_id: 'b:exception:c' } });
+    await api.post('/api/v1/events', decision).expect(409);
+    expect((await traceEvents(api, 'a')).map((e) => e.event_type)).toEqual(['TraceStarted']);
+    const detail = await detailOf(api, theirs.workflowId);
+    expect(detail.workflow).toMatchObject({ trace_id: 'a:exception:b', status: 'requested' });
+    expect(detail.actions).toHaveLength(1);
+  });
+
   it('appends the decisions on several items of one trace at consecutive trace_seq values', async () => {
     await openException(api, 'many');
     for (const [i, id] of ['ex-2', 'ex-3'].entries()) await api.post('/api/v1/events', anException('many', 2 + i, { exception_id: id })).expect(201);

@@ -78,4 +78,25 @@ describe('workflow catch-up at start-up (SPEC §6.2)', () => {
     expect((await detailOf(api, review.workflowId)).actions).toHaveLength(1);
     expect(await categories()).toEqual(notified);
   }, 120_000);
+
+  it('starts even when the log holds two events that spell one workflow id from two traces: the later is left unapplied', async () => {
+    const tenant = uniqueTenant('catch-up');
+    let api = apiAs(await restart(), tenant);
+    const prisma = () => (app as NestExpressApplication).get(PrismaService);
+    const forget = async () => {
+      for (const table of ['dg_workflow_notifications', 'dg_workflow_actions', 'dg_workflow_items', 'dg_workflow_runtime']) {
+        await prisma().$executeRawUnsafe(`DELETE FROM ${table} WHERE tenant_id = $1`, tenant);
+      }
+    };
+    // Both events in the log, as a version without the trace check could append them.
+    await openException(api, 'a', { exception_id: 'b:exception:c' });
+    await forget();
+    await openException(api, 'a:exception:b', { exception_id: 'c' });
+    await forget();
+
+    api = apiAs(await restart(), tenant);
+    const detail = await detailOf(api, 'a:exception:b:exception:c');
+    expect(detail.workflow.trace_id).toBe('a');
+    expect(detail.actions).toHaveLength(1);
+  }, 120_000);
 });
