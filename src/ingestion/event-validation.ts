@@ -75,9 +75,12 @@ function nonBlank(value: unknown, path: string, code: ErrorCode): string {
 }
 
 function indexedId(value: unknown, path: string): string {
-  const id = nonBlank(value, path, 'invalid_argument');
-  if (Buffer.byteLength(id, 'utf8') > MAX_ID_BYTES) fail('invalid_argument', path, `must be at most ${MAX_ID_BYTES} UTF-8 bytes`);
-  return id;
+  return atMostBytes(nonBlank(value, path, 'invalid_argument'), path, MAX_ID_BYTES);
+}
+
+function atMostBytes(value: string, path: string, max: number): string {
+  if (Buffer.byteLength(value, 'utf8') > max) fail('invalid_argument', path, `must be at most ${max} UTF-8 bytes`);
+  return value;
 }
 
 function withoutNul(value: string, path: string): string {
@@ -120,8 +123,7 @@ function requiredObject(value: unknown, path: string, code: ErrorCode): Fields {
 function eventSource(value: unknown, path: string): EventSource {
   const fields = requiredObject(value, path, 'invalid_argument');
   const trimmed = (name: string) => nonBlank(fields[name], memberPath(path, name), 'invalid_argument').trim();
-  const producer_id = trimmed('producer_id');
-  if (Buffer.byteLength(producer_id, 'utf8') > MAX_ID_BYTES) fail('invalid_argument', memberPath(path, 'producer_id'), `must be at most ${MAX_ID_BYTES} UTF-8 bytes`);
+  const producer_id = atMostBytes(trimmed('producer_id'), memberPath(path, 'producer_id'), MAX_ID_BYTES);
   const result: EventSource = { producer_id, system: trimmed('system') };
   const subsystem = optionalText(fields.subsystem, memberPath(path, 'subsystem'))?.trim();
   // A blank subsystem says nothing; leaving it out keeps replay comparison and the hash stable.
@@ -142,11 +144,7 @@ function eventActor(value: unknown, path: string): EventActor {
 function idempotencyKey(value: unknown, path: string): string {
   if (isMissing(value)) fail('invalid_argument', path, 'is required');
   if (typeof value !== 'string' || value === '') fail('invalid_argument', path, 'must be a non-empty string');
-  withoutNul(value, path);
-  if (Buffer.byteLength(value, 'utf8') > MAX_IDEMPOTENCY_KEY_BYTES) {
-    fail('invalid_argument', path, `must be at most ${MAX_IDEMPOTENCY_KEY_BYTES} UTF-8 bytes`);
-  }
-  return value;
+  return atMostBytes(withoutNul(value, path), path, MAX_IDEMPOTENCY_KEY_BYTES);
 }
 
 function eventPayload(value: unknown, type: EventType, path: string, numbers: JsonNumberScan): Record<string, unknown> {
