@@ -252,10 +252,12 @@ describe('webhook delivery across an outage and a restart', () => {
     const { endpoint_id } = await createEndpoint(api, receiver.url('/outage'));
     await exceptions(api, 'outage', 100);
     const prisma = () => (app as NestExpressApplication).get(PrismaService);
-    // Every delivery has failed at least once against the dead receiver before the restart.
+    // Every delivery has a recorded failed attempt against the dead receiver before the restart
+    // (attempt_count alone is not enough: a claim raises it before the attempt is made).
     await eventually('a failed attempt of every delivery', async () => {
       const rows = await prisma().webhookDelivery.findMany({ where: { tenant_id: tenant, endpoint_id } });
-      return rows.length === 100 && rows.every((d) => d.attempt_count >= 1 && d.status === 'pending');
+      const attempted = await prisma().webhookAttempt.groupBy({ by: ['delivery_id'], where: { tenant_id: tenant } });
+      return rows.length === 100 && rows.every((d) => d.status === 'pending') && attempted.length === 100;
     });
 
     await closeApp(app);
