@@ -98,7 +98,7 @@ describe('SLA: deadline risk and automatic escalation (SPEC §7)', () => {
 
   it('does not escalate an escalated item again', async () => {
     const wf = await exceptionRequestedAgo(api, 'once', 5 * HOUR);
-    await app.get(SlaSweepService).sweep(new Date(Date.now() + 10 * HOUR));
+    await app.get(SlaSweepService).sweep(new Date());
     const { workflow, actions } = await detail(wf);
     expect(workflow.escalation_count).toBe(1);
     expect(actions.filter((a) => a.action_type === 'escalate')).toHaveLength(1);
@@ -123,9 +123,12 @@ describe('SLA sweeps running concurrently on one database', () => {
     const tenant = uniqueTenant();
     const api = apiAs(first, tenant, DEV_TOKENS.admin);
     const ids: string[] = [];
-    for (let i = 0; i < 12; i++) ids.push(await exceptionRequestedAgo(api, `pair-${i}`, HOUR));
-    const later = new Date(Date.now() + 10 * HOUR);
-    await Promise.all([first.get(SlaSweepService).sweep(later), second.get(SlaSweepService).sweep(later), first.get(SlaSweepService).sweep(later)]);
+    // Due a moment after creation: a sweep with a clock hours ahead would also escalate the fresh
+    // items of the other test files sharing the PostgreSQL database.
+    for (let i = 0; i < 12; i++) ids.push(await exceptionRequestedAgo(api, `pair-${i}`, 4 * HOUR - 2000));
+    await new Promise((r) => setTimeout(r, 2100));
+    const now = new Date();
+    await Promise.all([first.get(SlaSweepService).sweep(now), second.get(SlaSweepService).sweep(now), first.get(SlaSweepService).sweep(now)]);
     for (const wf of ids) {
       const data = (await api.get(`/api/v1/workflows/${wf}`).expect(200)).body.data as Detail;
       expect(data.workflow.escalation_count).toBe(1);
