@@ -4,17 +4,20 @@ import { DomainError } from './error-codes';
 import { writeErrorEnvelope } from './error-envelope';
 import { requestIdOf, RequestWithContext } from './request-id';
 
-type BodyParserError = Error & { type?: string; status?: number; limit?: number };
+type BodyParserError = Error & { type?: string; status?: number; limit?: number; body?: string };
 
 /**
  * JSON body parsing with the body limit, answering parse failures in the error envelope (413 for
  * too large, 400 for anything malformed) instead of letting them reach Express' HTML handler.
- * The raw bytes are kept: the event validator detects floats from the request text (SPEC §5.1).
+ * Every body is read as JSON whatever its content type: the API speaks nothing else, and a client
+ * that leaves the type out (fetch sends a string body as text/plain) gets its JSON read rather than
+ * an empty body. The raw bytes are kept: the event validator detects floats from the request text
+ * (SPEC §5.1).
  */
 export function jsonBodyMiddleware(limitBytes: number): RequestHandler {
   const parse = express.json({
     limit: limitBytes,
-    type: ['application/json', 'application/*+json'],
+    type: () => true,
     verify: (req, _res, buf) => {
       (req as unknown as RequestWithContext).rawBody = buf;
     },
@@ -33,6 +36,19 @@ function bodyError(err: BodyParserError, limitBytes: number): DomainError {
   if (err.type === 'entity.too.large' || err.status === 413) {
     return new DomainError('payload_too_large', `Request body exceeds the limit of ${limitBytes} bytes`, { limit_bytes: limitBytes });
   }
-  if (err.type === 'entity.parse.failed') return new DomainError('invalid_argument', 'Request body is not valid JSON');
+  if (err.type === 'entity.parse.failed') {
+    return new DomainError('invalid_argument', isJson(err.body) ? 'Request body must be a JSON object' : 'Request body is not valid JSON');
+  }
   return new DomainError('invalid_argument', `Request body could not be read: ${err.message}`);
+}
+
+/** body-parser's strict mode refuses valid JSON that is not an object or array, as a parse failure. */
+function isJson(text: string | undefined): boolean {
+  if (text === undefined) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -201,12 +201,16 @@ describe(validateEvent.name, () => {
       });
     });
 
-    it.each([0, -1, '2', 1.5])('refuses schema_version %p with 422', (value) => {
+    it.each([0, -1, '2', 1.5, 2_147_483_648, Number.MAX_SAFE_INTEGER])('refuses schema_version %p with 422', (value) => {
       expect(refusalOf(anEvent({ schema_version: value }))).toMatchObject({
         status: 422,
         code: 'schema_violation',
-        message: '$.schema_version must be an integer > 0',
+        message: '$.schema_version must be an integer from 1 to 2147483647',
       });
+    });
+
+    it('accepts the largest schema_version the column holds', () => {
+      expect(validate(anEvent({ schema_version: 2_147_483_647 })).schema_version).toBe(2_147_483_647);
     });
 
     it('refuses a schema_version written as 1.0 with 422', () => {

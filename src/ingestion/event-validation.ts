@@ -188,9 +188,14 @@ function optionalText(value: unknown, path: string): string | null {
   return withoutNul(value, path);
 }
 
+/** The column is a PostgreSQL integer. */
+const MAX_SCHEMA_VERSION = 2_147_483_647;
+
 function schemaVersion(value: unknown, path: string, numbers: JsonNumberScan): number {
   if (isMissing(value)) return 1;
-  if (!isWrittenAsInteger(value, path, numbers) || value < 1) fail('schema_violation', path, 'must be an integer > 0');
+  if (!isWrittenAsInteger(value, path, numbers) || value < 1 || value > MAX_SCHEMA_VERSION) {
+    fail('schema_violation', path, `must be an integer from 1 to ${MAX_SCHEMA_VERSION}`);
+  }
   return value;
 }
 

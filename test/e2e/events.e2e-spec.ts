@@ -101,6 +101,27 @@ describe('POST /api/v1/events', () => {
     expect(res.body.error).toMatchObject({ code: 'schema_violation', details: { path: '$.payload.score' } });
   });
 
+  it('refuses a schema_version beyond what is stored with 422, not a 500', async () => {
+    const res = await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'sv', schema_version: 2 ** 31 })).expect(422);
+    expect(res.body.error).toMatchObject({ code: 'schema_violation', details: { path: '$.schema_version' } });
+  });
+
+  it('reads a JSON body sent as text/plain or without a content type', async () => {
+    for (const [traceId, type] of [['plain', 'text/plain;charset=UTF-8'], ['untyped', undefined]] as const) {
+      const text = JSON.stringify(anEvent('TraceStarted', { trace_id: traceId }));
+      const req = api.postRaw('/api/v1/events', text);
+      if (type) req.set('content-type', type);
+      else req.unset('content-type');
+      const res = await req.expect(201);
+      expect(res.body.data.event.trace_id).toBe(traceId);
+    }
+  });
+
+  it('tells JSON that is not an object from JSON that does not parse', async () => {
+    expect((await api.postRaw('/api/v1/events', 'null').expect(400)).body.error.message).toBe('Request body must be a JSON object');
+    expect((await api.postRaw('/api/v1/events', '{"event_id":').expect(400)).body.error.message).toBe('Request body is not valid JSON');
+  });
+
   it('names the JSON path of a missing payload field', async () => {
     const res = await api
       .post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'p', payload: { workflow: 'w', title: 't', primary_entity: { entity_type: 'x' } } }))
