@@ -67,8 +67,10 @@ export function importException(existing: WorkflowItem | undefined, event: Store
   const reason = str(p.reason);
   const exceptionId = String(p.exception_id);
   const priority = resolvePriority(p.priority, existing?.priority, reason);
-  const metadata = { exception_id: exceptionId, reason, evidence: Array.isArray(p.evidence) ? p.evidence : [] };
+  const evidence = Array.isArray(p.evidence) ? { evidence: p.evidence } : {};
+  const metadata = { exception_id: exceptionId, reason, ...evidence };
   if (existing) {
+    // Merged: a re-request without evidence keeps the evidence given before.
     return touch(existing, event, ctx, {
       status: isTerminalStatus(existing.status) ? existing.status : 'requested',
       priority,
@@ -91,7 +93,7 @@ export function importException(existing: WorkflowItem | undefined, event: Store
     }),
     policy_id: str(policy.policy_id),
     policy_version: str(policy.policy_version),
-    metadata,
+    metadata: { evidence: [], ...metadata },
   };
 }
 

@@ -1,4 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
 import { NOTIFICATION_CATEGORIES } from '../notifications/notification';
 import { PRIORITIES, WORKFLOW_STATUSES } from './workflow-status';
@@ -12,8 +13,9 @@ export class InboxQueryDto {
   @IsIn(WORKFLOW_STATUSES, { message: `status must be one of ${WORKFLOW_STATUSES.join(', ')}` })
   status?: string;
 
-  @ApiPropertyOptional({ enum: PRIORITIES })
+  @ApiPropertyOptional({ enum: PRIORITIES, description: 'case-insensitive, like the priority of an event' })
   @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? value.toLowerCase() : value))
   @IsIn(PRIORITIES, { message: `priority must be one of ${PRIORITIES.join(', ')}` })
   priority?: string;
 

@@ -77,8 +77,13 @@ describe(`${transition.name} results`, () => {
   it('escalates to the escalation target, counting the escalation and announcing it', () => {
     const input = aTransition('escalate', { item: { status: 'changes_requested', assigned_account_id: 'svc-a', escalation_count: 1 } });
     const result = transition(input);
-    expect(result).toMatchObject({ status: 'escalated', assignment: { account_id: 'svc-oncall', role: 'admin' }, escalation_count: 2 });
+    expect(result).toMatchObject({ status: 'escalated', assignment: { account_id: 'svc-oncall', role: 'admin' }, escalation_count: 2, claimed_by_account_id: null });
     expect(result.effects).toEqual([{ kind: 'notify_escalation', assignment: { account_id: 'svc-oncall', role: 'admin' }, escalation_count: 2 }]);
+  });
+
+  it('takes a claimed item from its claimant', () => {
+    const input = aTransition('escalate', { item: { status: 'in_review', claimed_by_account_id: REVIEWER, assigned_account_id: REVIEWER } });
+    expect(transition(input)).toMatchObject({ status: 'escalated', claimed_by_account_id: null, assignment: { account_id: 'svc-oncall', role: 'admin' } });
   });
 
   it('clears the assigned account when the escalation target has none', () => {

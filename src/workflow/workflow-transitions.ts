@@ -187,7 +187,8 @@ function apply(input: TransitionInput, status: WorkflowStatus): TransitionResult
     case 'escalate': {
       const assignment = { account_id: input.escalationTarget.account_id, role: input.escalationTarget.role };
       const escalation_count = item.escalation_count + 1;
-      return withEffect({ ...result, assignment, escalation_count }, { kind: 'notify_escalation', assignment, escalation_count });
+      // Like the SLA's escalation: the item leaves its claimant for the escalation target.
+      return withEffect({ ...result, assignment, escalation_count, claimed_by_account_id: null }, { kind: 'notify_escalation', assignment, escalation_count });
     }
     case 'claim':
       return { ...result, claimed_by_account_id: actor.account_id, assignment: { ...result.assignment, account_id: actor.account_id } };

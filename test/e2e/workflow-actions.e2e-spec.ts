@@ -171,6 +171,14 @@ describe('workflow actions: happy paths (SPEC §6.3, §8)', () => {
     ]);
   });
 
+  it('takes a claimed item from its claimant when escalating it, so that the escalation target can claim it', async () => {
+    const { workflowId } = await openException(admin, 'esc-claimed');
+    await act(writer, workflowId, { action: 'claim' }).expect(200);
+    const res = await act(admin, workflowId, { action: 'escalate', reason: 'Stuck in review' }).expect(200);
+    expect(res.body.data.workflow).toMatchObject({ status: 'escalated', claimed_by_account_id: null, assigned_role: 'admin' });
+    await act(admin, workflowId, { action: 'claim' }).expect(200);
+  });
+
   it('lets an escalated item be decided', async () => {
     const { workflowId } = await openException(admin, 'esc-then-approve');
     await act(admin, workflowId, { action: 'escalate', reason: 'Needs a director' }).expect(200);

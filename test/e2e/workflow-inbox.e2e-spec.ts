@@ -130,6 +130,7 @@ describe('GET /api/v1/workflows: the inbox (SPEC §6.4)', () => {
 
   it.each([
     ['priority=urgent', ['late-urgent:exception:ex-1', 'u-old:exception:ex-1', 'u-new:exception:ex-1']],
+    ['priority=URGENT', ['late-urgent:exception:ex-1', 'u-old:exception:ex-1', 'u-new:exception:ex-1']],
     ['priority=low', ['late:exception:ex-1', 'l:exception:ex-1', 'tie:trace_review:incident_triage']],
     ['workflow_kind=incident_review', ['tie:trace_review:incident_triage']],
     ['assigned_account_id=carol', ['tie:trace_review:incident_triage']],

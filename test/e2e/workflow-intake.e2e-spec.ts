@@ -133,6 +133,14 @@ describe('workflow intake: events become items (SPEC §6.1, §6.2)', () => {
     expect(after.metadata).toMatchObject({ exception_id: 'ex-1', reason: 'Asked again', evidence: [{ doc: 'v2' }] });
   });
 
+  it('merges a re-request’s metadata: evidence left out keeps the evidence given before', async () => {
+    const { workflowId, nextSeq } = await openException(api, 'evidence', { evidence: [{ doc: 'v1' }] });
+    await api.post('/api/v1/events', anException('evidence', nextSeq, { reason: 'Asked again' })).expect(201);
+    expect((await detailOf(api, workflowId)).workflow.metadata).toMatchObject({ reason: 'Asked again', evidence: [{ doc: 'v1' }] });
+    const { workflowId: bare } = await openException(api, 'no-evidence');
+    expect((await detailOf(api, bare)).workflow.metadata.evidence).toEqual([]);
+  });
+
   it('keeps a terminal item’s status when the exception is requested again', async () => {
     const { workflowId, nextSeq } = await openException(api, 'closed');
     await act(api, workflowId, { action: 'reject', reason: 'Too deep a discount' }).expect(200);
