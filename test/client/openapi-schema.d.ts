@@ -2024,6 +2024,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "requested" | "in_review" | "changes_requested" | "escalated" | "approved" | "rejected" | "overridden";
+                /** @description case-insensitive, like the priority of an event */
                 priority?: "urgent" | "high" | "normal" | "low";
                 workflow_kind?: string;
                 assigned_account_id?: string;
