@@ -1,10 +1,6 @@
-// DecisionGraph command line (SPEC §10):
-//   node dist/cli/main.js token                 print a new random token and its sha256: hash
-//   node dist/cli/main.js migrate [deploy|status|resolve …]   offline Prisma migrations
-//   node dist/cli/main.js seed-demo [tenant]    seed SPEC §10's demo dataset through the append path
-//   node dist/cli/main.js openapi [file]        regenerate the committed OpenAPI document
-//   node dist/cli/main.js keygen [dir]          write an Ed25519 key pair for signing audit exports
-//   node dist/cli/main.js verify-export <file> --public-key <pem>   check an export offline
+// DecisionGraph command line (SPEC §10); `node dist/cli/main.js --help` lists the commands and
+// `<command> --help` describes one.
+import { Command } from 'commander';
 import { generateToken } from '../auth/token-hash';
 import { runMigrationsCommand } from '../database/migrations-cli';
 import { generateExportKeyPair } from './keygen.command';
@@ -12,56 +8,81 @@ import { writeOpenApiDocument } from './openapi-command';
 import { seedDemo } from './seed-demo.command';
 import { verifyExportCommand } from './verify-export.command';
 
-const USAGE = `usage: decisiongraph <command>
-  token                          print a new random bearer token and the sha256: hash to configure
-  migrate [deploy|status]        apply pending migrations to DATABASE_URL (default: deploy), or show status
-  migrate resolve --applied|--rolled-back <name>   mark a failed migration
-  seed-demo [tenant]             seed the demo dataset (default tenant release-demo) and print the inbox summary
-  openapi [file]                 write the OpenAPI document (default openapi/openapi.json)
-  keygen [dir]                   write export-signing-key.pem and export-signing-key.pub.pem (default: current directory)
-  verify-export <file> --public-key <pem>   verify a saved export (single or bulk NDJSON); exit 1 on any failure`;
+function buildProgram(): Command {
+  const program = new Command('decisiongraph').description('DecisionGraph command line').showHelpAfterError();
 
-async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'token': {
+  program
+    .command('token')
+    .description('print a new random bearer token and the sha256: hash to configure')
+    .action(() => {
       const { token, hash } = generateToken();
       console.log(`token: ${token}`);
       console.log(`hash:  ${hash}`);
       console.log('Give the token to the client once; put only the hash in DG_SERVICE_ACCOUNTS.');
-      return;
-    }
-    case 'migrate': {
-      const [sub = 'deploy', ...args] = rest;
-      if (!['deploy', 'status', 'resolve'].includes(sub)) throw new Error(`unknown migrate command: ${sub}\n${USAGE}`);
-      return runMigrationsCommand(sub, args);
-    }
-    case 'seed-demo': {
-      const tenant = rest.find((a) => !a.startsWith('--')) ?? 'release-demo';
+    });
+
+  const migrate = program.command('migrate').description('offline migrations on DATABASE_URL (without it, the embedded database in DG_DATA_DIR)');
+  migrate
+    .command('deploy', { isDefault: true })
+    .description('apply pending migrations (the default)')
+    .action(() => runMigrationsCommand('deploy', []));
+  migrate
+    .command('status')
+    .description('show the migration status; exit 1 when the history diverges or a migration failed')
+    .action(() => runMigrationsCommand('status', []));
+  migrate
+    .command('resolve')
+    .description('mark a failed migration as applied or rolled back')
+    .argument('<name>', 'the migration directory name')
+    .option('--applied', 'mark it applied')
+    .option('--rolled-back', 'mark it rolled back')
+    .action((name: string, flags: { applied?: boolean; rolledBack?: boolean }, resolve: Command) => {
+      if (flags.applied === flags.rolledBack) resolve.error('error: resolve needs exactly one of --applied and --rolled-back');
+      return runMigrationsCommand('resolve', [name, flags.applied ? '--applied' : '--rolled-back']);
+    });
+
+  program
+    .command('seed-demo')
+    .description('seed the demo dataset through the append path and print the inbox summary (stop the service first on the embedded database)')
+    .argument('[tenant]', 'the tenant to seed', 'release-demo')
+    .action(async (tenant: string) => {
       const summary = await seedDemo(tenant);
       console.log(`Demo dataset in tenant ${tenant}. Inbox summary:`);
       console.log(JSON.stringify(summary, null, 2));
-      return;
-    }
-    case 'openapi':
-      return writeOpenApiDocument(rest[0] ?? 'openapi/openapi.json');
-    case 'keygen': {
-      const { privateKeyPath, publicKeyPath, keyId } = generateExportKeyPair(rest[0] ?? '.');
+    });
+
+  program
+    .command('openapi')
+    .description('write the OpenAPI document')
+    .argument('[file]', 'where to write it', 'openapi/openapi.json')
+    .action((file: string) => writeOpenApiDocument(file));
+
+  program
+    .command('keygen')
+    .description('write export-signing-key.pem and export-signing-key.pub.pem, an Ed25519 key pair for signing audit exports')
+    .argument('[dir]', 'the directory to write them to', '.')
+    .action((dir: string) => {
+      const { privateKeyPath, publicKeyPath, keyId } = generateExportKeyPair(dir);
       console.log(`private key: ${privateKeyPath} (set DG_EXPORT_SIGNING_KEY_FILE to it, or its content as DG_EXPORT_SIGNING_KEY)`);
       console.log(`public key:  ${publicKeyPath} (give it to whoever verifies exports)`);
       console.log(`key id:      ${keyId} (the default DG_EXPORT_KEY_ID for this key)`);
-      return;
-    }
-    case 'verify-export':
-      if (!(await verifyExportCommand(rest))) process.exitCode = 1;
-      return;
-    default:
-      console.error(USAGE);
-      process.exitCode = command ? 2 : 0;
-  }
+    });
+
+  program
+    .command('verify-export')
+    .description('verify a saved export (single or bulk NDJSON) offline; exit 1 on any failed check')
+    .argument('<file>', 'the export: a response body, its data, or a bulk NDJSON file')
+    .requiredOption('--public-key <pem>', 'the Ed25519 public key (PEM file)')
+    .action(async (file: string, flags: { publicKey: string }) => {
+      if (!(await verifyExportCommand(file, flags.publicKey))) process.exitCode = 1;
+    });
+
+  return program;
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
-  process.exitCode = 1;
-});
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exitCode = 1;
+  });

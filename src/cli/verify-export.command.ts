@@ -2,12 +2,8 @@ import { createPublicKey, KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { verifyExportFile } from '../audit-export/export-file-verification';
 
-/** `verify-export <file> --public-key <pem>`: prints every failed check; exit code 1 when any failed. */
-export async function verifyExportCommand(args: string[]): Promise<boolean> {
-  const keyFlag = args.indexOf('--public-key');
-  const keyPath = keyFlag === -1 ? undefined : args[keyFlag + 1];
-  const file = args.find((a, i) => !a.startsWith('--') && i !== keyFlag + 1);
-  if (!file || !keyPath) throw new Error('usage: verify-export <file> --public-key <public-key.pem>');
+/** `verify-export <file> --public-key <pem>`: prints every failed check; false when any failed. */
+export async function verifyExportCommand(file: string, keyPath: string): Promise<boolean> {
   const report = await verifyExportFile(file, readPublicKey(keyPath));
   const what = report.kind === 'bulk' ? `bulk export of ${report.exports} workflow(s)` : 'workflow export';
   for (const problem of report.problems) console.log(`FAIL ${problem}`);
