@@ -30,7 +30,10 @@ export class BearerAuthGuard extends AuthGuard('bearer') {
     const req = context.switchToHttp().getRequest<Request>();
     const header = req.headers.authorization;
     if (!header) throw new DomainError('unauthorized', 'Authentication required');
-    if (!BEARER.test(header)) throw new DomainError('unauthorized', 'Authorization must use the Bearer scheme');
+    const token = BEARER.exec(header)?.[1];
+    if (!token) throw new DomainError('unauthorized', 'Authorization must use the Bearer scheme');
+    // RFC 9110 allows several spaces after the scheme; passport-http-bearer splits on exactly one.
+    req.headers.authorization = `Bearer ${token}`;
     try {
       return (await super.canActivate(context)) as boolean;
     } catch (e) {

@@ -52,6 +52,7 @@ describe('authentication and tenancy (SPEC §4)', () => {
       .set({ 'x-tenant-id': 'acme', authorization: 'bEaReR writer-new' })
       .expect(200);
     expect(res.body.data).toEqual({ account_id: 'acme-writer', roles: ['writer'], permissions: ['workflow_assign'], tenant_id: 'acme' });
+    await request(app.getHttpServer()).get('/api/v1/whoami').set({ 'x-tenant-id': 'acme', authorization: 'Bearer   writer-new' }).expect(200);
   });
 
   it('refuses a tenant the account does not belong to, and lets "*" in everywhere', async () => {
