@@ -4,6 +4,7 @@ import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { AuditExportModule } from './audit-export/audit-export.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { BodyErrorInterceptor } from './common/body-error.interceptor';
 import { CommonModule } from './common/common.module';
 import { EnvelopeInterceptor } from './common/envelope.interceptor';
 import { AppConfig } from './config/app-config';
@@ -24,6 +25,7 @@ export class AppModule {
       imports: [ConfigModule.forRoot(config), CommonModule, DatabaseModule, ObservabilityModule, AuthModule, IngestionModule, NotificationsModule, WorkflowModule, SlaModule, AuditExportModule, ScheduleModule.forRoot()],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_INTERCEPTOR, useClass: BodyErrorInterceptor },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
       ],
     };

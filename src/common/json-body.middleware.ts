@@ -1,15 +1,14 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import { DomainError } from './error-codes';
-import { writeErrorEnvelope } from './error-envelope';
-import { requestIdOf, RequestWithContext } from './request-id';
+import type { RequestWithContext } from './request-id';
 
 type BodyParserError = Error & { type?: string; status?: number; limit?: number; body?: string };
 
 /**
- * JSON body parsing with the body limit, answering parse failures in the error envelope (413 for
- * too large, 400 for anything malformed) instead of letting them reach Express' HTML handler.
- * Every body is read as JSON whatever its content type: the API speaks nothing else, and a client
+ * JSON body parsing with the body limit. A body that cannot be read (413 for too large, 400 for
+ * anything malformed) is not answered here but left on the request for BodyErrorInterceptor,
+ * after the guards, instead of reaching Express' HTML handler. Every body is read as JSON whatever its content type: the API speaks nothing else, and a client
  * that leaves the type out (fetch sends a string body as text/plain) gets its JSON read rather than
  * an empty body. The raw bytes are kept: the event validator detects floats from the request text
  * (SPEC §5.1).
@@ -27,7 +26,8 @@ export function jsonBodyMiddleware(limitBytes: number): RequestHandler {
       if (!err) return next();
       // The connection closed mid-body (client gone, or shutdown's grace over): nobody to answer.
       if ((err as BodyParserError).type === 'request.aborted' || res.destroyed) return;
-      writeErrorEnvelope(res, requestIdOf(req), bodyError(err as BodyParserError, limitBytes));
+      (req as RequestWithContext).bodyError = bodyError(err as BodyParserError, limitBytes);
+      next();
     });
   };
 }

@@ -1,0 +1,52 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { anEvent } from '../factories/events';
+import { GENEROUS_LIMITS } from '../setup/api-client';
+import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+
+const LIMIT = 2048;
+
+/** A TraceStarted whose JSON is exactly `bytes` long. */
+function eventOfSize(bytes: number): string {
+  const event = anEvent('TraceStarted', { trace_id: 'sized', payload: { workflow: 'w', title: '', primary_entity: { entity_type: 'e', entity_id: '1' } } });
+  const base = JSON.stringify(event).length;
+  event.payload = { ...(event.payload as object), title: 't'.repeat(bytes - base) };
+  return JSON.stringify(event);
+}
+
+describe('request bodies: limit, parse errors and their place after the guards (SPEC §3, §4)', () => {
+  let app: NestExpressApplication;
+  const post = (headers: Record<string, string>, body: string) =>
+    request(app.getHttpServer()).post('/api/v1/events').set({ 'content-type': 'application/json', ...headers }).send(body);
+  const as = (token: string) => ({ 'x-tenant-id': uniqueTenant(), authorization: `Bearer ${token}` });
+
+  beforeAll(async () => {
+    app = await createTestApp({ env: { ...GENEROUS_LIMITS, DG_BODY_LIMIT_BYTES: String(LIMIT) } });
+  });
+  afterAll(() => closeApp(app));
+
+  it('accepts a body of exactly the limit and answers one byte more with 413 payload_too_large', async () => {
+    expect(Buffer.byteLength(eventOfSize(LIMIT))).toBe(LIMIT);
+    await post(as(DEV_TOKENS.writer), eventOfSize(LIMIT)).expect(201);
+    const res = await post(as(DEV_TOKENS.writer), eventOfSize(LIMIT + 1)).expect(413);
+    expect(res.body).toEqual({
+      error: { code: 'payload_too_large', message: `Request body exceeds the limit of ${LIMIT} bytes`, details: { limit_bytes: LIMIT } },
+      request_id: expect.any(String),
+    });
+  });
+
+  it('checks the tenant header, the credentials and the role before the body', async () => {
+    const tooLarge = eventOfSize(LIMIT + 1);
+    const noTenant = await post({ authorization: `Bearer ${DEV_TOKENS.writer}` }, tooLarge).expect(400);
+    expect(noTenant.body.error.message).toBe('x-tenant-id header is required');
+    const noToken = await post({ 'x-tenant-id': uniqueTenant() }, '{"event_id":').expect(401);
+    expect(noToken.body.error.message).toBe('Authentication required');
+    const reader = await post(as(DEV_TOKENS.reader), tooLarge).expect(403);
+    expect(reader.body.error.code).toBe('forbidden');
+  });
+
+  it('answers JSON that does not parse with 400 invalid_argument', async () => {
+    const res = await post(as(DEV_TOKENS.writer), '{"event_id": nope}').expect(400);
+    expect(res.body.error).toMatchObject({ code: 'invalid_argument', message: 'Request body is not valid JSON' });
+  });
+});
