@@ -35,6 +35,11 @@ describe('authentication and tenancy (SPEC §4)', () => {
     expect(res.body.error).toEqual({ code: 'invalid_argument', message: 'x-tenant-id header is required', details: {} });
   });
 
+  it('refuses a repeated x-tenant-id rather than reading "a, b" as one tenant', async () => {
+    const res = await request(app.getHttpServer()).get('/api/v1/whoami').set({ authorization: 'Bearer root-token' }).set('x-tenant-id', ['acme', 'globex']).expect(400);
+    expect(res.body.error.message).toMatch(/^x-tenant-id must be a single value/);
+  });
+
   it('answers 401 for a missing header, another scheme, an unknown and an expired token', async () => {
     const server = app.getHttpServer();
     const missing = await request(server).get('/api/v1/probe/read').set('x-tenant-id', 'acme').expect(401);
