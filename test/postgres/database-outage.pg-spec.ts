@@ -1,0 +1,107 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createServer, Server, Socket } from 'node:net';
+import request from 'supertest';
+import { anEvent } from '../factories/events';
+import { anException } from '../factories/workflows';
+import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
+import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+
+/**
+ * A TCP proxy in front of the PostgreSQL server that can cut every connection and refuse new
+ * ones, as a database restart or a network partition would.
+ */
+class CuttableProxy {
+  private readonly sockets = new Set<Socket>();
+  private up = true;
+  private constructor(private readonly server: Server) {}
+
+  static async start(target: URL): Promise<CuttableProxy> {
+    let proxy: CuttableProxy | undefined;
+    const server = createServer((client) => {
+      if (!proxy?.up) return client.destroy();
+      const upstream = new Socket();
+      upstream.connect(Number(target.port || 5432), target.hostname);
+      for (const s of [client, upstream]) {
+        proxy.sockets.add(s);
+        s.on('close', () => proxy?.sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    proxy = new CuttableProxy(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return proxy;
+  }
+
+  get port(): number {
+    return (this.server.address() as { port: number }).port;
+  }
+
+  cut(): void {
+    this.up = false;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  restore(): void {
+    this.up = true;
+  }
+
+  async stop(): Promise<void> {
+    this.cut();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+describe('PostgreSQL unavailable (SPEC §3, §5.5: 503 storage, nothing half-written)', () => {
+  let proxy: CuttableProxy;
+  let app: NestExpressApplication;
+  const tenant = uniqueTenant('outage');
+
+  beforeAll(async () => {
+    const url = new URL(process.env.DATABASE_URL as string);
+    proxy = await CuttableProxy.start(url);
+    const viaProxy = new URL(url);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    app = await createTestApp({ env: { ...GENEROUS_LIMITS, DATABASE_URL: viaProxy.toString() } });
+  });
+  afterAll(async () => {
+    proxy.restore();
+    await closeApp(app);
+    await proxy.stop();
+  });
+
+  it('answers 503 storage while the database is away, reports not ready, and takes the retried event once it is back', async () => {
+    const api = apiAs(app, tenant, DEV_TOKENS.admin);
+    await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'out' })).expect(201);
+    const exception = anException('out', 1);
+    await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'decided' })).expect(201);
+    await api.post('/api/v1/events', anException('decided', 1)).expect(201);
+    const decided = encodeURIComponent('decided:exception:ex-1');
+
+    proxy.cut();
+    const approve = await api.post(`/api/v1/workflows/${decided}/actions`, { action: 'approve', reason: 'ok' });
+    expect([approve.status, approve.body.error?.code]).toEqual([503, 'storage']);
+    const append = await api.post('/api/v1/events', exception);
+    expect(append.status).toBe(503);
+    expect(append.body).toEqual({ error: { code: 'storage', message: expect.any(String), details: {} }, request_id: expect.any(String) });
+    expect((await api.get('/api/v1/workflows')).status).toBe(503);
+    expect((await api.get('/api/v1/traces/out')).body.error.code).toBe('storage');
+    const ready = await request(app.getHttpServer()).get('/api/readyz');
+    expect(ready.status).toBe(503);
+
+    proxy.restore();
+    await request(app.getHttpServer()).get('/api/readyz').expect(200);
+    const retried = await api.post('/api/v1/events', exception).expect(201);
+    expect(retried.body.data.replayed).toBe(false);
+    const trace = (await api.get('/api/v1/traces/out').expect(200)).body.data;
+    expect(trace.events.map((e: { trace_seq: number }) => e.trace_seq)).toEqual([0, 1]);
+    expect(trace.workflows).toHaveLength(1);
+    // The approval refused during the outage left the item open, and it can be approved now.
+    const item = (await api.get(`/api/v1/workflows/${decided}`).expect(200)).body.data;
+    expect([item.workflow.status, item.workflow.version]).toEqual(['requested', 1]);
+    await api.post(`/api/v1/workflows/${decided}/actions`, { action: 'approve', reason: 'ok' }).expect(200);
+  });
+});
