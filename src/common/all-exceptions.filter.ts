@@ -1,7 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { DomainError } from './error-codes';
-import { writeErrorEnvelope } from './error-envelope';
+import { DomainError, ERROR_STATUS } from './error-codes';
 import { translateError } from './error-translation';
 import { requestIdOf } from './request-id';
 
@@ -26,6 +25,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.warn(`database unavailable on ${req.method} ${req.path} request_id=${requestId}`);
     }
     if (res.headersSent) return;
-    writeErrorEnvelope(res, requestId, error);
+    for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+    // A route's own content type (text/plain for /metrics) may be set already; the envelope is JSON.
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.status(ERROR_STATUS[error.code]).json({
+      error: { code: error.code, message: error.message, details: error.details },
+      request_id: requestId,
+    });
   }
 }

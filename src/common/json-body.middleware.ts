@@ -5,13 +5,16 @@ import type { RequestWithContext } from './request-id';
 
 type BodyParserError = Error & { type?: string; status?: number; limit?: number; body?: string };
 
+/** The methods whose bodies the API reads; a body sent with any other (a GET, a probe) is ignored. */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
 /**
  * JSON body parsing with the body limit. A body that cannot be read (413 for too large, 400 for
  * anything malformed) is not answered here but left on the request for BodyErrorInterceptor,
- * after the guards, instead of reaching Express' HTML handler. Every body is read as JSON whatever its content type: the API speaks nothing else, and a client
- * that leaves the type out (fetch sends a string body as text/plain) gets its JSON read rather than
- * an empty body. The raw bytes are kept: the event validator detects floats from the request text
- * (SPEC §5.1).
+ * after the guards, instead of reaching Express' HTML handler. Every body is read as JSON whatever
+ * its content type: the API speaks nothing else, and a client that leaves the type out (fetch
+ * sends a string body as text/plain) gets its JSON read rather than an empty body. The raw bytes
+ * are kept: the event validator detects floats from the request text (SPEC §5.1).
  */
 export function jsonBodyMiddleware(limitBytes: number): RequestHandler {
   const parse = express.json({
@@ -22,6 +25,7 @@ export function jsonBodyMiddleware(limitBytes: number): RequestHandler {
     },
   });
   return (req: Request, res: Response, next: NextFunction) => {
+    if (!BODY_METHODS.has(req.method)) return next();
     parse(req, res, (err?: unknown) => {
       if (!err) return next();
       // The connection closed mid-body (client gone, or shutdown's grace over): nobody to answer.

@@ -45,6 +45,13 @@ describe('request bodies: limit, parse errors and their place after the guards (
     expect(reader.body.error.code).toBe('forbidden');
   });
 
+  it('ignores a body sent with a GET, probes included', async () => {
+    const server = app.getHttpServer();
+    await request(server).get('/api/healthz').set('content-type', 'text/plain').send('not json').expect(200);
+    await request(server).get('/metrics').set('content-type', 'application/json').send('x'.repeat(LIMIT + 1)).expect(200);
+    await request(server).get('/api/v1/workflows').set(as(DEV_TOKENS.reader)).set('content-type', 'application/json').send('{').expect(200);
+  });
+
   it('answers JSON that does not parse with 400 invalid_argument', async () => {
     const res = await post(as(DEV_TOKENS.writer), '{"event_id": nope}').expect(400);
     expect(res.body.error).toMatchObject({ code: 'invalid_argument', message: 'Request body is not valid JSON' });
