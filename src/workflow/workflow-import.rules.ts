@@ -76,7 +76,7 @@ export function importException(existing: WorkflowItem | undefined, event: Store
       priority,
       policy_id: str(policy.policy_id) ?? existing.policy_id,
       policy_version: str(policy.policy_version) ?? existing.policy_version,
-      metadata: { ...existing.metadata, ...metadata },
+      metadata: { evidence: [], ...existing.metadata, ...metadata },
     });
   }
   return {
