@@ -21,10 +21,13 @@ function buildProgram(): Command {
       console.log('Give the token to the client once; put only the hash in DG_SERVICE_ACCOUNTS.');
     });
 
-  const migrate = program.command('migrate').description('offline migrations on DATABASE_URL (without it, the embedded database in DG_DATA_DIR)');
+  const migrate = program
+    .command('migrate')
+    .description('offline migrations on DATABASE_URL (without it, the embedded database in DG_DATA_DIR); alone, the same as migrate deploy')
+    .action(() => runMigrationsCommand('deploy', []));
   migrate
-    .command('deploy', { isDefault: true })
-    .description('apply pending migrations (the default)')
+    .command('deploy')
+    .description('apply pending migrations')
     .action(() => runMigrationsCommand('deploy', []));
   migrate
     .command('status')
@@ -80,7 +83,10 @@ function buildProgram(): Command {
   return program;
 }
 
-buildProgram()
+const program = buildProgram();
+// Without a command: the usage, as a success (commander would print it as an error).
+if (process.argv.length <= 2) program.help();
+program
   .parseAsync(process.argv)
   .catch((e: unknown) => {
     console.error(e instanceof Error ? e.message : e);

@@ -19,8 +19,8 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 describe('the command line (SPEC §10)', () => {
-  it('lists its commands with --help and exits 0', async () => {
-    const { code, stdout } = await cli('--help');
+  it.each([[['--help']], [[]]])('lists its commands when run with %p, and exits 0', async (args) => {
+    const { code, stdout } = await cli(...args);
     expect(code).toBe(0);
     for (const command of ['token', 'migrate', 'seed-demo', 'openapi', 'keygen', 'verify-export']) expect(stdout).toContain(command);
   });
