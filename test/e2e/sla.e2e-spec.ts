@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SlaSweepService } from '../../src/sla/sla-sweep.service';
 import { anEvent } from '../factories/events';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
+import { createOwnDatabase } from '../setup/own-database';
 import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
 
 const HOUR = 3_600_000;
@@ -108,27 +109,32 @@ describe('SLA: deadline risk and automatic escalation (SPEC §7)', () => {
 describe('SLA sweeps running concurrently on one database', () => {
   let first: NestExpressApplication;
   let second: NestExpressApplication;
+  let own: Awaited<ReturnType<typeof createOwnDatabase>> | undefined;
   beforeAll(async () => {
-    // Two application instances on PostgreSQL; the embedded database belongs to one process, so
-    // there the two sweeps run side by side in one instance.
-    first = await createTestApp({ env: GENEROUS_LIMITS });
-    second = onPostgres ? await createTestApp({ env: GENEROUS_LIMITS }) : first;
+    // Two application instances on PostgreSQL, on a database of their own: their sweeps run with a
+    // clock hours ahead, which would escalate the other test files' fresh items, and no other
+    // file's sweep may take these items first. The embedded database belongs to one process (and
+    // is this file's alone), so there the sweeps run side by side in one instance.
+    own = onPostgres ? await createOwnDatabase() : undefined;
+    const env = { ...GENEROUS_LIMITS, ...(own ? { DATABASE_URL: own.url } : {}) };
+    first = await createTestApp({ env });
+    second = onPostgres ? await createTestApp({ env }) : first;
   });
   afterAll(async () => {
     await closeApp(first);
     if (second !== first) await closeApp(second);
+    await own?.drop();
   });
 
   it('escalates each item exactly once', async () => {
     const tenant = uniqueTenant();
     const api = apiAs(first, tenant, DEV_TOKENS.admin);
     const ids: string[] = [];
-    // Due a moment after creation: a sweep with a clock hours ahead would also escalate the fresh
-    // items of the other test files sharing the PostgreSQL database.
-    for (let i = 0; i < 12; i++) ids.push(await exceptionRequestedAgo(api, `pair-${i}`, 4 * HOUR - 2000));
-    await new Promise((r) => setTimeout(r, 2100));
-    const now = new Date();
-    await Promise.all([first.get(SlaSweepService).sweep(now), second.get(SlaSweepService).sweep(now), first.get(SlaSweepService).sweep(now)]);
+    for (let i = 0; i < 12; i++) ids.push(await exceptionRequestedAgo(api, `pair-${i}`, HOUR));
+    const later = new Date(Date.now() + 10 * HOUR);
+    const sweeps = [first, second, first].map((app) => app.get(SlaSweepService).sweep(later));
+    const handled = (await Promise.all(sweeps)).reduce((sum, r) => sum + r.items, 0);
+    expect(handled).toBe(12);
     for (const wf of ids) {
       const data = (await api.get(`/api/v1/workflows/${wf}`).expect(200)).body.data as Detail;
       expect(data.workflow.escalation_count).toBe(1);

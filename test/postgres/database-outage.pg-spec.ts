@@ -54,7 +54,7 @@ class CuttableProxy {
   }
 }
 
-describe('PostgreSQL unavailable (SPEC §3, §5.5: 503 storage, nothing half-written)', () => {
+describe('PostgreSQL unavailable (SPEC §3, §5.5: 503 storage, then recovery)', () => {
   let proxy: CuttableProxy;
   let app: NestExpressApplication;
   const tenant = uniqueTenant('outage');
