@@ -27,7 +27,11 @@ export type EventRow = {
   event_hash: string;
 };
 
-export type FeedQuery = { sinceLogSeq: number; limit: number; eventType?: EventType; traceId?: string };
+/** `throughLogSeq`: the feed's horizon (IngestionService), the highest log_seq it may show. */
+export type FeedQuery = { sinceLogSeq: number; throughLogSeq: number; limit: number; eventType?: EventType; traceId?: string };
+
+/** The advisory lock class of the tenants' feed keys, taken shared by every append in dg_append_prepare(). */
+const FEED_LOCK_CLASS = 4711;
 
 /** Reads of the append-only decision log; appends go through AppendRepository (STYLE #12: no update, no delete). */
 @Injectable()
@@ -41,7 +45,7 @@ export class EventLogRepository {
     const rows = await db.eventLog.findMany({
       where: {
         tenant_id: tenantId,
-        log_seq: { gt: BigInt(query.sinceLogSeq) },
+        log_seq: { gt: BigInt(query.sinceLogSeq), lte: BigInt(query.throughLogSeq) },
         ...(query.eventType ? { event_type: query.eventType } : {}),
         ...(query.traceId ? { trace_id: query.traceId } : {}),
       },
@@ -49,6 +53,25 @@ export class EventLogRepository {
       take: query.limit,
     });
     return rows.map(toStoredEvent);
+  }
+
+  /** The last log_seq the sequence handed out, to any tenant and committed or not (0 before the first). */
+  async lastAllocatedLogSeq(db: Db): Promise<number> {
+    const [row] = await db.$queryRaw<{ last_value: bigint; is_called: boolean }[]>`SELECT last_value, is_called FROM dg_event_log_log_seq_seq`;
+    return row.is_called ? Number(row.last_value) : 0;
+  }
+
+  /**
+   * The transactions (virtual ids) holding the tenant's feed lock now — its appends under way —
+   * among `among` when given.
+   */
+  async appendsInFlight(db: Db, tenantId: string, among?: string[]): Promise<string[]> {
+    const rows = await db.$queryRaw<{ vxid: string }[]>`
+      SELECT DISTINCT virtualtransaction AS vxid FROM pg_locks
+      WHERE locktype = 'advisory' AND classid = ${FEED_LOCK_CLASS}::oid AND objsubid = 2 AND granted
+        AND objid::bigint = (hashtext(${tenantId})::bigint & 4294967295)
+        AND (${among ?? null}::text[] IS NULL OR virtualtransaction = ANY(${among ?? null}::text[]))`;
+    return rows.map((r) => r.vxid);
   }
 }
 

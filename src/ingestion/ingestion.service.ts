@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Principal } from '../auth/principal';
 import { DomainError } from '../common/error-codes';
 import { PrismaService } from '../database/prisma.service';
@@ -15,6 +16,9 @@ import { TraceWorkflowsRegistry } from './trace-workflows.registry';
 
 export const MAX_BATCH = 500;
 const MAX_FEED_LIMIT = 1000;
+/** How long a feed read waits for the appends in flight before it (a few milliseconds as a rule). */
+const FEED_SETTLE_TIMEOUT_MS = 5_000;
+const FEED_SETTLE_POLL_MS = 2;
 
 export type TraceView = { events: StoredEvent[]; summary: Omit<TraceState, 'last_trace_seq' | 'last_event_hash'>; workflows: object[] };
 export type FeedView = { events: StoredEvent[]; next_since_log_seq: number };
@@ -74,11 +78,31 @@ export class IngestionService {
     if (limit < 1 || limit > MAX_FEED_LIMIT) throw new DomainError('invalid_argument', `limit must be an integer between 1 and ${MAX_FEED_LIMIT}`);
     const events = await this.events.feed(this.prisma, principal.tenantId, {
       sinceLogSeq,
+      throughLogSeq: await this.settledLogSeq(principal.tenantId),
       limit,
       eventType: params.event_type as EventType | undefined,
       traceId: params.trace_id,
     });
     return { events, next_since_log_seq: events.at(-1)?.log_seq ?? sinceLogSeq };
+  }
+
+  /**
+   * The feed's horizon: a log_seq up to which every value the tenant's appends hold has committed
+   * or rolled back, so that a page never shows log_seq 11 while 10 may still commit (a consumer
+   * paging on would skip it). Every append takes the tenant's feed lock before its log_seq
+   * (dg_append_prepare), so an append holding a value up to the sequence's last one read here
+   * either has ended or holds the lock in the look-up that follows: wait for those.
+   */
+  private async settledLogSeq(tenantId: string): Promise<number> {
+    const horizon = await this.events.lastAllocatedLogSeq(this.prisma);
+    const deadline = performance.now() + FEED_SETTLE_TIMEOUT_MS;
+    let inFlight = await this.events.appendsInFlight(this.prisma, tenantId);
+    while (inFlight.length) {
+      if (performance.now() > deadline) throw new DomainError('storage', 'The database is busy; retry later');
+      await sleep(FEED_SETTLE_POLL_MS);
+      inFlight = await this.events.appendsInFlight(this.prisma, tenantId, inFlight);
+    }
+    return horizon;
   }
 
   private appendAtomically(tenantId: string, inputs: EventInput[], batch: boolean): Promise<AppendResult[]> {

@@ -36,7 +36,8 @@ describe('authentication and tenancy (SPEC §4)', () => {
   });
 
   it('refuses a repeated x-tenant-id rather than reading "a, b" as one tenant', async () => {
-    const res = await request(app.getHttpServer()).get('/api/v1/whoami').set({ authorization: 'Bearer root-token' }).set('x-tenant-id', ['acme', 'globex']).expect(400);
+    // superagent sends an array value as one header line per value; its types admit only Cookie arrays.
+    const res = await request(app.getHttpServer()).get('/api/v1/whoami').set({ authorization: 'Bearer root-token' }).set('x-tenant-id', ['acme', 'globex'] as unknown as string).expect(400);
     expect(res.body.error.message).toMatch(/^x-tenant-id must be a single value/);
   });
 
