@@ -76,7 +76,7 @@ async function serviceRuns(client: JsonClient, databaseUrl: string | undefined):
 
 /**
  * The same append in raw SQL, one transaction per event, as the service does it: the per-trace
- * advisory lock (same key), the idempotency lookup, the sequence check against the trace's latest
+ * advisory lock (same key) and the tenant's shared feed lock, the idempotency lookup, the sequence check against the trace's latest
  * trace_seq (kept with the chain head in dg_trace_summaries, as the service keeps it), the insert
  * and the summary upsert; hashes computed in the client like the service computes them. Plain
  * parameterised statements, one round trip each (the service's driver path prepares its two
@@ -87,7 +87,7 @@ function rawAppender(pool: Pool, tenant: string) {
     const db = await pool.connect();
     try {
       await db.query('BEGIN');
-      await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 0))', [tenant, e.trace_id]);
+      await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 0)), pg_advisory_xact_lock_shared(4711, hashtext($1))', [tenant, e.trace_id]);
       const source = e.source;
       const replay = await db.query('SELECT event_id FROM dg_event_log WHERE tenant_id = $1 AND producer_id = $2 AND idempotency_key = $3', [
         tenant,

@@ -55,10 +55,16 @@ export class EventLogRepository {
     return rows.map(toStoredEvent);
   }
 
-  /** The last log_seq the sequence handed out, to any tenant and committed or not (0 before the first). */
+  /** The last log_seq the sequence handed out, to any tenant and committed or not (its next one less one, before a nextval). */
   async lastAllocatedLogSeq(db: Db): Promise<number> {
     const [row] = await db.$queryRaw<{ last_value: bigint; is_called: boolean }[]>`SELECT last_value, is_called FROM dg_event_log_log_seq_seq`;
-    return row.is_called ? Number(row.last_value) : 0;
+    return Number(row.last_value) - (row.is_called ? 0 : 1);
+  }
+
+  /** Whether no append of the tenant is under way: its feed lock is free (taken and released at once, never queued). */
+  async noAppendInFlight(db: Db, tenantId: string): Promise<boolean> {
+    const [row] = await db.$queryRaw<{ free: boolean }[]>`SELECT pg_try_advisory_xact_lock(${FEED_LOCK_CLASS}, hashtext(${tenantId})) AS free`;
+    return row.free;
   }
 
   /**

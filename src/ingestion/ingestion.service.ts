@@ -18,7 +18,8 @@ export const MAX_BATCH = 500;
 const MAX_FEED_LIMIT = 1000;
 /** How long a feed read waits for the appends in flight before it (a few milliseconds as a rule). */
 const FEED_SETTLE_TIMEOUT_MS = 5_000;
-const FEED_SETTLE_POLL_MS = 2;
+const FEED_SETTLE_FIRST_POLL_MS = 2;
+const FEED_SETTLE_MAX_POLL_MS = 50;
 
 export type TraceView = { events: StoredEvent[]; summary: Omit<TraceState, 'last_trace_seq' | 'last_event_hash'>; workflows: object[] };
 export type FeedView = { events: StoredEvent[]; next_since_log_seq: number };
@@ -91,15 +92,18 @@ export class IngestionService {
    * or rolled back, so that a page never shows log_seq 11 while 10 may still commit (a consumer
    * paging on would skip it). Every append takes the tenant's feed lock before its log_seq
    * (dg_append_prepare), so an append holding a value up to the sequence's last one read here
-   * either has ended or holds the lock in the look-up that follows: wait for those.
+   * either has ended or holds the lock in the look-ups that follow: wait for those. The lock free
+   * is the usual case and costs one statement; pg_locks, which copies the whole lock table, is
+   * read only when it is not.
    */
   private async settledLogSeq(tenantId: string): Promise<number> {
     const horizon = await this.events.lastAllocatedLogSeq(this.prisma);
+    if (await this.events.noAppendInFlight(this.prisma, tenantId)) return horizon;
     const deadline = performance.now() + FEED_SETTLE_TIMEOUT_MS;
     let inFlight = await this.events.appendsInFlight(this.prisma, tenantId);
-    while (inFlight.length) {
+    for (let pause = FEED_SETTLE_FIRST_POLL_MS; inFlight.length; pause = Math.min(pause * 2, FEED_SETTLE_MAX_POLL_MS)) {
       if (performance.now() > deadline) throw new DomainError('storage', 'The database is busy; retry later');
-      await sleep(FEED_SETTLE_POLL_MS);
+      await sleep(pause);
       inFlight = await this.events.appendsInFlight(this.prisma, tenantId, inFlight);
     }
     return horizon;

@@ -1,6 +1,8 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { PrismaService } from '../../src/database/prisma.service';
+import { AppendRepository } from '../../src/ingestion/append.repository';
 import { EventAppenderService } from '../../src/ingestion/event-appender.service';
+import { EventLogRepository } from '../../src/ingestion/event-log.repository';
 import { validateEvent } from '../../src/ingestion/event-validation';
 import { anEvent } from '../factories/events';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
@@ -42,12 +44,23 @@ describe('GET /api/v1/events while a smaller log_seq is still in flight', () => 
     await api.post('/api/v1/events', fast).expect(201);
 
     const order: string[] = [];
+    // Commit the slow append once the feed read has found it in flight (or after 2 s, so that a
+    // feed that does not wait fails the assertions below rather than hanging).
+    const lookedUp = new Promise<void>((resolve) => {
+      const repository = app.get(EventLogRepository);
+      const original = repository.appendsInFlight.bind(repository);
+      jest.spyOn(repository, 'appendsInFlight').mockImplementation(async (...args) => {
+        const found = await original(...args);
+        if (found.length) resolve();
+        return found;
+      });
+      setTimeout(resolve, 2_000);
+    });
     const page = api.get('/api/v1/events?since_log_seq=0').then((res) => {
       order.push('feed answered');
       return res;
     });
-    // Let the feed request reach its wait before the slow append commits.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await lookedUp;
     order.push('slow append committing');
     release();
     await slowCommitted;
@@ -59,4 +72,48 @@ describe('GET /api/v1/events while a smaller log_seq is still in flight', () => 
     expect(feed.events.map((e) => e.event_id)).toEqual([slow.event_id, fast.event_id]);
     expect(feed.events[0].log_seq).toBeLessThan(feed.events[1].log_seq);
   });
+
+  it('does not wait for an append that is still queued behind another on its trace lock', async () => {
+    const tenant = uniqueTenant('feed');
+    const api = apiAs(app, tenant);
+    const prisma = app.get(PrismaService);
+    await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'hot' })).expect(201);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const holding = new Promise<void>((resolve) => (locked = resolve));
+    const holder = prisma.$transaction(
+      async (tx) => {
+        await app.get(AppendRepository).lockTraces(tx, tenant, ['hot']);
+        locked();
+        await held;
+      },
+      { timeout: 30_000 },
+    );
+    await holding;
+    const queued = api.post('/api/v1/events', anEvent('InputObserved', { trace_id: 'hot', trace_seq: 1 })).then((res) => res);
+    await waitForTraceLockWaiter(prisma, tenant, 'hot');
+
+    const res = await api.get('/api/v1/events?since_log_seq=0');
+    expect(res.status).toBe(200);
+    expect(res.body.data.events).toHaveLength(1);
+    release();
+    await holder;
+    expect((await queued).status).toBe(201);
+  });
 });
+
+/** Until some transaction waits for the (tenant, trace) advisory lock, as a queued append does. */
+async function waitForTraceLockWaiter(prisma: PrismaService, tenant: string, traceId: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const [row] = await prisma.$queryRaw<{ waiting: boolean }[]>`
+      WITH k AS (SELECT hashtextextended(${tenant} || chr(31) || ${traceId}, 0) AS key)
+      SELECT EXISTS (
+        SELECT 1 FROM pg_locks, k WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1
+          AND classid::bigint = ((k.key >> 32) & 4294967295) AND objid::bigint = (k.key & 4294967295)
+      ) AS waiting`;
+    if (row.waiting) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`no append queued on trace ${traceId}`);
+}
