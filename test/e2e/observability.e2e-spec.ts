@@ -13,6 +13,7 @@ import { SlaSweepService } from '../../src/sla/sla-sweep.service';
 import { anEvent } from '../factories/events';
 import { act, openException } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
+import { createOwnDatabase, onPostgres } from '../setup/own-database';
 import { closeApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
 
 const HOUR = 3_600_000;
@@ -43,10 +44,20 @@ describe('observability: JSON request logs and Prometheus metrics', () => {
   const linesOf = (requestId: string) => lines().filter((l) => l.request_id === requestId);
   const scrape = async () => (await request(app.getHttpServer()).get('/metrics').expect(200)).text;
 
+  let own: Awaited<ReturnType<typeof createOwnDatabase>> | undefined;
+
   beforeAll(async () => {
     // The app as main.ts builds it, with its log lines captured instead of written to stdout; no
-    // scheduled sweep, so the sweep counted is the test's own.
-    const env = { ...GENEROUS_LIMITS, DG_LOG_LEVEL: 'info', DG_METRICS_INBOX_TENANTS: '10000', DG_SLA_SWEEP_INTERVAL_SECONDS: '86400' };
+    // scheduled sweep, so the sweep counted is the test's own. On PostgreSQL, a database of its
+    // own: the test sweeps every tenant with a clock two minutes ahead.
+    own = onPostgres ? await createOwnDatabase() : undefined;
+    const env = {
+      ...GENEROUS_LIMITS,
+      DG_LOG_LEVEL: 'info',
+      DG_METRICS_INBOX_TENANTS: '10000',
+      DG_SLA_SWEEP_INTERVAL_SECONDS: '86400',
+      ...(own ? { DATABASE_URL: own.url } : {}),
+    };
     const config = loadConfig({ ...process.env, ...env });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(config)], controllers: [FailingProbeController] })
       .overrideProvider(LOG_DESTINATION)
@@ -56,7 +67,10 @@ describe('observability: JSON request logs and Prometheus metrics', () => {
     configureApp(app);
     await app.init();
   });
-  afterAll(() => closeApp(app));
+  afterAll(async () => {
+    await closeApp(app);
+    await own?.drop();
+  });
 
   describe('logs', () => {
     it('writes one JSON line per request with its request id, route template, status and duration, and no token or payload', async () => {
@@ -111,7 +125,7 @@ describe('observability: JSON request logs and Prometheus metrics', () => {
       await api.post('/api/v1/events', anEvent('InputObserved', { trace_id: 'batch', trace_seq: 7 })).expect(409);
       await act(api, fresh.workflowId, { action: 'claim' }).expect(200);
       await act(api, fresh.workflowId, { action: 'comment', note: 'stale' }, { 'If-Match': '"1"' }).expect(412);
-      // Two minutes ahead, the sweep has the item due in 90 s to escalate (and any other tenant's due by then).
+      // Two minutes ahead, the sweep has the item due in 90 s to escalate.
       const swept = await app.get(SlaSweepService).sweep(new Date(Date.now() + 120_000));
       const summary = (await api.get('/api/v1/workflows').expect(200)).body.data.summary;
       const after = await scrape();

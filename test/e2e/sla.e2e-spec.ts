@@ -2,12 +2,11 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SlaSweepService } from '../../src/sla/sla-sweep.service';
 import { anEvent } from '../factories/events';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { createOwnDatabase } from '../setup/own-database';
+import { createOwnDatabase, onPostgres } from '../setup/own-database';
 import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
 
 const HOUR = 3_600_000;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
-const onPostgres = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '');
 
 /** An exception (4 h SLA) requested `age` ms ago, in a trace of its own. */
 async function exceptionRequestedAgo(api: ReturnType<typeof apiAs>, traceId: string, age: number): Promise<string> {

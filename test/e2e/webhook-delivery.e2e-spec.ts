@@ -7,11 +7,11 @@ import request from 'supertest';
 import { PrismaService } from '../../src/database/prisma.service';
 import { anEvent, EventBody } from '../factories/events';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
+import { onPostgres } from '../setup/own-database';
 import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
 import { eventually, WebhookReceiver } from '../setup/webhook-receiver';
 
 const BASE = '/api/v1/admin/webhooks';
-const onPostgres = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '');
 
 /** Delivery on, to 127.0.0.1, polled often, with retries a few hundred ms apart at most. */
 const FAST_DELIVERY = {

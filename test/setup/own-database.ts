@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 
+/** Whether the tests run on a PostgreSQL server (the CI's second leg) rather than on embedded PGlite. */
+export const onPostgres = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '');
+
 /**
  * A fresh database on the PostgreSQL server of DATABASE_URL, for a test whose work reaches every
  * tenant of its database (an SLA sweep with a clock hours ahead) and so must not share it with the
