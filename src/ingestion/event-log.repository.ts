@@ -55,16 +55,17 @@ export class EventLogRepository {
     return rows.map(toStoredEvent);
   }
 
-  /** The last log_seq the sequence handed out, to any tenant and committed or not (its next one less one, before a nextval). */
-  async lastAllocatedLogSeq(db: Db): Promise<number> {
-    const [row] = await db.$queryRaw<{ last_value: bigint; is_called: boolean }[]>`SELECT last_value, is_called FROM dg_event_log_log_seq_seq`;
-    return Number(row.last_value) - (row.is_called ? 0 : 1);
-  }
-
-  /** Whether no append of the tenant is under way: its feed lock is free (taken and released at once, never queued). */
-  async noAppendInFlight(db: Db, tenantId: string): Promise<boolean> {
-    const [row] = await db.$queryRaw<{ free: boolean }[]>`SELECT pg_try_advisory_xact_lock(${FEED_LOCK_CLASS}, hashtext(${tenantId})) AS free`;
-    return row.free;
+  /**
+   * The last log_seq the sequence handed out, to any tenant and committed or not (its next one less
+   * one, before a nextval), and whether the tenant's feed lock was free — no append under way —
+   * when it was read: one statement, whose try-lock excludes appends while the value is read, and
+   * never queues.
+   */
+  async feedHorizon(db: Db, tenantId: string): Promise<{ lastLogSeq: number; settled: boolean }> {
+    const [row] = await db.$queryRaw<{ last_value: bigint; is_called: boolean; free: boolean }[]>`
+      SELECT last_value, is_called, pg_try_advisory_xact_lock(${FEED_LOCK_CLASS}, hashtext(${tenantId})) AS free
+      FROM dg_event_log_log_seq_seq`;
+    return { lastLogSeq: Number(row.last_value) - (row.is_called ? 0 : 1), settled: row.free };
   }
 
   /**

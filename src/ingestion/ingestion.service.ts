@@ -93,12 +93,12 @@ export class IngestionService {
    * paging on would skip it). Every append takes the tenant's feed lock before its log_seq
    * (dg_append_prepare), so an append holding a value up to the sequence's last one read here
    * either has ended or holds the lock in the look-ups that follow: wait for those. The lock free
-   * is the usual case and costs one statement; pg_locks, which copies the whole lock table, is
-   * read only when it is not.
+   * is the usual case, found by the same statement that reads the sequence; pg_locks, which
+   * copies the whole lock table, is read only when it is not.
    */
   private async settledLogSeq(tenantId: string): Promise<number> {
-    const horizon = await this.events.lastAllocatedLogSeq(this.prisma);
-    if (await this.events.noAppendInFlight(this.prisma, tenantId)) return horizon;
+    const { lastLogSeq: horizon, settled } = await this.events.feedHorizon(this.prisma, tenantId);
+    if (settled) return horizon;
     const deadline = performance.now() + FEED_SETTLE_TIMEOUT_MS;
     let inFlight = await this.events.appendsInFlight(this.prisma, tenantId);
     for (let pause = FEED_SETTLE_FIRST_POLL_MS; inFlight.length; pause = Math.min(pause * 2, FEED_SETTLE_MAX_POLL_MS)) {
