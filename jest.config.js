@@ -18,7 +18,9 @@ module.exports = {
   testTimeout: 60000,
   // test/postgres/*.pg-spec.ts need a PostgreSQL server of their own to act on (cutting its
   // connections): they run in the leg with a postgres:// DATABASE_URL, like the CI's second one.
-  testRegex: onPostgres ? '(src/.*\\.spec|test/.*\\.(e2e-spec|int-spec|pg-spec))\\.ts$' : '(src/.*\\.spec|test/.*\\.(e2e-spec|int-spec))\\.ts$',
+  testRegex: onPostgres
+    ? '(src/.*\\.spec|test/.*\\.(e2e-spec|int-spec|pg-spec))\\.ts$'
+    : '(src/.*\\.spec|test/.*\\.(e2e-spec|int-spec))\\.ts$',
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: { '^.+\\.ts$': ['@swc/jest', swcTs], '^.+\\.c?js$': ['@swc/jest', swcJs] },
   transformIgnorePatterns: [

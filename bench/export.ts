@@ -15,7 +15,21 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import {
-  chooseTarget, exceptionEvent, fmt, GENEROUS_LIMITS, JsonClient, markdownTable, ms, now, percentile, reportHeading, runMain, scaled, Service, startService, withClient,
+  chooseTarget,
+  exceptionEvent,
+  fmt,
+  GENEROUS_LIMITS,
+  JsonClient,
+  markdownTable,
+  ms,
+  now,
+  percentile,
+  reportHeading,
+  runMain,
+  scaled,
+  Service,
+  startService,
+  withClient,
 } from './lib/harness';
 
 const TOTAL = scaled(100_000, 1_000);
@@ -85,14 +99,25 @@ async function bulkExport(service: Service, dir: string, name: string): Promise<
 }
 
 /** `verify-export` on the bulk file, as an operator runs it; its time and peak memory. */
-async function verify(file: string, publicKey: string): Promise<{ ok: boolean; seconds: number; rssPeak: number; output: string }> {
+async function verify(
+  file: string,
+  publicKey: string,
+): Promise<{ ok: boolean; seconds: number; rssPeak: number; output: string }> {
   const started = now();
-  const child = spawn(process.execPath, ['dist/cli/main.js', 'verify-export', file, '--public-key', publicKey], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['dist/cli/main.js', 'verify-export', file, '--public-key', publicKey], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const { result, peak } = await sampleRss(child.pid as number, async () => (await once(child, 'exit'))[0] as number);
-  return { ok: result === 0, seconds: ms(now() - started) / 1000, rssPeak: peak, output: output.trim().split('\n').slice(-3).join(' / ') };
+  return {
+    ok: result === 0,
+    seconds: ms(now() - started) / 1000,
+    rssPeak: peak,
+    output: output.trim().split('\n').slice(-3).join(' / '),
+  };
 }
 
 /**
@@ -106,13 +131,33 @@ async function rawFloor(databaseUrl: string): Promise<{ items: number; seconds: 
     let after = '';
     let items = 0;
     for (;;) {
-      const page = (await db.query('SELECT * FROM dg_workflow_items WHERE tenant_id = $1 AND workflow_id > $2 ORDER BY workflow_id LIMIT $3', [TENANT, after, PAGE])).rows;
+      const page = (
+        await db.query(
+          'SELECT * FROM dg_workflow_items WHERE tenant_id = $1 AND workflow_id > $2 ORDER BY workflow_id LIMIT $3',
+          [TENANT, after, PAGE],
+        )
+      ).rows;
       if (!page.length) break;
       const ids = page.map((r) => r.workflow_id);
       const traces = [...new Set(page.map((r) => r.trace_id))];
-      const actions = (await db.query('SELECT * FROM dg_workflow_actions WHERE tenant_id = $1 AND workflow_id = ANY($2) ORDER BY workflow_id, seq', [TENANT, ids])).rows;
-      const notices = (await db.query('SELECT * FROM dg_workflow_notifications WHERE tenant_id = $1 AND workflow_id = ANY($2) ORDER BY seq', [TENANT, ids])).rows;
-      const events = (await db.query('SELECT * FROM dg_event_log WHERE tenant_id = $1 AND trace_id = ANY($2) ORDER BY trace_id, trace_seq', [TENANT, traces])).rows;
+      const actions = (
+        await db.query(
+          'SELECT * FROM dg_workflow_actions WHERE tenant_id = $1 AND workflow_id = ANY($2) ORDER BY workflow_id, seq',
+          [TENANT, ids],
+        )
+      ).rows;
+      const notices = (
+        await db.query(
+          'SELECT * FROM dg_workflow_notifications WHERE tenant_id = $1 AND workflow_id = ANY($2) ORDER BY seq',
+          [TENANT, ids],
+        )
+      ).rows;
+      const events = (
+        await db.query(
+          'SELECT * FROM dg_event_log WHERE tenant_id = $1 AND trace_id = ANY($2) ORDER BY trace_id, trace_seq',
+          [TENANT, traces],
+        )
+      ).rows;
       for (const item of page) {
         JSON.stringify({
           workflow: item,
@@ -164,20 +209,56 @@ async function main(): Promise<number> {
     const floor = target.databaseUrl ? await rawFloor(target.databaseUrl) : undefined;
     client.close();
 
-    if (small.items !== FIRST || big.items !== TOTAL) throw new Error(`expected ${FIRST} and ${TOTAL} lines, got ${small.items} and ${big.items}`);
-    const row = (label: string, r: BulkRun) => [label, fmt(r.items), fmt(r.bytes / 2 ** 20, 1), fmt(r.seconds, 1), fmt(r.items / r.seconds), fmt(r.rssBefore), fmt(r.rssPeak), fmt(r.rssPeak - r.rssBefore)];
+    if (small.items !== FIRST || big.items !== TOTAL)
+      throw new Error(`expected ${FIRST} and ${TOTAL} lines, got ${small.items} and ${big.items}`);
+    const row = (label: string, r: BulkRun) => [
+      label,
+      fmt(r.items),
+      fmt(r.bytes / 2 ** 20, 1),
+      fmt(r.seconds, 1),
+      fmt(r.items / r.seconds),
+      fmt(r.rssBefore),
+      fmt(r.rssPeak),
+      fmt(r.rssPeak - r.rssBefore),
+    ];
     console.log(reportHeading('Audit export', target));
-    console.log();
-    console.log(markdownTable(['per-item export (GET …/export)', 'samples', 'p50 ms', 'p99 ms'], [['one item with its 2 events, 1 action, 1 notification', fmt(PER_ITEM_SAMPLES), fmt(percentile(samples, 50), 2), fmt(percentile(samples, 99), 2)]]));
     console.log();
     console.log(
       markdownTable(
-        ['bulk export (NDJSON)', 'items', 'MiB', 's', 'items/s', 'service RSS before (MiB)', 'peak RSS (MiB)', 'growth (MiB)'],
+        ['per-item export (GET …/export)', 'samples', 'p50 ms', 'p99 ms'],
+        [
+          [
+            'one item with its 2 events, 1 action, 1 notification',
+            fmt(PER_ITEM_SAMPLES),
+            fmt(percentile(samples, 50), 2),
+            fmt(percentile(samples, 99), 2),
+          ],
+        ],
+      ),
+    );
+    console.log();
+    console.log(
+      markdownTable(
+        [
+          'bulk export (NDJSON)',
+          'items',
+          'MiB',
+          's',
+          'items/s',
+          'service RSS before (MiB)',
+          'peak RSS (MiB)',
+          'growth (MiB)',
+        ],
         [row('a tenth of the items', small), row('all items', big)],
       ),
     );
-    if (floor) console.log(`\nraw-SQL floor (pg, same reads, JSON.stringify, no canonical JSON/digest/signature): ${fmt(floor.items)} items in ${fmt(floor.seconds, 1)} s = ${fmt(floor.items / floor.seconds)} items/s; the service reaches ${fmt(big.items / big.seconds / (floor.items / floor.seconds), 2)}× of it`);
-    console.log(`verify-export on the ${fmt(big.items)}-item file: ${checked.ok ? 'verified' : '**FAILED**'} in ${fmt(checked.seconds, 1)} s (${fmt(big.items / checked.seconds)} items/s), peak RSS ${fmt(checked.rssPeak)} MiB — ${checked.output}`);
+    if (floor)
+      console.log(
+        `\nraw-SQL floor (pg, same reads, JSON.stringify, no canonical JSON/digest/signature): ${fmt(floor.items)} items in ${fmt(floor.seconds, 1)} s = ${fmt(floor.items / floor.seconds)} items/s; the service reaches ${fmt(big.items / big.seconds / (floor.items / floor.seconds), 2)}× of it`,
+      );
+    console.log(
+      `verify-export on the ${fmt(big.items)}-item file: ${checked.ok ? 'verified' : '**FAILED**'} in ${fmt(checked.seconds, 1)} s (${fmt(big.items / checked.seconds)} items/s), peak RSS ${fmt(checked.rssPeak)} MiB — ${checked.output}`,
+    );
     return checked.ok ? 0 : 1;
   } finally {
     await service?.stop();

@@ -29,7 +29,12 @@ import {
   verdict,
 } from './lib/harness';
 
-const COUNTS = { warmup: scaled(500, 20), serial: scaled(2_000, 50), concurrent: scaled(10_000, 160), batches: scaled(40, 2) };
+const COUNTS = {
+  warmup: scaled(500, 20),
+  serial: scaled(2_000, 50),
+  concurrent: scaled(10_000, 160),
+  batches: scaled(40, 2),
+};
 const CONCURRENCY = 16;
 const BATCH_SIZE = 500;
 const BATCH_CONCURRENCY = 2;
@@ -64,7 +69,9 @@ async function serviceRuns(client: JsonClient, databaseUrl: string | undefined):
 
   // Every batch: 20 fresh traces of 25 events; bodies built before the clock starts.
   const batches = Array.from({ length: COUNTS.batches }, (_, b) =>
-    Array.from({ length: BATCH_SIZE }, (_, i) => benchEvent(`batch-${b}-t${Math.floor(i / TRACE_LENGTH)}`, i % TRACE_LENGTH)),
+    Array.from({ length: BATCH_SIZE }, (_, i) =>
+      benchEvent(`batch-${b}-t${Math.floor(i / TRACE_LENGTH)}`, i % TRACE_LENGTH),
+    ),
   );
   const elapsed = await runConcurrently(batches.length, BATCH_CONCURRENCY, async (_, i) => {
     const res = await client.post('/api/v1/events/batch', { events: batches[i] });
@@ -87,15 +94,20 @@ function rawAppender(pool: Pool, tenant: string) {
     const db = await pool.connect();
     try {
       await db.query('BEGIN');
-      await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 0)), pg_advisory_xact_lock_shared(4711, hashtext($1))', [tenant, e.trace_id]);
+      await db.query(
+        'SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 0)), pg_advisory_xact_lock_shared(4711, hashtext($1))',
+        [tenant, e.trace_id],
+      );
       const source = e.source;
-      const replay = await db.query('SELECT event_id FROM dg_event_log WHERE tenant_id = $1 AND producer_id = $2 AND idempotency_key = $3', [
-        tenant,
-        source.producer_id,
-        e.idempotency_key,
-      ]);
+      const replay = await db.query(
+        'SELECT event_id FROM dg_event_log WHERE tenant_id = $1 AND producer_id = $2 AND idempotency_key = $3',
+        [tenant, source.producer_id, e.idempotency_key],
+      );
       if (replay.rowCount) throw new Error(`unexpected replay of ${e.event_id}`);
-      const head = await db.query('SELECT last_trace_seq, last_event_hash FROM dg_trace_summaries WHERE tenant_id = $1 AND trace_id = $2', [tenant, e.trace_id]);
+      const head = await db.query(
+        'SELECT last_trace_seq, last_event_hash FROM dg_trace_summaries WHERE tenant_id = $1 AND trace_id = $2',
+        [tenant, e.trace_id],
+      );
       const expected = head.rowCount ? head.rows[0].last_trace_seq + 1 : 0;
       if (e.trace_seq !== expected) throw new Error(`trace_seq ${e.trace_seq}, expected ${expected}`);
       const unhashed = {
@@ -114,9 +126,27 @@ function rawAppender(pool: Pool, tenant: string) {
            source, actor, idempotency_key, correlation_id, causation_event_id, schema_version, tags, payload, payload_hash,
            prev_event_hash, event_hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING log_seq`,
-        [tenant, e.event_id, e.trace_id, e.trace_seq, e.event_type, e.occurred_at, unhashed.recorded_at, source.producer_id,
-          JSON.stringify(e.source), JSON.stringify(e.actor), e.idempotency_key, e.correlation_id, null, 1, e.tags,
-          JSON.stringify(e.payload), unhashed.payload_hash, unhashed.prev_event_hash, hash],
+        [
+          tenant,
+          e.event_id,
+          e.trace_id,
+          e.trace_seq,
+          e.event_type,
+          e.occurred_at,
+          unhashed.recorded_at,
+          source.producer_id,
+          JSON.stringify(e.source),
+          JSON.stringify(e.actor),
+          e.idempotency_key,
+          e.correlation_id,
+          null,
+          1,
+          e.tags,
+          JSON.stringify(e.payload),
+          unhashed.payload_hash,
+          unhashed.prev_event_hash,
+          hash,
+        ],
       );
       const started = e.event_type === 'TraceStarted' ? (e.payload as { workflow: string; title: string }) : undefined;
       await db.query(
@@ -124,7 +154,16 @@ function rawAppender(pool: Pool, tenant: string) {
          VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8)
          ON CONFLICT (tenant_id, trace_id) DO UPDATE SET event_count = dg_trace_summaries.event_count + 1,
            last_log_seq = EXCLUDED.last_log_seq, last_trace_seq = EXCLUDED.last_trace_seq, last_event_hash = EXCLUDED.last_event_hash`,
-        [tenant, e.trace_id, started?.workflow ?? null, started?.title ?? null, started ? e.occurred_at : null, inserted.rows[0].log_seq, e.trace_seq, hash],
+        [
+          tenant,
+          e.trace_id,
+          started?.workflow ?? null,
+          started?.title ?? null,
+          started ? e.occurred_at : null,
+          inserted.rows[0].log_seq,
+          e.trace_seq,
+          hash,
+        ],
       );
       await db.query('COMMIT');
     } catch (error) {
@@ -143,7 +182,10 @@ async function rawRuns(databaseUrl: string): Promise<Results['raw']> {
     await serialRun(Math.ceil(COUNTS.warmup / 2), append, 'warm-serial');
     await concurrentRun(Math.ceil(COUNTS.warmup / 2), append, 'warm-conc');
     await analyze(databaseUrl);
-    return { serial: await serialRun(COUNTS.serial, append, 'serial'), concurrent: await concurrentRun(COUNTS.concurrent, append, 'conc') };
+    return {
+      serial: await serialRun(COUNTS.serial, append, 'serial'),
+      concurrent: await concurrentRun(COUNTS.concurrent, append, 'conc'),
+    };
   } finally {
     await pool.end();
   }
@@ -153,11 +195,41 @@ function report(target: Target, r: Results): string {
   const raw = r.raw;
   const ratio = (service: number, base?: number) => (base ? `${fmt(service / base, 2)}×` : '–');
   const rows = [
-    ['single event, c=1, p50 latency', `${fmt(r.serial.p50, 2)} ms`, raw ? `${fmt(raw.serial.p50, 2)} ms` : '–', '–', '–'],
-    ['single event, c=1, p99 latency', `${fmt(r.serial.p99, 2)} ms`, raw ? `${fmt(raw.serial.p99, 2)} ms` : '–', '–', `≤ 10 ms: ${verdict(r.serial.p99 <= 10)}`],
-    ['single event, c=1, throughput', `${fmt(r.serial.perSecond)} ev/s`, raw ? `${fmt(raw.serial.perSecond)} ev/s` : '–', ratio(r.serial.perSecond, raw?.serial.perSecond), raw ? `≥ 0.5×: ${verdict(r.serial.perSecond >= 0.5 * raw.serial.perSecond)}` : '–'],
-    [`single event, c=${CONCURRENCY}, throughput`, `${fmt(r.concurrent)} ev/s`, raw ? `${fmt(raw.concurrent)} ev/s` : '–', ratio(r.concurrent, raw?.concurrent), `≥ 1,200 ev/s: ${verdict(r.concurrent >= 1200)}${raw ? `; ≥ 0.5×: ${verdict(r.concurrent >= 0.5 * raw.concurrent)}` : ''}`],
-    [`batch of ${BATCH_SIZE}, c=${BATCH_CONCURRENCY}, throughput`, `${fmt(r.batch)} ev/s`, '–', '–', `≥ 5,000 ev/s: ${verdict(r.batch >= 5000)}`],
+    [
+      'single event, c=1, p50 latency',
+      `${fmt(r.serial.p50, 2)} ms`,
+      raw ? `${fmt(raw.serial.p50, 2)} ms` : '–',
+      '–',
+      '–',
+    ],
+    [
+      'single event, c=1, p99 latency',
+      `${fmt(r.serial.p99, 2)} ms`,
+      raw ? `${fmt(raw.serial.p99, 2)} ms` : '–',
+      '–',
+      `≤ 10 ms: ${verdict(r.serial.p99 <= 10)}`,
+    ],
+    [
+      'single event, c=1, throughput',
+      `${fmt(r.serial.perSecond)} ev/s`,
+      raw ? `${fmt(raw.serial.perSecond)} ev/s` : '–',
+      ratio(r.serial.perSecond, raw?.serial.perSecond),
+      raw ? `≥ 0.5×: ${verdict(r.serial.perSecond >= 0.5 * raw.serial.perSecond)}` : '–',
+    ],
+    [
+      `single event, c=${CONCURRENCY}, throughput`,
+      `${fmt(r.concurrent)} ev/s`,
+      raw ? `${fmt(raw.concurrent)} ev/s` : '–',
+      ratio(r.concurrent, raw?.concurrent),
+      `≥ 1,200 ev/s: ${verdict(r.concurrent >= 1200)}${raw ? `; ≥ 0.5×: ${verdict(r.concurrent >= 0.5 * raw.concurrent)}` : ''}`,
+    ],
+    [
+      `batch of ${BATCH_SIZE}, c=${BATCH_CONCURRENCY}, throughput`,
+      `${fmt(r.batch)} ev/s`,
+      '–',
+      '–',
+      `≥ 5,000 ev/s: ${verdict(r.batch >= 5000)}`,
+    ],
   ];
   return [
     reportHeading('Ingest benchmark', target),
@@ -168,11 +240,17 @@ function report(target: Target, r: Results): string {
 }
 
 runBenchmark({ script: 'ingest.ts', databasePrefix: 'dg_bench', embeddedAllowed: true }, async (target, scope) => {
-  const pool: Record<string, string> = process.env.DG_DATABASE_POOL_SIZE ? { DG_DATABASE_POOL_SIZE: process.env.DG_DATABASE_POOL_SIZE } : {};
+  const pool: Record<string, string> = process.env.DG_DATABASE_POOL_SIZE
+    ? { DG_DATABASE_POOL_SIZE: process.env.DG_DATABASE_POOL_SIZE }
+    : {};
   const service = await scope.startService({ ...GENEROUS_LIMITS, ...pool });
   // The baseline goes first, so the service runs on the larger tables: any bias is against it.
   const raw = target.databaseUrl ? await rawRuns(target.databaseUrl) : undefined;
-  const client = new JsonClient(service.baseUrl, { 'x-tenant-id': `bench-http-${RUN_ID}`, authorization: 'Bearer dev-writer-token' }, CONCURRENCY);
+  const client = new JsonClient(
+    service.baseUrl,
+    { 'x-tenant-id': `bench-http-${RUN_ID}`, authorization: 'Bearer dev-writer-token' },
+    CONCURRENCY,
+  );
   scope.onExit(() => client.close());
   return report(target, { ...(await serviceRuns(client, target.databaseUrl)), raw });
 });

@@ -43,9 +43,14 @@ function notDue(count: number): SeedSegment[] {
 }
 
 /** Due items: past their due time (4 h for exceptions, 2 h for reviews) and escalatable. */
-const due = (count: number): SeedSegment[] => split(count, { requested: 0.6, in_review: 0.3, changes_requested: 0.1 }, [4.1, 48]);
+const due = (count: number): SeedSegment[] =>
+  split(count, { requested: 0.6, in_review: 0.3, changes_requested: 0.1 }, [4.1, 48]);
 
-function split(count: number, shares: Partial<Record<WorkflowStatus, number>>, ageHours: [number, number]): SeedSegment[] {
+function split(
+  count: number,
+  shares: Partial<Record<WorkflowStatus, number>>,
+  ageHours: [number, number],
+): SeedSegment[] {
   const entries = Object.entries(shares) as [WorkflowStatus, number][];
   const counts = entries.map(([, share]) => Math.round(count * share));
   counts[0] += count - counts.reduce((a, b) => a + b, 0);
@@ -54,11 +59,20 @@ function split(count: number, shares: Partial<Record<WorkflowStatus, number>>, a
 
 type Run = { scenario: Scenario; ms: number; passes: number; idleMs: number; escalated: number; discovery: string };
 
-async function sweepRun(db: Client, sweeps: InstanceType<typeof SlaSweepService>, clock: { at: Date }, scenario: Scenario, n: number): Promise<Run> {
+async function sweepRun(
+  db: Client,
+  sweeps: InstanceType<typeof SlaSweepService>,
+  clock: { at: Date },
+  scenario: Scenario,
+  n: number,
+): Promise<Run> {
   const tenant = `bench-sla-${n}`;
   await db.query('TRUNCATE dg_workflow_items, dg_workflow_actions, dg_workflow_notifications');
   const seededAt = new Date();
-  await seedItems(db, { tenant, firstIndex: 0, now: seededAt, withActions: true }, [...notDue(scenario.open - scenario.due), ...due(scenario.due)]);
+  await seedItems(db, { tenant, firstIndex: 0, now: seededAt, withActions: true }, [
+    ...notDue(scenario.open - scenario.due),
+    ...due(scenario.due),
+  ]);
   await settle(db);
   clock.at = new Date(seededAt.getTime() + 60_000); // the next tick of the scheduler
   const discovery = await explainDiscovery(db, tenant, clock.at);
@@ -79,7 +93,8 @@ async function sweepRun(db: Client, sweeps: InstanceType<typeof SlaSweepService>
     `SELECT count(*)::int AS n FROM dg_workflow_actions WHERE tenant_id = $1 AND action_type = 'escalate' AND actor->>'actor_id' = 'workflow-sla'`,
     [tenant],
   );
-  if (rows[0].n !== scenario.due) throw new Error(`${scenario.label}: ${rows[0].n} escalations recorded, wanted ${scenario.due}`);
+  if (rows[0].n !== scenario.due)
+    throw new Error(`${scenario.label}: ${rows[0].n} escalations recorded, wanted ${scenario.due}`);
   return { scenario, ms: elapsed, passes, idleMs, escalated: rows[0].n, discovery };
 }
 
@@ -109,7 +124,16 @@ function report(target: Target, runs: Run[]): string {
     'each run: a fresh tenant in emptied tables, seeded with SQL; sweeps at seeding time + 1 min until a pass handles nothing (200 items per tenant per pass)',
     '',
     markdownTable(
-      ['scenario', 'open items', 'due items', 'sweep time (all due items)', 'passes', 'per due item', 'idle pass (nothing due)', 'escalations recorded'],
+      [
+        'scenario',
+        'open items',
+        'due items',
+        'sweep time (all due items)',
+        'passes',
+        'per due item',
+        'idle pass (nothing due)',
+        'escalations recorded',
+      ],
       runs.map((r) => [
         r.scenario.label,
         fmt(r.scenario.open),
@@ -133,7 +157,12 @@ function report(target: Target, runs: Run[]): string {
 runBenchmark({ script: 'sla.ts', databasePrefix: 'dg_bench_sla', embeddedAllowed: false }, async (target, scope) => {
   const clock = { at: new Date() };
   Logger.overrideLogger(['error', 'warn']);
-  const config = loadConfig({ ...target.serviceEnv, NODE_ENV: 'development', DG_SLA_SWEEP_INTERVAL_SECONDS: SCHEDULER_OFF, DG_WEBHOOK_DELIVERY_ENABLED: 'false' });
+  const config = loadConfig({
+    ...target.serviceEnv,
+    NODE_ENV: 'development',
+    DG_SLA_SWEEP_INTERVAL_SECONDS: SCHEDULER_OFF,
+    DG_WEBHOOK_DELIVERY_ENABLED: 'false',
+  });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(config)] })
     .overrideProvider(Clock)
     .useValue({ now: () => clock.at })

@@ -34,7 +34,8 @@ async function main(): Promise<void> {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  const fmt = (xs: number[]) => `${(median(xs) / 1000).toFixed(2)} s (min ${(Math.min(...xs) / 1000).toFixed(2)}, max ${(Math.max(...xs) / 1000).toFixed(2)})`;
+  const fmt = (xs: number[]) =>
+    `${(median(xs) / 1000).toFixed(2)} s (min ${(Math.min(...xs) / 1000).toFixed(2)}, max ${(Math.max(...xs) / 1000).toFixed(2)})`;
   console.log(`Cold start to ready, embedded database, ${RUNS} runs each (median):\n`);
   console.log('| data directory | spawn → /api/readyz 200 |');
   console.log('|---|---:|');

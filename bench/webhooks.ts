@@ -10,7 +10,21 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, Server } from 'node:http';
-import { exceptionEvent, fmt, GENEROUS_LIMITS, JsonClient, markdownTable, ms, now, percentile, reportHeading, runBenchmark, scaled, startService, Target } from './lib/harness';
+import {
+  exceptionEvent,
+  fmt,
+  GENEROUS_LIMITS,
+  JsonClient,
+  markdownTable,
+  ms,
+  now,
+  percentile,
+  reportHeading,
+  runBenchmark,
+  scaled,
+  startService,
+  Target,
+} from './lib/harness';
 
 const BACKLOG = scaled(5_000, 100);
 const TRICKLE = { batches: scaled(40, 4), perBatch: 25, pauseMs: 100 };
@@ -33,7 +47,11 @@ class Receiver {
       req.on('end', () => {
         const id = String(req.headers['webhook-id']);
         if (this.arrivals.has(id)) this.duplicates += 1;
-        else this.arrivals.set(id, { at: Date.now(), writtenAt: Date.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')).timestamp) });
+        else
+          this.arrivals.set(id, {
+            at: Date.now(),
+            writtenAt: Date.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')).timestamp),
+          });
         res.writeHead(204).end();
       });
     });
@@ -65,7 +83,9 @@ function exceptionBatch(count: number) {
 
 async function produce(client: JsonClient, notifications: number): Promise<void> {
   for (let left = notifications; left > 0; left -= EXCEPTIONS_PER_BATCH) {
-    const res = await client.post('/api/v1/events/batch', { events: exceptionBatch(Math.min(left, EXCEPTIONS_PER_BATCH)) });
+    const res = await client.post('/api/v1/events/batch', {
+      events: exceptionBatch(Math.min(left, EXCEPTIONS_PER_BATCH)),
+    });
     if (res.status !== 201) throw new Error(`batch answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
   }
 }
@@ -110,7 +130,11 @@ async function trickleRun(target: Target): Promise<Trickle> {
   const receiver = new Receiver();
   await receiver.start();
   const service = await startService({ ...GENEROUS_LIMITS, ...WEBHOOKS, ...target.serviceEnv });
-  const client = new JsonClient(service.baseUrl, { 'x-tenant-id': `bench-wh-${RUN_ID}-live`, authorization: 'Bearer dev-admin-token' }, 4);
+  const client = new JsonClient(
+    service.baseUrl,
+    { 'x-tenant-id': `bench-wh-${RUN_ID}-live`, authorization: 'Bearer dev-admin-token' },
+    4,
+  );
   try {
     await client.post('/api/v1/admin/webhooks', { url: `http://127.0.0.1:${receiver.port}/live` });
     for (let b = 0; b < TRICKLE.batches; b++) {
@@ -128,7 +152,8 @@ async function trickleRun(target: Target): Promise<Trickle> {
   }
 }
 
-if (CONCURRENCIES.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('BENCH_WEBHOOK_CONCURRENCY must list positive integers');
+if (CONCURRENCIES.some((c) => !Number.isInteger(c) || c < 1))
+  throw new Error('BENCH_WEBHOOK_CONCURRENCY must list positive integers');
 
 // Each run starts and stops its own services (the drain needs a restart), so the scope is unused.
 runBenchmark({ script: 'webhooks.ts', databasePrefix: 'dg_bench_wh', embeddedAllowed: true }, async (target) => {
@@ -139,10 +164,16 @@ runBenchmark({ script: 'webhooks.ts', databasePrefix: 'dg_bench_wh', embeddedAll
     reportHeading('Webhook benchmark', target),
     `backlog ${BACKLOG} deliveries per run; trickle ${TRICKLE.batches}×${TRICKLE.perBatch} notifications, ${TRICKLE.pauseMs} ms apart, default poll interval`,
     '',
-    markdownTable(['measurement', 'result'], [
-      ...drains.map((d) => [`backlog drain, DG_WEBHOOK_CONCURRENCY=${d.concurrency}`, `${fmt(d.perSecond)} deliveries/s (${fmt(d.seconds, 1)} s; duplicates: ${d.duplicates})`]),
-      ['notification written → webhook received, p50', `${fmt(trickle.p50, 1)} ms`],
-      ['notification written → webhook received, p99', `${fmt(trickle.p99, 1)} ms`],
-    ]),
+    markdownTable(
+      ['measurement', 'result'],
+      [
+        ...drains.map((d) => [
+          `backlog drain, DG_WEBHOOK_CONCURRENCY=${d.concurrency}`,
+          `${fmt(d.perSecond)} deliveries/s (${fmt(d.seconds, 1)} s; duplicates: ${d.duplicates})`,
+        ]),
+        ['notification written → webhook received, p50', `${fmt(trickle.p50, 1)} ms`],
+        ['notification written → webhook received, p99', `${fmt(trickle.p99, 1)} ms`],
+      ],
+    ),
   ].join('\n');
 });

@@ -47,7 +47,11 @@ const STAGES = [
 const VARIANTS: { label: string; query: string; filter: InboxFilter }[] = [
   { label: 'default (open items)', query: '', filter: {} },
   { label: 'priority=urgent', query: '?priority=urgent', filter: { priority: 'urgent' } },
-  { label: 'assigned_account_id=reviewer-7', query: '?assigned_account_id=reviewer-7', filter: { assignedAccountId: 'reviewer-7' } },
+  {
+    label: 'assigned_account_id=reviewer-7',
+    query: '?assigned_account_id=reviewer-7',
+    filter: { assignedAccountId: 'reviewer-7' },
+  },
 ];
 /** The tenant's history: 90% decided over a year, 2% escalated and overdue, 8% open and not yet due. */
 const INBOX_MIX: { status: WorkflowStatus; share: number; ageHours: [number, number] }[] = [
@@ -60,18 +64,27 @@ const INBOX_MIX: { status: WorkflowStatus; share: number; ageHours: [number, num
   { status: 'changes_requested', share: 0.01, ageHours: [0, 1.4] },
 ];
 const RUN_ID = Date.now();
-const TENANTS = { plain: `bench-plain-${RUN_ID}`, exceptions: `bench-exc-${RUN_ID}`, approve: `bench-approve-${RUN_ID}`, inbox: `bench-inbox-${RUN_ID}` };
+const TENANTS = {
+  plain: `bench-plain-${RUN_ID}`,
+  exceptions: `bench-exc-${RUN_ID}`,
+  approve: `bench-approve-${RUN_ID}`,
+  inbox: `bench-inbox-${RUN_ID}`,
+};
 const tokenHeaders = (tenant: string) => ({ 'x-tenant-id': tenant, authorization: 'Bearer dev-writer-token' });
 
 function expect(res: JsonResponse, status: number, what: string): void {
-  if (res.status !== status) throw new Error(`${what} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 500)}`);
+  if (res.status !== status)
+    throw new Error(`${what} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 500)}`);
 }
 
 type IngestResult = { plain: number; exceptions: number };
 
 /** Single-event appends at concurrency 16, plain traces and exception traces taking turns. */
 async function ingestRuns(baseUrl: string, databaseUrl: string): Promise<IngestResult> {
-  const clients = { plain: new JsonClient(baseUrl, tokenHeaders(TENANTS.plain), CONCURRENCY), exceptions: new JsonClient(baseUrl, tokenHeaders(TENANTS.exceptions), CONCURRENCY) };
+  const clients = {
+    plain: new JsonClient(baseUrl, tokenHeaders(TENANTS.plain), CONCURRENCY),
+    exceptions: new JsonClient(baseUrl, tokenHeaders(TENANTS.exceptions), CONCURRENCY),
+  };
   const run = (kind: keyof typeof clients, count: number, prefix: string) =>
     appendConcurrently(
       count,
@@ -85,7 +98,8 @@ async function ingestRuns(baseUrl: string, databaseUrl: string): Promise<IngestR
     await analyze(databaseUrl);
     const seconds = { plain: 0, exceptions: 0 };
     for (let round = 0; round < INGEST.rounds; round++) {
-      for (const kind of ['plain', 'exceptions'] as const) seconds[kind] += INGEST.perRound / (await run(kind, INGEST.perRound, `r${round}`));
+      for (const kind of ['plain', 'exceptions'] as const)
+        seconds[kind] += INGEST.perRound / (await run(kind, INGEST.perRound, `r${round}`));
     }
     const total = INGEST.perRound * INGEST.rounds;
     return { plain: total / seconds.plain, exceptions: total / seconds.exceptions };
@@ -108,15 +122,23 @@ async function approveRuns(baseUrl: string, databaseUrl: string): Promise<Approv
       expect(await client.post('/api/v1/events/batch', { events }), 201, 'batch');
     }
     const approve = async (i: number) => {
-      const res = await client.post(`/api/v1/workflows/${encodeURIComponent(`${traces[i]}:exception:ex-1`)}/actions`, { action: 'approve', reason: 'Within the regional cap' });
+      const res = await client.post(`/api/v1/workflows/${encodeURIComponent(`${traces[i]}:exception:ex-1`)}/actions`, {
+        action: 'approve',
+        reason: 'Within the regional cap',
+      });
       expect(res, 200, 'approve');
       if (res.body.data.action.outcome !== 'approved') throw new Error(`approve gave ${res.body.data.action.outcome}`);
     };
     await runSerially(APPROVE.warmup, approve);
     const serial = await runSerially(APPROVE.serial, (i) => approve(APPROVE.warmup + i));
-    const elapsed = await runConcurrently(APPROVE.concurrent, CONCURRENCY, (_, i) => approve(APPROVE.warmup + APPROVE.serial + i));
+    const elapsed = await runConcurrently(APPROVE.concurrent, CONCURRENCY, (_, i) =>
+      approve(APPROVE.warmup + APPROVE.serial + i),
+    );
     const approved = await withClient(databaseUrl, (db) =>
-      db.query<{ n: number }>(`SELECT count(*)::int AS n FROM dg_workflow_items WHERE tenant_id = $1 AND status = 'approved' AND approval_event_id IS NOT NULL`, [TENANTS.approve]),
+      db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM dg_workflow_items WHERE tenant_id = $1 AND status = 'approved' AND approval_event_id IS NOT NULL`,
+        [TENANTS.approve],
+      ),
     );
     if (approved.rows[0].n !== total) throw new Error(`${approved.rows[0].n} items approved, wanted ${total}`);
     return { serial, concurrent: APPROVE.concurrent / (ms(elapsed) / 1000) };
@@ -125,12 +147,28 @@ async function approveRuns(baseUrl: string, databaseUrl: string): Promise<Approv
   }
 }
 
-type InboxRow = { items: number; variant: string; service: Latency; floor: Latency; statements: Record<'page' | 'summary', number> };
+type InboxRow = {
+  items: number;
+  variant: string;
+  service: Latency;
+  floor: Latency;
+  statements: Record<'page' | 'summary', number>;
+};
 
-const latencyOf = (samples: bigint[]): Latency => ({ p50: percentile(samples, 50), p99: percentile(samples, 99), perSecond: 0 });
+const latencyOf = (samples: bigint[]): Latency => ({
+  p50: percentile(samples, 50),
+  p99: percentile(samples, 99),
+  perSecond: 0,
+});
 
 /** Each sample: the floor's two statements, then the same page over HTTP; the two take turns so load drifts hit both. */
-async function inboxVariant(client: JsonClient, db: Client, items: number, samples: number, variant: (typeof VARIANTS)[number]): Promise<InboxRow> {
+async function inboxVariant(
+  client: JsonClient,
+  db: Client,
+  items: number,
+  samples: number,
+  variant: (typeof VARIANTS)[number],
+): Promise<InboxRow> {
   const service: bigint[] = [];
   const floor: FloorSample[] = [];
   for (let i = -3; i < samples; i++) {
@@ -140,13 +178,19 @@ async function inboxVariant(client: JsonClient, db: Client, items: number, sampl
     const elapsed = process.hrtime.bigint() - t0;
     expect(res, 200, 'inbox');
     const data = res.body.data;
-    if (data.summary.total_count !== items || raw.totalCount !== items) throw new Error(`inbox counted ${data.summary.total_count}/${raw.totalCount} items, wanted ${items}`);
-    if (data.items.length !== Math.min(12, raw.rows)) throw new Error(`inbox page has ${data.items.length} items, the floor ${raw.rows}`);
+    if (data.summary.total_count !== items || raw.totalCount !== items)
+      throw new Error(`inbox counted ${data.summary.total_count}/${raw.totalCount} items, wanted ${items}`);
+    if (data.items.length !== Math.min(12, raw.rows))
+      throw new Error(`inbox page has ${data.items.length} items, the floor ${raw.rows}`);
     if (i < 0) continue; // warm-up
     service.push(elapsed);
     floor.push(raw);
   }
-  const p50Of = (key: 'page' | 'summary') => percentile(floor.map((f) => f[key]), 50);
+  const p50Of = (key: 'page' | 'summary') =>
+    percentile(
+      floor.map((f) => f[key]),
+      50,
+    );
   return {
     items,
     variant: variant.label,
@@ -157,7 +201,10 @@ async function inboxVariant(client: JsonClient, db: Client, items: number, sampl
 }
 
 /** Grows one tenant through the stages with seeded items and measures every variant at each size. */
-async function inboxRuns(baseUrl: string, databaseUrl: string): Promise<{ rows: InboxRow[]; seeding: string[]; explain: string }> {
+async function inboxRuns(
+  baseUrl: string,
+  databaseUrl: string,
+): Promise<{ rows: InboxRow[]; seeding: string[]; explain: string }> {
   const client = new JsonClient(baseUrl, { 'x-tenant-id': TENANTS.inbox, authorization: 'Bearer dev-reader-token' }, 1);
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
@@ -171,11 +218,20 @@ async function inboxRuns(baseUrl: string, databaseUrl: string): Promise<{ rows: 
       await seedItems(
         db,
         { tenant: TENANTS.inbox, firstIndex: seeded, now: new Date(), withActions: false },
-        INBOX_MIX.map((m, i) => ({ status: m.status, ageHours: m.ageHours, count: i === 0 ? add - INBOX_MIX.slice(1).reduce((n, o) => n + Math.round(add * o.share), 0) : Math.round(add * m.share) })),
+        INBOX_MIX.map((m, i) => ({
+          status: m.status,
+          ageHours: m.ageHours,
+          count:
+            i === 0
+              ? add - INBOX_MIX.slice(1).reduce((n, o) => n + Math.round(add * o.share), 0)
+              : Math.round(add * m.share),
+        })),
       );
       await settle(db);
       seeded = stage.items;
-      seeding.push(`${fmt(add)} items seeded in ${fmt(ms(process.hrtime.bigint() - t0) / 1000, 1)} s (with VACUUM ANALYZE)`);
+      seeding.push(
+        `${fmt(add)} items seeded in ${fmt(ms(process.hrtime.bigint() - t0) / 1000, 1)} s (with VACUUM ANALYZE)`,
+      );
       for (const variant of VARIANTS) rows.push(await inboxVariant(client, db, stage.items, stage.samples, variant));
     }
     return { rows, seeding, explain: await explainInbox(db, TENANTS.inbox, VARIANTS[0].filter) };
@@ -191,25 +247,42 @@ function report(ingest: IngestResult, approve: ApproveResult, inbox: Awaited<Ret
   return [
     `ingest: ${INGEST.rounds}×${INGEST.perRound} single-event appends of each kind at c=${CONCURRENCY} (rounds alternate), traces of ${TRACE_LENGTH} events`,
     '',
-    markdownTable(['measurement', 'result', 'goal'], [
-      [`plain events, c=${CONCURRENCY}`, `${fmt(ingest.plain)} ev/s`, '–'],
-      [`ExceptionRequested events, c=${CONCURRENCY}`, `${fmt(ingest.exceptions)} ev/s`, '–'],
-      ['ExceptionRequested / plain', `${fmt(ratio, 2)}×`, `≥ 0.7×: ${verdict(ratio >= 0.7)}`],
-    ], 'lrl'),
+    markdownTable(
+      ['measurement', 'result', 'goal'],
+      [
+        [`plain events, c=${CONCURRENCY}`, `${fmt(ingest.plain)} ev/s`, '–'],
+        [`ExceptionRequested events, c=${CONCURRENCY}`, `${fmt(ingest.exceptions)} ev/s`, '–'],
+        ['ExceptionRequested / plain', `${fmt(ratio, 2)}×`, `≥ 0.7×: ${verdict(ratio >= 0.7)}`],
+      ],
+      'lrl',
+    ),
     '',
     `approve: ${APPROVE.serial} at c=1 (after ${APPROVE.warmup} warm-up), ${APPROVE.concurrent} at c=${CONCURRENCY}; every item opened by ExceptionRequested through the batch endpoint`,
     '',
-    markdownTable(['measurement', 'result', 'goal'], [
-      ['approve, c=1, p50', `${fmt(approve.serial.p50, 2)} ms`, '–'],
-      ['approve, c=1, p99', `${fmt(approve.serial.p99, 2)} ms`, `≤ 25 ms: ${verdict(approve.serial.p99 <= 25)}`],
-      ['approve, c=1, throughput', `${fmt(approve.serial.perSecond)} actions/s`, '–'],
-      [`approve, c=${CONCURRENCY}, throughput`, `${fmt(approve.concurrent)} actions/s`, '–'],
-    ], 'lrl'),
+    markdownTable(
+      ['measurement', 'result', 'goal'],
+      [
+        ['approve, c=1, p50', `${fmt(approve.serial.p50, 2)} ms`, '–'],
+        ['approve, c=1, p99', `${fmt(approve.serial.p99, 2)} ms`, `≤ 25 ms: ${verdict(approve.serial.p99 <= 25)}`],
+        ['approve, c=1, throughput', `${fmt(approve.serial.perSecond)} actions/s`, '–'],
+        [`approve, c=${CONCURRENCY}, throughput`, `${fmt(approve.concurrent)} actions/s`, '–'],
+      ],
+      'lrl',
+    ),
     '',
     `inbox: one tenant grown by SQL seeding (${inbox.seeding.join('; ')}); samples per variant ${STAGES.map((s) => s.samples).join('/')}, service and floor alternating`,
     '',
     markdownTable(
-      ['items', 'inbox request', 'service p50', 'service p99', 'raw SQL floor p50', 'raw SQL floor p99', 'service / floor (p50)', 'goal'],
+      [
+        'items',
+        'inbox request',
+        'service p50',
+        'service p99',
+        'raw SQL floor p50',
+        'raw SQL floor p99',
+        'service / floor (p50)',
+        'goal',
+      ],
       inbox.rows.map((r) => [
         fmt(r.items),
         r.variant,
@@ -227,7 +300,12 @@ function report(ingest: IngestResult, approve: ApproveResult, inbox: Awaited<Ret
     '',
     markdownTable(
       ['items', 'inbox request', 'page', 'summary'],
-      inbox.rows.map((r) => [fmt(r.items), r.variant, `${fmt(r.statements.page, 1)} ms`, `${fmt(r.statements.summary, 1)} ms`]),
+      inbox.rows.map((r) => [
+        fmt(r.items),
+        r.variant,
+        `${fmt(r.statements.page, 1)} ms`,
+        `${fmt(r.statements.summary, 1)} ms`,
+      ]),
       'rlrr',
     ),
     '',
@@ -237,11 +315,14 @@ function report(ingest: IngestResult, approve: ApproveResult, inbox: Awaited<Ret
   ].join('\n');
 }
 
-runBenchmark({ script: 'workflow.ts', databasePrefix: 'dg_bench_wf', embeddedAllowed: false }, async (target, scope) => {
-  const service = await scope.startService(GENEROUS_LIMITS);
-  const databaseUrl = target.databaseUrl as string;
-  const ingest = await ingestRuns(service.baseUrl, databaseUrl);
-  const approve = await approveRuns(service.baseUrl, databaseUrl);
-  const inbox = await inboxRuns(service.baseUrl, databaseUrl);
-  return [reportHeading('Workflow benchmark', target), '', report(ingest, approve, inbox)].join('\n');
-});
+runBenchmark(
+  { script: 'workflow.ts', databasePrefix: 'dg_bench_wf', embeddedAllowed: false },
+  async (target, scope) => {
+    const service = await scope.startService(GENEROUS_LIMITS);
+    const databaseUrl = target.databaseUrl as string;
+    const ingest = await ingestRuns(service.baseUrl, databaseUrl);
+    const approve = await approveRuns(service.baseUrl, databaseUrl);
+    const inbox = await inboxRuns(service.baseUrl, databaseUrl);
+    return [reportHeading('Workflow benchmark', target), '', report(ingest, approve, inbox)].join('\n');
+  },
+);

@@ -22,7 +22,19 @@ export class AppModule {
   static register(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), CommonModule, DatabaseModule, ObservabilityModule, AuthModule, IngestionModule, NotificationsModule, WorkflowModule, SlaModule, AuditExportModule, ScheduleModule.forRoot()],
+      imports: [
+        ConfigModule.forRoot(config),
+        CommonModule,
+        DatabaseModule,
+        ObservabilityModule,
+        AuthModule,
+        IngestionModule,
+        NotificationsModule,
+        WorkflowModule,
+        SlaModule,
+        AuditExportModule,
+        ScheduleModule.forRoot(),
+      ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_INTERCEPTOR, useClass: BodyErrorInterceptor },

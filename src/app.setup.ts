@@ -40,9 +40,15 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
       forbidNonWhitelisted: true,
       transform: true,
       exceptionFactory: (errors) =>
-        new DomainError('invalid_argument', errors.flatMap((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` })).join('; '), {
-          fields: errors.map((e) => e.property),
-        }),
+        new DomainError(
+          'invalid_argument',
+          errors
+            .flatMap((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` }))
+            .join('; '),
+          {
+            fields: errors.map((e) => e.property),
+          },
+        ),
     }),
   );
   const document = buildOpenApiDocument(app);

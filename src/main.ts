@@ -12,7 +12,10 @@ async function bootstrap(): Promise<void> {
   // Validate the environment before Nest starts, so a bad setting exits with one clear line.
   const config = loadConfig();
   // Start-up logs wait for the JSON logger, which configureApp installs.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { bodyParser: false, bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+    bodyParser: false,
+    bufferLogs: true,
+  });
   configureApp(app);
   await app.listen(config.port, config.host);
   const logger = new Logger('Bootstrap');

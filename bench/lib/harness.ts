@@ -27,7 +27,12 @@ export const GENEROUS_LIMITS = {
 };
 
 /** Where a run keeps its data: a database it created (dropped by cleanup) or a PGlite directory. */
-export type Target = { label: string; serviceEnv: Record<string, string>; databaseUrl?: string; cleanup: () => Promise<void> };
+export type Target = {
+  label: string;
+  serviceEnv: Record<string, string>;
+  databaseUrl?: string;
+  cleanup: () => Promise<void>;
+};
 
 export async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url });
@@ -59,21 +64,30 @@ export async function postgresTarget(serverUrl: string, prefix: string): Promise
     label: `PostgreSQL (${url.host}, database ${name})`,
     databaseUrl: url.toString(),
     serviceEnv: { DATABASE_URL: url.toString(), DG_MIGRATE_ON_START: 'true' },
-    cleanup: () => withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    cleanup: () =>
+      withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
 }
 
 /** A fresh temporary PGlite data directory, removed by cleanup. */
 export function embeddedTarget(prefix: string): Target {
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-  return { label: `embedded PGlite (${dir})`, serviceEnv: { DG_DATA_DIR: join(dir, 'pgdata') }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    label: `embedded PGlite (${dir})`,
+    serviceEnv: { DG_DATA_DIR: join(dir, 'pgdata') },
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 /**
  * The target the command line asks for: `--embedded` (when the script supports it) or the server
  * named by BENCH_DATABASE_URL; prints the usage and returns undefined when neither is given.
  */
-export async function chooseTarget(script: string, prefix: string, embeddedAllowed: boolean): Promise<Target | undefined> {
+export async function chooseTarget(
+  script: string,
+  prefix: string,
+  embeddedAllowed: boolean,
+): Promise<Target | undefined> {
   if (!(SCALE > 0)) throw new Error('BENCH_SCALE must be a positive number');
   if (embeddedAllowed && process.argv.includes('--embedded')) return embeddedTarget(prefix);
   const serverUrl = process.env.BENCH_DATABASE_URL;
@@ -100,7 +114,10 @@ export type BenchmarkOptions = { script: string; databasePrefix: string; embedde
  * first, removes the run's database and exits (0, 1 on failure, 2 on bad usage). On failure the
  * services' output is printed too.
  */
-export function runBenchmark(options: BenchmarkOptions, body: (target: Target, scope: RunScope) => Promise<string>): void {
+export function runBenchmark(
+  options: BenchmarkOptions,
+  body: (target: Target, scope: RunScope) => Promise<string>,
+): void {
   const run = async (): Promise<number> => {
     const target = await chooseTarget(options.script, options.databasePrefix, options.embeddedAllowed);
     if (!target) return 2;
@@ -145,7 +162,8 @@ export function runMain(main: () => Promise<number>): void {
   );
 }
 
-export const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+export const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 export const verdict = (ok: boolean): string => (ok ? 'met' : '**not met**');
 
 /** A Markdown table, as bench/README.md keeps the figures; `align` is one `l` or `r` per column. */
@@ -156,7 +174,9 @@ export function markdownTable(header: string[], rows: string[][], align = 'l' + 
 
 /** The first line of every report: what was measured, when, where and at which scale. */
 export function reportHeading(title: string, target: Target): string {
-  const load = loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   return `${title} — ${new Date().toISOString()}, ${target.label}, node ${process.version}, ${cpus().length} CPUs (load average ${load} at the end), BENCH_SCALE=${SCALE}`;
 }
 
@@ -176,7 +196,14 @@ export async function startService(env: Record<string, string>): Promise<Service
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['dist/main.js'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', DG_LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'development',
+      DG_LOG_LEVEL: 'warn',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -192,7 +219,10 @@ export async function startService(env: Record<string, string>): Promise<Service
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${output}`);
-    const ready = await fetch(`${baseUrl}/api/readyz`).then((r) => r.status === 200, () => false);
+    const ready = await fetch(`${baseUrl}/api/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ready) return { baseUrl, pid: child.pid as number, output: () => output, stop };
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -232,20 +262,26 @@ export class JsonClient {
   }
 
   private send(method: 'GET' | 'POST', path: string, text?: string): Promise<JsonResponse> {
-    const headers = text === undefined ? this.headers : { ...this.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) };
+    const headers =
+      text === undefined
+        ? this.headers
+        : { ...this.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) };
     return new Promise((done, fail) => {
-      const req = request({ host: this.url.hostname, port: this.url.port, path, method, agent: this.agent, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          try {
-            done({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-          } catch (e) {
-            fail(e);
-          }
-        });
-        res.on('error', fail);
-      });
+      const req = request(
+        { host: this.url.hostname, port: this.url.port, path, method, agent: this.agent, headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            try {
+              done({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+            } catch (e) {
+              fail(e);
+            }
+          });
+          res.on('error', fail);
+        },
+      );
       req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
       req.on('error', fail);
       req.end(text);
@@ -278,11 +314,19 @@ export async function runSerially(count: number, step: (i: number) => Promise<vo
     await step(i);
     samples.push(now() - t0);
   }
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99), perSecond: count / (ms(now() - started) / 1000) };
+  return {
+    p50: percentile(samples, 50),
+    p99: percentile(samples, 99),
+    perSecond: count / (ms(now() - started) / 1000),
+  };
 }
 
 /** Runs `workers` loops in parallel; each calls `step(worker, i)` until the shared counter reaches `total`. */
-export async function runConcurrently(total: number, workers: number, step: (worker: number, i: number) => Promise<void>): Promise<bigint> {
+export async function runConcurrently(
+  total: number,
+  workers: number,
+  step: (worker: number, i: number) => Promise<void>,
+): Promise<bigint> {
   let next = 0;
   const started = now();
   await Promise.all(
@@ -294,7 +338,12 @@ export async function runConcurrently(total: number, workers: number, step: (wor
 }
 
 /** Appends `count` events from `workers` callers, each on its own traces (`cursorOf(worker)`); events per second. */
-export async function appendConcurrently(count: number, workers: number, cursorOf: (worker: number) => TraceCursor, append: (e: BenchEvent) => Promise<void>): Promise<number> {
+export async function appendConcurrently(
+  count: number,
+  workers: number,
+  cursorOf: (worker: number) => TraceCursor,
+  append: (e: BenchEvent) => Promise<void>,
+): Promise<number> {
   const cursors = Array.from({ length: workers }, (_, w) => cursorOf(w));
   const elapsed = await runConcurrently(count, workers, (worker) => append(cursors[worker].next()));
   return count / (ms(elapsed) / 1000);
@@ -314,21 +363,46 @@ export type BenchEvent = {
   payload: Record<string, unknown>;
 };
 
-const LATER_TYPES = ['InputObserved', 'PolicyEvaluated', 'EntityObserved', 'ActionProposed', 'ActionCommitted', 'PrecedentCited'];
+const LATER_TYPES = [
+  'InputObserved',
+  'PolicyEvaluated',
+  'EntityObserved',
+  'ActionProposed',
+  'ActionCommitted',
+  'PrecedentCited',
+];
 
 /** Realistic, small payloads of the shapes SPEC §5.3 requires (~600 bytes per envelope). */
 function payloadFor(type: string, seq: number): Record<string, unknown> {
   switch (type) {
     case 'TraceStarted':
-      return { workflow: 'renewal', title: 'Renew ACME contract', primary_entity: { entity_type: 'account', entity_id: 'acme-1', system: 'crm' } };
+      return {
+        workflow: 'renewal',
+        title: 'Renew ACME contract',
+        primary_entity: { entity_type: 'account', entity_id: 'acme-1', system: 'crm' },
+      };
     case 'InputObserved':
-      return { input_id: `in-${seq}`, source: { system: 'crm', object_type: 'account', object_id: 'acme-1' }, facts: [{ k: 'arr', v: 120000 }] };
+      return {
+        input_id: `in-${seq}`,
+        source: { system: 'crm', object_type: 'account', object_id: 'acme-1' },
+        facts: [{ k: 'arr', v: 120000 }],
+      };
     case 'PolicyEvaluated':
-      return { policy: { policy_id: 'discount-cap', policy_version: 'v3' }, inputs: [`in-${seq - 1}`], decision: 'allow' };
+      return {
+        policy: { policy_id: 'discount-cap', policy_version: 'v3' },
+        inputs: [`in-${seq - 1}`],
+        decision: 'allow',
+      };
     case 'EntityObserved':
       return { entity: { entity_type: 'contact', entity_id: `c-${seq}` }, role: 'related', facts: [] };
     case 'ActionProposed':
-      return { action_id: `act-${seq}`, action_type: 'update', target_entity: { entity_type: 'account', entity_id: 'acme-1' }, target_system: 'crm', changes: [{ field: 'discount', to: 10 }] };
+      return {
+        action_id: `act-${seq}`,
+        action_type: 'update',
+        target_entity: { entity_type: 'account', entity_id: 'acme-1' },
+        target_system: 'crm',
+        changes: [{ field: 'discount', to: 10 }],
+      };
     case 'ActionCommitted':
       return { action_id: `act-${seq - 1}`, status: 'success', external_reference: 'crm-op-42' };
     default:

@@ -34,7 +34,13 @@ export async function rawInbox(db: Client, tenant: string, filter: InboxFilter):
   const t1 = now();
   const summary = await db.query(summaryStatement(tenant, at));
   const t2 = now();
-  return { total: t2 - t0, page: t1 - t0, summary: t2 - t1, rows: page.rowCount ?? 0, totalCount: Number(summary.rows[0].total_count) };
+  return {
+    total: t2 - t0,
+    page: t1 - t0,
+    summary: t2 - t1,
+    rows: page.rowCount ?? 0,
+    totalCount: Number(summary.rows[0].total_count),
+  };
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) of the two statements, for the report. */
@@ -47,7 +53,9 @@ export async function explainInbox(db: Client, tenant: string, filter: InboxFilt
   ] as const) {
     const t0 = now();
     const { rows } = await db.query({ text: `EXPLAIN (ANALYZE, BUFFERS) ${s.text}`, values: s.values });
-    parts.push(`-- ${name} (${ms(now() - t0).toFixed(1)} ms with EXPLAIN)\n${rows.map((r) => r['QUERY PLAN']).join('\n')}`);
+    parts.push(
+      `-- ${name} (${ms(now() - t0).toFixed(1)} ms with EXPLAIN)\n${rows.map((r) => r['QUERY PLAN']).join('\n')}`,
+    );
   }
   return parts.join('\n\n');
 }

@@ -26,7 +26,9 @@ export class AuditExportController {
   @Get('exports/workflows')
   @Access('admin', 'workflow_export')
   @RawResponse()
-  @ApiOperation({ summary: 'Many items’ exports as NDJSON, one per line by workflow_id, ending with a signed manifest line' })
+  @ApiOperation({
+    summary: 'Many items’ exports as NDJSON, one per line by workflow_id, ending with a signed manifest line',
+  })
   @ApiProduces('application/x-ndjson')
   @ApiOkResponse({
     description: 'one WorkflowExport per line, then {"manifest": {count, digest, signature, key_id, alg}}',

@@ -33,9 +33,12 @@ export class AuditSummaryDto {
 }
 
 export class ExportIntegrityDto {
-  @ApiProperty({ nullable: true, type: String, description: 'event_hash of the trace’s last event' }) event_chain_head!: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'action_hash of the item’s last action' }) action_chain_head!: string | null;
-  @ApiProperty({ description: '"sha256:" + hex(sha256(canonical JSON of the export without "integrity"))' }) digest!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'event_hash of the trace’s last event' })
+  event_chain_head!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'action_hash of the item’s last action' })
+  action_chain_head!: string | null;
+  @ApiProperty({ description: '"sha256:" + hex(sha256(canonical JSON of the export without "integrity"))' })
+  digest!: string;
   @ApiProperty({ description: 'base64 Ed25519 signature of the digest string’s UTF-8 bytes' }) signature!: string;
   @ApiProperty() key_id!: string;
   @ApiProperty({ enum: ['ed25519'] }) alg!: string;
@@ -45,10 +48,13 @@ export class WorkflowExportDto {
   @ApiProperty({ example: 1 }) export_version!: number;
   @ApiProperty({ format: 'date-time' }) exported_at!: string;
   @ApiProperty({ type: WorkflowDto }) workflow!: WorkflowDto;
-  @ApiProperty({ type: [WorkflowActionRecordDto], description: 'all, oldest first' }) workflow_actions!: WorkflowActionRecordDto[];
-  @ApiProperty({ type: [NotificationDto], description: 'all, oldest first' }) workflow_notifications!: NotificationDto[];
+  @ApiProperty({ type: [WorkflowActionRecordDto], description: 'all, oldest first' })
+  workflow_actions!: WorkflowActionRecordDto[];
+  @ApiProperty({ type: [NotificationDto], description: 'all, oldest first' })
+  workflow_notifications!: NotificationDto[];
   @ApiProperty({ type: TraceReferenceDto }) trace_reference!: TraceReferenceDto;
-  @ApiProperty({ type: [StoredEventDto], description: 'the trace’s events by trace_seq' }) trace_events!: StoredEventDto[];
+  @ApiProperty({ type: [StoredEventDto], description: 'the trace’s events by trace_seq' })
+  trace_events!: StoredEventDto[];
   @ApiProperty({ type: AuditSummaryDto }) audit_summary!: AuditSummaryDto;
   @ApiProperty({ type: ExportIntegrityDto }) integrity!: ExportIntegrityDto;
 }

@@ -18,8 +18,17 @@ export class AuditExportRepository {
    * Items by workflow_id after the given one. The order is by the immutable key, so an item that
    * changes while a bulk export runs is visited once (as it is when its page is read).
    */
-  async pageItems(db: Db, tenantId: string, selection: ExportSelection, afterWorkflowId: string | undefined, limit: number): Promise<WorkflowItem[]> {
-    const updatedAt: Prisma.DateTimeFilter = { ...(selection.from ? { gte: selection.from } : {}), ...(selection.to ? { lte: selection.to } : {}) };
+  async pageItems(
+    db: Db,
+    tenantId: string,
+    selection: ExportSelection,
+    afterWorkflowId: string | undefined,
+    limit: number,
+  ): Promise<WorkflowItem[]> {
+    const updatedAt: Prisma.DateTimeFilter = {
+      ...(selection.from ? { gte: selection.from } : {}),
+      ...(selection.to ? { lte: selection.to } : {}),
+    };
     const rows = await db.workflowItem.findMany({
       where: {
         tenant_id: tenantId,

@@ -66,7 +66,13 @@ export class AuditExportService {
       if (page.lines.length < PAGE_SIZE) break;
     }
     const manifestDigest = digest.tagged();
-    const manifest = { count, digest: manifestDigest, signature: this.signer.sign(manifestDigest), key_id: this.signer.keyId, alg: EXPORT_SIGNATURE_ALG };
+    const manifest = {
+      count,
+      digest: manifestDigest,
+      signature: this.signer.sign(manifestDigest),
+      key_id: this.signer.keyId,
+      alg: EXPORT_SIGNATURE_ALG,
+    };
     yield `${canonicalJson({ manifest })}\n`;
   }
 
@@ -86,6 +92,7 @@ export class AuditExportService {
 function parseSelection(query: BulkExportQueryDto): ExportSelection {
   const from = query.from === undefined ? undefined : new Date(query.from);
   const to = query.to === undefined ? undefined : new Date(query.to);
-  if (from && to && from > to) throw new DomainError('invalid_argument', 'from must not be after to', { fields: ['from', 'to'] });
+  if (from && to && from > to)
+    throw new DomainError('invalid_argument', 'from must not be after to', { fields: ['from', 'to'] });
   return { from, to, status: query.status as WorkflowStatus | undefined };
 }

@@ -31,7 +31,12 @@ function verifySingle(parsed: unknown, publicKey: KeyObject): ExportFileReport {
   return { kind: 'single', exports: 1, problems: verifyWorkflowExport(body, publicKey) };
 }
 
-async function verifyBulk(first: Line, second: IteratorResult<Line>, rest: AsyncGenerator<Line>, publicKey: KeyObject): Promise<ExportFileReport> {
+async function verifyBulk(
+  first: Line,
+  second: IteratorResult<Line>,
+  rest: AsyncGenerator<Line>,
+  publicKey: KeyObject,
+): Promise<ExportFileReport> {
   const digest = bytesDigest();
   const problems: string[] = [];
   let count = 0;

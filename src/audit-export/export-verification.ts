@@ -20,7 +20,8 @@ export function verifyWorkflowExport(exported: unknown, publicKey: KeyObject): s
   }
   const integrity = exported.integrity;
   const problems: string[] = [];
-  if (integrity.alg !== EXPORT_SIGNATURE_ALG) problems.push(`integrity.alg is ${JSON.stringify(integrity.alg)}, expected "${EXPORT_SIGNATURE_ALG}"`);
+  if (integrity.alg !== EXPORT_SIGNATURE_ALG)
+    problems.push(`integrity.alg is ${JSON.stringify(integrity.alg)}, expected "${EXPORT_SIGNATURE_ALG}"`);
   problems.push(...checkDigestAndSignature('integrity', exportDigest(exported), integrity, publicKey));
   const events = Array.isArray(exported.trace_events) ? exported.trace_events : undefined;
   const actions = Array.isArray(exported.workflow_actions) ? exported.workflow_actions : undefined;
@@ -35,8 +36,10 @@ export function verifyWorkflowExport(exported: unknown, publicKey: KeyObject): s
 export function verifyManifest(manifest: unknown, count: number, digest: string, publicKey: KeyObject): string[] {
   if (!isObject(manifest)) return ['the last line is not a manifest: expected {"manifest": {…}}'];
   const problems: string[] = [];
-  if (manifest.alg !== EXPORT_SIGNATURE_ALG) problems.push(`manifest.alg is ${JSON.stringify(manifest.alg)}, expected "${EXPORT_SIGNATURE_ALG}"`);
-  if (manifest.count !== count) problems.push(`manifest.count is ${JSON.stringify(manifest.count)} but the file has ${count} export lines`);
+  if (manifest.alg !== EXPORT_SIGNATURE_ALG)
+    problems.push(`manifest.alg is ${JSON.stringify(manifest.alg)}, expected "${EXPORT_SIGNATURE_ALG}"`);
+  if (manifest.count !== count)
+    problems.push(`manifest.count is ${JSON.stringify(manifest.count)} but the file has ${count} export lines`);
   problems.push(...checkDigestAndSignature('manifest', digest, manifest, publicKey));
   return problems;
 }
@@ -50,9 +53,15 @@ export function bytesDigest() {
 function checkDigestAndSignature(where: string, computed: string, signed: Json, publicKey: KeyObject): string[] {
   const problems: string[] = [];
   if (signed.digest !== computed) {
-    problems.push(`${where}.digest does not match the content: recorded ${JSON.stringify(signed.digest)}, computed ${computed}`);
+    problems.push(
+      `${where}.digest does not match the content: recorded ${JSON.stringify(signed.digest)}, computed ${computed}`,
+    );
   }
-  if (typeof signed.digest !== 'string' || typeof signed.signature !== 'string' || !digestSignatureValid(signed.digest, signed.signature, publicKey)) {
+  if (
+    typeof signed.digest !== 'string' ||
+    typeof signed.signature !== 'string' ||
+    !digestSignatureValid(signed.digest, signed.signature, publicKey)
+  ) {
     problems.push(`${where}.signature does not verify with the given public key`);
   }
   return problems;
@@ -68,14 +77,23 @@ function checkEventChain(events: unknown[], workflow: Json, head: unknown): stri
       return;
     }
     const label = `${where} (event_id ${JSON.stringify(event.event_id)})`;
-    if (event.trace_seq !== i) problems.push(`${label}: trace_seq is ${JSON.stringify(event.trace_seq)}, expected ${i} (events missing or out of order)`);
-    if (event.tenant_id !== workflow.tenant_id || event.trace_id !== workflow.trace_id) problems.push(`${label}: belongs to another trace than the workflow's`);
+    if (event.trace_seq !== i)
+      problems.push(
+        `${label}: trace_seq is ${JSON.stringify(event.trace_seq)}, expected ${i} (events missing or out of order)`,
+      );
+    if (event.tenant_id !== workflow.tenant_id || event.trace_id !== workflow.trace_id)
+      problems.push(`${label}: belongs to another trace than the workflow's`);
     if (event.prev_event_hash !== prev) problems.push(`${label}: prev_event_hash does not link to the previous event`);
-    if (!hashes(() => event.payload_hash === payloadHash(event.payload))) problems.push(`${label}: payload_hash does not match the payload`);
-    if (!hashes(() => event.event_hash === eventHash(event as unknown as NewEvent))) problems.push(`${label}: event_hash does not match the event's fields`);
+    if (!hashes(() => event.payload_hash === payloadHash(event.payload)))
+      problems.push(`${label}: payload_hash does not match the payload`);
+    if (!hashes(() => event.event_hash === eventHash(event as unknown as NewEvent)))
+      problems.push(`${label}: event_hash does not match the event's fields`);
     prev = event.event_hash;
   });
-  if (head !== prev) problems.push(`integrity.event_chain_head is ${JSON.stringify(head)}, the last event's hash is ${JSON.stringify(prev)}`);
+  if (head !== prev)
+    problems.push(
+      `integrity.event_chain_head is ${JSON.stringify(head)}, the last event's hash is ${JSON.stringify(prev)}`,
+    );
   return problems;
 }
 
@@ -89,11 +107,18 @@ function checkActionChain(actions: unknown[], head: unknown): string[] {
       return;
     }
     const label = `${where} (action_id ${JSON.stringify(action.action_id)})`;
-    if (action.prev_action_hash !== prev) problems.push(`${label}: prev_action_hash does not link to the previous action (actions missing or out of order)`);
-    if (!hashes(() => action.action_hash === actionHash(action as ActionJson))) problems.push(`${label}: action_hash does not match the action's fields`);
+    if (action.prev_action_hash !== prev)
+      problems.push(
+        `${label}: prev_action_hash does not link to the previous action (actions missing or out of order)`,
+      );
+    if (!hashes(() => action.action_hash === actionHash(action as ActionJson)))
+      problems.push(`${label}: action_hash does not match the action's fields`);
     prev = action.action_hash;
   });
-  if (head !== prev) problems.push(`integrity.action_chain_head is ${JSON.stringify(head)}, the last action's hash is ${JSON.stringify(prev)}`);
+  if (head !== prev)
+    problems.push(
+      `integrity.action_chain_head is ${JSON.stringify(head)}, the last action's hash is ${JSON.stringify(prev)}`,
+    );
   return problems;
 }
 

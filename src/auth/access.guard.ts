@@ -30,13 +30,20 @@ export class AccessGuard implements CanActivate {
       throw new DomainError('forbidden', `Account ${account.accountId} has no access to tenant ${tenantId}`);
     }
     if (!account.roles.some((role) => rule.roles.includes(role))) {
-      throw new DomainError('forbidden', `This route requires one of the roles: ${rule.roles.join(', ')}`, { required_roles: [...rule.roles] });
+      throw new DomainError('forbidden', `This route requires one of the roles: ${rule.roles.join(', ')}`, {
+        required_roles: [...rule.roles],
+      });
     }
     if (rule.permission && !hasPermission(account, rule.permission)) {
       throw new DomainError('forbidden', `Missing permission: ${rule.permission}`, { permission: rule.permission });
     }
     await this.rateLimits.consume(rule.scope, account.accountId, tenantId);
-    const principal: Principal = { accountId: account.accountId, roles: account.roles, permissions: account.permissions, tenantId };
+    const principal: Principal = {
+      accountId: account.accountId,
+      roles: account.roles,
+      permissions: account.permissions,
+      tenantId,
+    };
     req.principal = principal;
     return true;
   }

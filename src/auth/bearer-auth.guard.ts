@@ -26,7 +26,8 @@ export class BearerAuthGuard extends AuthGuard('bearer') {
    * floods of bad tokens, it does not lock an address's good clients out).
    */
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]))
+      return true;
     const req = context.switchToHttp().getRequest<Request>();
     const header = req.headers.authorization;
     if (!header) throw new DomainError('unauthorized', 'Authentication required');
@@ -37,7 +38,8 @@ export class BearerAuthGuard extends AuthGuard('bearer') {
     try {
       return (await super.canActivate(context)) as boolean;
     } catch (e) {
-      if (e instanceof DomainError && e.code === 'unauthorized') await this.rateLimits.recordAuthFailure(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+      if (e instanceof DomainError && e.code === 'unauthorized')
+        await this.rateLimits.recordAuthFailure(req.ip ?? req.socket.remoteAddress ?? 'unknown');
       throw e;
     }
   }

@@ -21,7 +21,11 @@ export class RateLimitService {
       write: new RateLimiterMemory({ keyPrefix: 'write', points: limits.writePerMinute, duration: 60 }),
       admin: new RateLimiterMemory({ keyPrefix: 'admin', points: limits.adminPerMinute, duration: 60 }),
     };
-    this.authFailures = new RateLimiterMemory({ keyPrefix: 'authfail', points: limits.authFailuresPerMinute, duration: 60 });
+    this.authFailures = new RateLimiterMemory({
+      keyPrefix: 'authfail',
+      points: limits.authFailuresPerMinute,
+      duration: 60,
+    });
   }
 
   async consume(scope: AccessScope, accountId: string, tenantId: string): Promise<void> {
@@ -45,5 +49,10 @@ export class RateLimitService {
 function limited(e: unknown, message: string): DomainError {
   if (!(e instanceof RateLimiterRes)) throw e;
   const retryAfter = Math.max(1, Math.ceil(e.msBeforeNext / 1000));
-  return new DomainError('rate_limited', message, { retry_after_seconds: retryAfter }, { 'retry-after': String(retryAfter) });
+  return new DomainError(
+    'rate_limited',
+    message,
+    { retry_after_seconds: retryAfter },
+    { 'retry-after': String(retryAfter) },
+  );
 }

@@ -12,7 +12,8 @@ export class TenantGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]))
+      return true;
     const req = context.switchToHttp().getRequest<Request>();
     const header = req.headers['x-tenant-id'];
     if (header === undefined || (typeof header === 'string' && header.trim() === '')) {
@@ -20,8 +21,16 @@ export class TenantGuard implements CanActivate {
     }
     // Node joins repeated headers with ", " into one string; headersDistinct keeps them apart.
     const repeated = (req.headersDistinct['x-tenant-id']?.length ?? 0) > 1;
-    if (typeof header !== 'string' || repeated || header.length > MAX_TENANT_ID_LENGTH || /[\u0000-\u001f\u007f]/.test(header)) {
-      throw new DomainError('invalid_argument', `x-tenant-id must be a single value of at most ${MAX_TENANT_ID_LENGTH} printable characters`);
+    if (
+      typeof header !== 'string' ||
+      repeated ||
+      header.length > MAX_TENANT_ID_LENGTH ||
+      /[\u0000-\u001f\u007f]/.test(header)
+    ) {
+      throw new DomainError(
+        'invalid_argument',
+        `x-tenant-id must be a single value of at most ${MAX_TENANT_ID_LENGTH} printable characters`,
+      );
     }
     return true;
   }

@@ -7,7 +7,9 @@ import { generateToken, hashToken } from './token-hash';
 describe('service-account tokens', () => {
   it('hashes with SHA-256 into the sha256:<hex> form (known vector)', () => {
     // printf '%s' dev-admin-token | sha256sum
-    expect(hashToken('dev-admin-token')).toBe('sha256:1734d503f6aa6a047c36d113cbad769f719c93784b469b771c4c3e7c63adbefd');
+    expect(hashToken('dev-admin-token')).toBe(
+      'sha256:1734d503f6aa6a047c36d113cbad769f719c93784b469b771c4c3e7c63adbefd',
+    );
   });
 
   it('generates at least 32 random bytes, base64url, with the matching hash', () => {
@@ -22,7 +24,9 @@ describe('service-account tokens', () => {
   it('never keeps or logs a token in plaintext', () => {
     const { token, hash } = generateToken();
     const config = loadConfig({
-      DG_SERVICE_ACCOUNTS: JSON.stringify([{ account_id: 'svc', roles: ['writer'], tenant_ids: ['t'], tokens: [{ hash }] }]),
+      DG_SERVICE_ACCOUNTS: JSON.stringify([
+        { account_id: 'svc', roles: ['writer'], tenant_ids: ['t'], tokens: [{ hash }] },
+      ]),
     });
     const logged: unknown[] = [];
     for (const level of ['log', 'warn', 'error', 'debug', 'verbose'] as const) {
@@ -43,7 +47,12 @@ describe('service-account tokens', () => {
     const fresh = generateToken();
     const config = loadConfig({
       DG_SERVICE_ACCOUNTS: JSON.stringify([
-        { account_id: 'svc', roles: ['reader'], tenant_ids: ['*'], tokens: [{ hash: old.hash, expires_at: '2026-01-01T00:00:00Z' }, { hash: fresh.hash }] },
+        {
+          account_id: 'svc',
+          roles: ['reader'],
+          tenant_ids: ['*'],
+          tokens: [{ hash: old.hash, expires_at: '2026-01-01T00:00:00Z' }, { hash: fresh.hash }],
+        },
       ]),
     });
     const registry = new ServiceAccountRegistryService(config);

@@ -19,6 +19,11 @@ export class WhoamiController {
   @Access('read')
   @ApiEnvelope(WhoamiDto)
   whoami(@CurrentPrincipal() principal: Principal): WhoamiDto {
-    return { account_id: principal.accountId, roles: principal.roles, permissions: principal.permissions, tenant_id: principal.tenantId };
+    return {
+      account_id: principal.accountId,
+      roles: principal.roles,
+      permissions: principal.permissions,
+      tenant_id: principal.tenantId,
+    };
   }
 }

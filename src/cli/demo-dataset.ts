@@ -16,7 +16,11 @@ export type DemoEvent = {
 const AGENT = { actor_id: 'renewal-agent', actor_type: 'agent' as const };
 const POLICY = { policy_id: 'discount-cap', policy_version: 'v3' };
 
-function trace(traceId: string, start: string, steps: [EventType, Record<string, unknown>, DemoEvent['actor']?][]): DemoEvent[] {
+function trace(
+  traceId: string,
+  start: string,
+  steps: [EventType, Record<string, unknown>, DemoEvent['actor']?][],
+): DemoEvent[] {
   return steps.map(([type, payload, actor], seq) => ({
     event_id: `demo-${traceId}-${seq}`,
     trace_id: traceId,
@@ -30,8 +34,16 @@ function trace(traceId: string, start: string, steps: [EventType, Record<string,
   }));
 }
 
-const started = (title: string, id: string) => ({ workflow: 'contract_renewal', title, primary_entity: { entity_type: 'account', entity_id: id, system: 'crm' } });
-const evaluated = { policy: POLICY, inputs: [{ name: 'discount_percent', value: '22' }], decision: 'require_exception' };
+const started = (title: string, id: string) => ({
+  workflow: 'contract_renewal',
+  title,
+  primary_entity: { entity_type: 'account', entity_id: id, system: 'crm' },
+});
+const evaluated = {
+  policy: POLICY,
+  inputs: [{ name: 'discount_percent', value: '22' }],
+  decision: 'require_exception',
+};
 const exception = (id: string, reason: string) => ({ exception_id: id, policy: POLICY, reason, priority: 'high' });
 const approval = (id: string, exceptionId: string, decision: string, reason: string) => ({
   approval_id: id,
@@ -52,14 +64,22 @@ export const DEMO_EVENTS: DemoEvent[] = [
     ['TraceStarted', started('Renew ACME Corp with 22% discount', 'acme')],
     ['PolicyEvaluated', evaluated],
     ['ExceptionRequested', exception('ex-acme-discount', 'Discount above the 15% cap for a 3-year renewal')],
-    ['ApprovalRecorded', approval('ap-acme', 'ex-acme-discount', 'approved', 'Strategic account; margin still positive'), PERSON],
+    [
+      'ApprovalRecorded',
+      approval('ap-acme', 'ex-acme-discount', 'approved', 'Strategic account; margin still positive'),
+      PERSON,
+    ],
     ['TraceFinished', { outcome: 'success', summary: 'Renewed with approved exception' }],
   ]),
   ...trace('incident-globex', '2026-01-13T14:00:00Z', [
     ['TraceStarted', started('Renew Globex after billing incident', 'globex')],
     ['PolicyEvaluated', evaluated],
     ['ExceptionRequested', exception('ex-globex-credit', 'Service credit beyond policy after outage')],
-    ['ApprovalRecorded', approval('ap-globex', 'ex-globex-credit', 'rejected', 'Credit exceeds contractual liability'), PERSON],
+    [
+      'ApprovalRecorded',
+      approval('ap-globex', 'ex-globex-credit', 'rejected', 'Credit exceeds contractual liability'),
+      PERSON,
+    ],
     ['TraceFinished', { outcome: 'failure', summary: 'Customer churned' }],
   ]),
   ...trace('renewal-initech', '2026-01-14T08:30:00Z', [

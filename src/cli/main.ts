@@ -23,7 +23,9 @@ function buildProgram(): Command {
 
   const migrate = program
     .command('migrate')
-    .description('offline migrations on DATABASE_URL (without it, the embedded database in DG_DATA_DIR); alone, the same as migrate deploy')
+    .description(
+      'offline migrations on DATABASE_URL (without it, the embedded database in DG_DATA_DIR); alone, the same as migrate deploy',
+    )
     .action(() => runMigrationsCommand('deploy', []));
   migrate
     .command('deploy')
@@ -40,13 +42,16 @@ function buildProgram(): Command {
     .option('--applied', 'mark it applied')
     .option('--rolled-back', 'mark it rolled back')
     .action((name: string, flags: { applied?: boolean; rolledBack?: boolean }, resolve: Command) => {
-      if (flags.applied === flags.rolledBack) resolve.error('error: resolve needs exactly one of --applied and --rolled-back');
+      if (flags.applied === flags.rolledBack)
+        resolve.error('error: resolve needs exactly one of --applied and --rolled-back');
       return runMigrationsCommand('resolve', [name, flags.applied ? '--applied' : '--rolled-back']);
     });
 
   program
     .command('seed-demo')
-    .description('seed the demo dataset through the append path and print the inbox summary (stop the service first on the embedded database)')
+    .description(
+      'seed the demo dataset through the append path and print the inbox summary (stop the service first on the embedded database)',
+    )
     .argument('[tenant]', 'the tenant to seed', 'release-demo')
     .action(async (tenant: string) => {
       const summary = await seedDemo(tenant);
@@ -62,11 +67,15 @@ function buildProgram(): Command {
 
   program
     .command('keygen')
-    .description('write export-signing-key.pem and export-signing-key.pub.pem, an Ed25519 key pair for signing audit exports')
+    .description(
+      'write export-signing-key.pem and export-signing-key.pub.pem, an Ed25519 key pair for signing audit exports',
+    )
     .argument('[dir]', 'the directory to write them to', '.')
     .action((dir: string) => {
       const { privateKeyPath, publicKeyPath, keyId } = generateExportKeyPair(dir);
-      console.log(`private key: ${privateKeyPath} (set DG_EXPORT_SIGNING_KEY_FILE to it, or its content as DG_EXPORT_SIGNING_KEY)`);
+      console.log(
+        `private key: ${privateKeyPath} (set DG_EXPORT_SIGNING_KEY_FILE to it, or its content as DG_EXPORT_SIGNING_KEY)`,
+      );
       console.log(`public key:  ${publicKeyPath} (give it to whoever verifies exports)`);
       console.log(`key id:      ${keyId} (the default DG_EXPORT_KEY_ID for this key)`);
     });
@@ -86,9 +95,7 @@ function buildProgram(): Command {
 const program = buildProgram();
 // Without a command: the usage, as a success (commander would print it as an error).
 if (process.argv.length <= 2) program.help();
-program
-  .parseAsync(process.argv)
-  .catch((e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exitCode = 1;
-  });
+program.parseAsync(process.argv).catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});

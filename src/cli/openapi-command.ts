@@ -8,7 +8,10 @@ import { loadConfigWith } from '../config/app-config';
 /** Writes the OpenAPI document the service serves; the app is built on a throwaway database. */
 export async function writeOpenApiDocument(file: string): Promise<void> {
   const config = loadConfigWith({ DATABASE_URL: 'pglite:memory://', DG_MIGRATE_ON_START: 'false' });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), { bodyParser: false, logger: ['error'] });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+    bodyParser: false,
+    logger: ['error'],
+  });
   configureApp(app);
   writeFileSync(file, serialiseOpenApi(buildOpenApiDocument(app)));
   await app.close();

@@ -17,7 +17,9 @@ import { DEMO_EVENTS, DEMO_REVIEW } from './demo-dataset';
  * summary. Stable event ids and idempotency keys make a second run a replay that changes nothing.
  */
 export async function seedDemo(tenantId: string): Promise<Record<string, number>> {
-  const app = await NestFactory.createApplicationContext(AppModule.register(loadConfig()), { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(AppModule.register(loadConfig()), {
+    logger: ['error', 'warn'],
+  });
   try {
     return await seedDemoInto(app, tenantId);
   } finally {
@@ -33,7 +35,9 @@ export async function seedDemoInto(app: INestApplicationContext, tenantId: strin
   const reviewText = JSON.stringify(DEMO_REVIEW);
   const review = validateEvent(JSON.parse(reviewText), scanJsonNumbers(reviewText));
   const recordedAt = app.get(Clock).now();
-  await app.get(PrismaService).$transaction((tx) => app.get(EventAppenderService).append(tx, tenantId, [review], { internal: true, recordedAt }));
+  await app
+    .get(PrismaService)
+    .$transaction((tx) => app.get(EventAppenderService).append(tx, tenantId, [review], { internal: true, recordedAt }));
   const inbox = await app.get(WorkflowQueryService).listInbox(principal, { only_open: 'false' });
   return inbox.summary;
 }

@@ -2,7 +2,12 @@ import { applyDecorators, HttpStatus, Type } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath, HeadersObject } from '@nestjs/swagger';
 
 /** Documents a success response as SPEC §3's envelope `{data: <model>, request_id}`, with its response headers if any. */
-export function ApiEnvelope(model: Type, status: HttpStatus = HttpStatus.OK, description = '', headers?: HeadersObject) {
+export function ApiEnvelope(
+  model: Type,
+  status: HttpStatus = HttpStatus.OK,
+  description = '',
+  headers?: HeadersObject,
+) {
   return applyDecorators(
     ApiExtraModels(model),
     ApiResponse({

@@ -15,7 +15,8 @@ export class ErrorEnvelopeDto {
 }
 
 const CODES_BY_STATUS = new Map<number, string[]>();
-for (const [code, status] of Object.entries(ERROR_STATUS)) CODES_BY_STATUS.set(status, [...(CODES_BY_STATUS.get(status) ?? []), code]);
+for (const [code, status] of Object.entries(ERROR_STATUS))
+  CODES_BY_STATUS.set(status, [...(CODES_BY_STATUS.get(status) ?? []), code]);
 
 /** Documents error responses of a route as the error envelope, each with the codes it can carry. */
 export function ApiErrors(...statuses: HttpStatus[]) {
@@ -26,7 +27,9 @@ export function ApiErrors(...statuses: HttpStatus[]) {
         status,
         description: `error envelope; code ${(CODES_BY_STATUS.get(status) ?? []).join(' | ')}`,
         schema: { $ref: getSchemaPath(ErrorEnvelopeDto) },
-        ...(status === HttpStatus.TOO_MANY_REQUESTS ? { headers: { 'retry-after': { description: 'seconds to wait', schema: { type: 'string' } } } } : {}),
+        ...(status === HttpStatus.TOO_MANY_REQUESTS
+          ? { headers: { 'retry-after': { description: 'seconds to wait', schema: { type: 'string' } } } }
+          : {}),
       }),
     ),
   );

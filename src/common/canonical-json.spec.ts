@@ -91,7 +91,7 @@ describe(sha256Tagged.name, () => {
   });
 
   it('hashes the UTF-8 bytes of non-ASCII and astral characters', () => {
-    expect(sha256Tagged(canonicalJson({ 'é': '😀' }))).toBe(
+    expect(sha256Tagged(canonicalJson({ é: '😀' }))).toBe(
       'sha256:5b1d7df2c21dc54efccf82e1619e4bb36e2c98b777cccf238af48a4e11f36585',
     );
   });

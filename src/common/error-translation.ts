@@ -18,7 +18,8 @@ const HTTP_CODES: Partial<Record<number, ErrorCode>> = {
 };
 
 /** Driver-level signs that the database cannot be reached (pg, adapter-pg, Prisma). */
-const STORAGE_ERROR = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|Connection terminated|DatabaseNotReachable|too many clients|the database system is (starting up|shutting down)|Can't reach database/i;
+const STORAGE_ERROR =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|Connection terminated|DatabaseNotReachable|too many clients|the database system is (starting up|shutting down)|Can't reach database/i;
 
 /**
  * Maps whatever was thrown to a DomainError, or undefined for a genuinely unexpected error (the
@@ -31,7 +32,10 @@ export function translateError(e: unknown): DomainError | undefined {
     const code = HTTP_CODES[status] ?? (status >= 500 ? undefined : 'invalid_argument');
     if (!code) return undefined;
     const body = e.getResponse();
-    const message = typeof body === 'object' && body !== null && 'message' in body ? (body as { message: unknown }).message : e.message;
+    const message =
+      typeof body === 'object' && body !== null && 'message' in body
+        ? (body as { message: unknown }).message
+        : e.message;
     return new DomainError(code, Array.isArray(message) ? message.join('; ') : String(message));
   }
   if (isUniqueViolation(e)) return new DomainError('conflict', 'A record with the same key already exists');
@@ -48,6 +52,7 @@ export function translateError(e: unknown): DomainError | undefined {
 export function isUniqueViolation(e: unknown): boolean {
   if (!(e instanceof Prisma.PrismaClientKnownRequestError)) return false;
   if (e.code === 'P2002') return true;
-  const cause = (e.meta as { driverAdapterError?: { cause?: { kind?: string } } } | undefined)?.driverAdapterError?.cause;
+  const cause = (e.meta as { driverAdapterError?: { cause?: { kind?: string } } } | undefined)?.driverAdapterError
+    ?.cause;
   return e.code === 'P2010' && cause?.kind === 'UniqueConstraintViolation';
 }

@@ -38,10 +38,15 @@ export function jsonBodyMiddleware(limitBytes: number): RequestHandler {
 
 function bodyError(err: BodyParserError, limitBytes: number): DomainError {
   if (err.type === 'entity.too.large' || err.status === 413) {
-    return new DomainError('payload_too_large', `Request body exceeds the limit of ${limitBytes} bytes`, { limit_bytes: limitBytes });
+    return new DomainError('payload_too_large', `Request body exceeds the limit of ${limitBytes} bytes`, {
+      limit_bytes: limitBytes,
+    });
   }
   if (err.type === 'entity.parse.failed') {
-    return new DomainError('invalid_argument', isJson(err.body) ? 'Request body must be a JSON object' : 'Request body is not valid JSON');
+    return new DomainError(
+      'invalid_argument',
+      isJson(err.body) ? 'Request body must be a JSON object' : 'Request body is not valid JSON',
+    );
   }
   return new DomainError('invalid_argument', `Request body could not be read: ${err.message}`);
 }

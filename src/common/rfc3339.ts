@@ -42,5 +42,11 @@ function daysInMonth(year: number, month: number): number {
 
 /** class-validator: a string parseRfc3339 accepts. */
 export function IsRfc3339(options?: ValidationOptions): PropertyDecorator {
-  return ValidateBy({ name: 'isRfc3339', validator: { validate: (value) => typeof value === 'string' && parseRfc3339(value) !== undefined } }, options);
+  return ValidateBy(
+    {
+      name: 'isRfc3339',
+      validator: { validate: (value) => typeof value === 'string' && parseRfc3339(value) !== undefined },
+    },
+    options,
+  );
 }

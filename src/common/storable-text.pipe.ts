@@ -14,7 +14,11 @@ export const MAX_BODY_DEPTH = 64;
 @Injectable()
 export class StorableTextPipe implements PipeTransform {
   transform(value: unknown, metadata: ArgumentMetadata): unknown {
-    if (metadata.type === 'custom' || (metadata.type === 'body' && (!metadata.metatype || metadata.metatype === Object))) return value;
+    if (
+      metadata.type === 'custom' ||
+      (metadata.type === 'body' && (!metadata.metatype || metadata.metatype === Object))
+    )
+      return value;
     const inBody = metadata.type === 'body';
     const problem = firstProblem(value, inBody ? '$' : (metadata.data ?? ''));
     if (problem) {
@@ -43,7 +47,12 @@ function firstProblem(root: unknown, rootPath: string): { path: string; message:
     if (depth >= MAX_BODY_DEPTH) return { path, message: `is nested deeper than ${MAX_BODY_DEPTH} levels` };
     const children: Pending[] = Array.isArray(value)
       ? value.map((item, i) => ({ value: item, path: `${path}[${i}]`, depth: depth + 1 }))
-      : Object.entries(value).map(([name, item]) => ({ value: item, path: `${path}.${name}`, depth: depth + 1, key: name }));
+      : Object.entries(value).map(([name, item]) => ({
+          value: item,
+          path: `${path}.${name}`,
+          depth: depth + 1,
+          key: name,
+        }));
     for (let i = children.length - 1; i >= 0; i--) pending.push(children[i]);
   }
   return undefined;

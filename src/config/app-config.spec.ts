@@ -3,19 +3,29 @@ import { loadConfig } from './app-config';
 import { ConfigError } from './env-parsers';
 
 const HASH = `sha256:${'a'.repeat(64)}`;
-const account = (extra: object = {}) => JSON.stringify([{ account_id: 'ops', roles: ['admin'], tenant_ids: ['*'], permissions: ['*'], tokens: [{ hash: HASH }], ...extra }]);
+const account = (extra: object = {}) =>
+  JSON.stringify([
+    { account_id: 'ops', roles: ['admin'], tenant_ids: ['*'], permissions: ['*'], tokens: [{ hash: HASH }], ...extra },
+  ]);
 
 describe(loadConfig.name, () => {
   it('defaults to the embedded database in ./var/pgdata, migrated on start', () => {
     const config = loadConfig({});
     expect(config.database).toMatchObject({ url: 'pglite:./var/pgdata', kind: 'pglite', migrateOnStart: true });
-    expect(config.rateLimits).toEqual({ readPerMinute: 600, writePerMinute: 300, adminPerMinute: 60, authFailuresPerMinute: 30 });
+    expect(config.rateLimits).toEqual({
+      readPerMinute: 600,
+      writePerMinute: 300,
+      adminPerMinute: 60,
+      authFailuresPerMinute: 30,
+    });
     expect(config.bodyLimitBytes).toBe(1048576);
   });
 
   it('does not migrate a postgres:// database on start unless asked, and parses "false" as false', () => {
     expect(loadConfig({ DATABASE_URL: 'postgres://x@h/db' }).database.migrateOnStart).toBe(false);
-    expect(loadConfig({ DATABASE_URL: 'postgres://x@h/db', DG_MIGRATE_ON_START: 'true' }).database.migrateOnStart).toBe(true);
+    expect(loadConfig({ DATABASE_URL: 'postgres://x@h/db', DG_MIGRATE_ON_START: 'true' }).database.migrateOnStart).toBe(
+      true,
+    );
     expect(loadConfig({ DG_MIGRATE_ON_START: 'false' }).database.migrateOnStart).toBe(false);
   });
 
@@ -40,9 +50,15 @@ describe(loadConfig.name, () => {
   });
 
   it('refuses production without accounts and never creates the development accounts there', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/DG_SERVICE_ACCOUNTS is required when NODE_ENV=production/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      /DG_SERVICE_ACCOUNTS is required when NODE_ENV=production/,
+    );
     const signingKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const config = loadConfig({ NODE_ENV: 'production', DG_SERVICE_ACCOUNTS: account(), DG_EXPORT_SIGNING_KEY: signingKey });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DG_SERVICE_ACCOUNTS: account(),
+      DG_EXPORT_SIGNING_KEY: signingKey,
+    });
     expect(config.auth.developmentDefaults).toBe(false);
     expect(config.auth.accounts.map((a) => a.accountId)).toEqual(['ops']);
   });
@@ -58,7 +74,9 @@ describe(loadConfig.name, () => {
   });
 
   it('reads token expiry', () => {
-    const config = loadConfig({ DG_SERVICE_ACCOUNTS: account({ tokens: [{ hash: HASH, expires_at: '2030-01-01T00:00:00Z' }] }) });
+    const config = loadConfig({
+      DG_SERVICE_ACCOUNTS: account({ tokens: [{ hash: HASH, expires_at: '2030-01-01T00:00:00Z' }] }),
+    });
     expect(config.auth.accounts[0].tokens[0].expiresAt?.toISOString()).toBe('2030-01-01T00:00:00.000Z');
   });
 });

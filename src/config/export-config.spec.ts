@@ -24,7 +24,9 @@ describe('loadExportSigningConfig', () => {
   });
 
   it('refuses production without a key, naming the variable and the keygen command', () => {
-    expect(() => loadExportSigningConfig({}, true)).toThrow(/DG_EXPORT_SIGNING_KEY is required when NODE_ENV=production.*keygen/);
+    expect(() => loadExportSigningConfig({}, true)).toThrow(
+      /DG_EXPORT_SIGNING_KEY is required when NODE_ENV=production.*keygen/,
+    );
   });
 
   it('gives development a throwaway key', () => {
@@ -35,7 +37,14 @@ describe('loadExportSigningConfig', () => {
 
   it.each([
     [{ DG_EXPORT_SIGNING_KEY: 'not a key' }, 'DG_EXPORT_SIGNING_KEY is not a PEM private key'],
-    [{ DG_EXPORT_SIGNING_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }, 'must be an Ed25519 key, got ec'],
+    [
+      {
+        DG_EXPORT_SIGNING_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' })
+          .privateKey.export({ type: 'pkcs8', format: 'pem' })
+          .toString(),
+      },
+      'must be an Ed25519 key, got ec',
+    ],
     [{ DG_EXPORT_SIGNING_KEY_FILE: '/nonexistent/key.pem' }, 'DG_EXPORT_SIGNING_KEY_FILE cannot be read'],
     [{ DG_EXPORT_SIGNING_KEY: pem(), DG_EXPORT_SIGNING_KEY_FILE: '/k.pem' }, 'set one'],
     [{ DG_EXPORT_KEY_ID: 'has spaces' }, 'DG_EXPORT_KEY_ID must be 1-128 characters'],

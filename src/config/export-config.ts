@@ -18,7 +18,8 @@ export type ExportSigningConfig = {
 export function loadExportSigningConfig(env: Env, production: boolean): ExportSigningConfig {
   const inline = readString(env, 'DG_EXPORT_SIGNING_KEY');
   const file = readString(env, 'DG_EXPORT_SIGNING_KEY_FILE');
-  if (inline && file) throw new ConfigError('DG_EXPORT_SIGNING_KEY', 'and DG_EXPORT_SIGNING_KEY_FILE are both set; set one');
+  if (inline && file)
+    throw new ConfigError('DG_EXPORT_SIGNING_KEY', 'and DG_EXPORT_SIGNING_KEY_FILE are both set; set one');
   let privateKey: KeyObject;
   let ephemeral = false;
   if (inline) {
@@ -35,7 +36,8 @@ export function loadExportSigningConfig(env: Env, production: boolean): ExportSi
     ephemeral = true;
   }
   const keyId = readString(env, 'DG_EXPORT_KEY_ID') ?? defaultKeyId(createPublicKey(privateKey));
-  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(keyId)) throw new ConfigError('DG_EXPORT_KEY_ID', 'must be 1-128 characters of [A-Za-z0-9._:-]');
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(keyId))
+    throw new ConfigError('DG_EXPORT_KEY_ID', 'must be 1-128 characters of [A-Za-z0-9._:-]');
   return { privateKey, keyId, ephemeral };
 }
 
@@ -52,7 +54,8 @@ function parseKey(variable: string, pem: string): KeyObject {
   } catch {
     throw new ConfigError(variable, 'is not a PEM private key');
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new ConfigError(variable, `must be an Ed25519 key, got ${key.asymmetricKeyType}`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new ConfigError(variable, `must be an Ed25519 key, got ${key.asymmetricKeyType}`);
   return key;
 }
 

@@ -3,7 +3,11 @@ import { loadObservabilityConfig } from './observability-config';
 
 describe(loadObservabilityConfig.name, () => {
   it('logs at info, gives requests 15 s after SIGTERM and inbox gauges to 100 tenants by default', () => {
-    expect(loadObservabilityConfig({})).toEqual({ logLevel: 'info', shutdownGraceMs: 15_000, inboxMetricsTenants: 100 });
+    expect(loadObservabilityConfig({})).toEqual({
+      logLevel: 'info',
+      shutdownGraceMs: 15_000,
+      inboxMetricsTenants: 100,
+    });
   });
 
   it("takes pino's level names and Nest's", () => {

@@ -36,7 +36,11 @@ const HASH = /^sha256:[0-9a-f]{64}$/;
  */
 const DEV_ACCOUNTS: ServiceAccount[] = [
   devAccount('reader', [], '47beeb95da92ee9485a13c613b44b1dd7ff064c2c2815902e1c2e6d765b3c8ad'),
-  devAccount('writer', ['workflow_assign', 'workflow_review'], '004153a78f8d85edcab70a5b5050419909049d904e8785dac21a571573b8364e'),
+  devAccount(
+    'writer',
+    ['workflow_assign', 'workflow_review'],
+    '004153a78f8d85edcab70a5b5050419909049d904e8785dac21a571573b8364e',
+  ),
   devAccount('admin', ['*'], '1734d503f6aa6a047c36d113cbad769f719c93784b469b771c4c3e7c63adbefd'),
 ];
 
@@ -62,7 +66,8 @@ export function loadServiceAccounts(env: Env, production: boolean): ServiceAccou
     throw new ConfigError('DG_SERVICE_ACCOUNTS_FILE', 'cannot be combined with DG_SERVICE_ACCOUNTS; set only one');
   }
   if (inline) return { accounts: parseAccounts('DG_SERVICE_ACCOUNTS', inline), developmentDefaults: false };
-  if (file) return { accounts: parseAccounts('DG_SERVICE_ACCOUNTS_FILE', readAccountsFile(file)), developmentDefaults: false };
+  if (file)
+    return { accounts: parseAccounts('DG_SERVICE_ACCOUNTS_FILE', readAccountsFile(file)), developmentDefaults: false };
   if (production) {
     throw new ConfigError(
       'DG_SERVICE_ACCOUNTS',
@@ -76,7 +81,10 @@ function readAccountsFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ConfigError('DG_SERVICE_ACCOUNTS_FILE', `cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}): ${path}`);
+    throw new ConfigError(
+      'DG_SERVICE_ACCOUNTS_FILE',
+      `cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}): ${path}`,
+    );
   }
 }
 
@@ -87,11 +95,13 @@ function parseAccounts(variable: string, text: string): ServiceAccount[] {
   } catch {
     throw new ConfigError(variable, 'is not valid JSON');
   }
-  if (!Array.isArray(value) || value.length === 0) throw new ConfigError(variable, 'must be a non-empty JSON array of accounts');
+  if (!Array.isArray(value) || value.length === 0)
+    throw new ConfigError(variable, 'must be a non-empty JSON array of accounts');
   const seen = new Set<string>();
   return value.map((entry, i) => {
     const account = parseAccount(variable, `[${i}]`, entry);
-    if (seen.has(account.accountId)) throw new ConfigError(variable, `[${i}].account_id "${account.accountId}" is declared twice`);
+    if (seen.has(account.accountId))
+      throw new ConfigError(variable, `[${i}].account_id "${account.accountId}" is declared twice`);
     seen.add(account.accountId);
     return account;
   });
@@ -108,7 +118,9 @@ function parseAccount(variable: string, at: string, entry: unknown): ServiceAcco
   for (const role of roles) if (!(ROLES as readonly string[]).includes(role)) fail(`.roles has unknown role "${role}"`);
   const tenantIds = stringArray(entry.tenant_ids) ?? fail('.tenant_ids must be an array of strings');
   const permissions = stringArray(entry.permissions ?? []) ?? fail('.permissions must be an array of strings');
-  for (const p of permissions) if (p !== '*' && !(PERMISSIONS as readonly string[]).includes(p)) fail(`.permissions has unknown permission "${p}"`);
+  for (const p of permissions)
+    if (p !== '*' && !(PERMISSIONS as readonly string[]).includes(p))
+      fail(`.permissions has unknown permission "${p}"`);
   if (!Array.isArray(entry.tokens) || entry.tokens.length === 0) fail('.tokens must be a non-empty array');
   const tokens = (entry.tokens as unknown[]).map((t, j) => parseToken(t, (problem) => fail(`.tokens[${j}]${problem}`)));
   return { accountId: String(accountId).trim(), roles: roles as Role[], tenantIds, permissions, tokens };

@@ -30,7 +30,14 @@ describe(loadWebhookConfig.name, () => {
       DG_WEBHOOK_DISABLE_AFTER_HOURS: '0',
       DG_WEBHOOK_ALLOW_PRIVATE: 'true',
     });
-    expect(config).toMatchObject({ deliveryEnabled: false, pollIntervalMs: 50, concurrency: 16, retryHours: 72, disableAfterHours: 0, allowPrivateAddresses: true });
+    expect(config).toMatchObject({
+      deliveryEnabled: false,
+      pollIntervalMs: 50,
+      concurrency: 16,
+      retryHours: 72,
+      disableAfterHours: 0,
+      allowPrivateAddresses: true,
+    });
   });
 
   it.each([

@@ -4,7 +4,8 @@ import { APP_CONFIG } from '../config/config.module';
 import { shippedMigrationNames } from './migrations';
 import { PrismaService } from './prisma.service';
 
-export type Readiness = { ready: true } | { ready: false; reason: 'database_unreachable' | 'migrations_pending'; pending?: string[] };
+export type Readiness =
+  { ready: true } | { ready: false; reason: 'database_unreachable' | 'migrations_pending'; pending?: string[] };
 
 @Injectable()
 export class DatabaseReadinessService {

@@ -35,7 +35,10 @@ describe(DriverTransactionsService.name, () => {
 
   it('wraps the work in BEGIN and COMMIT and returns the connection', async () => {
     const client = new RecordingClient();
-    const result = await serviceOn(async () => client).run((tx) => tx.query('probe', Prisma.sql`SELECT ${'a'}::text AS x`), 1000);
+    const result = await serviceOn(async () => client).run(
+      (tx) => tx.query('probe', Prisma.sql`SELECT ${'a'}::text AS x`),
+      1000,
+    );
     expect(result).toEqual([{ ok: 1 }]);
     expect(client.sent).toEqual(['BEGIN', 'probe: SELECT $1::text AS x ["a"]', 'COMMIT']);
     expect(client.released).toEqual({ error: undefined });
@@ -72,7 +75,9 @@ describe(DriverTransactionsService.name, () => {
 
   it('closes a connection that cannot roll back instead of pooling it', async () => {
     const client = new RecordingClient('ROLLBACK');
-    await expect(serviceOn(async () => client).run(() => Promise.reject(new Error('work failed')), 1000)).rejects.toThrow('work failed');
+    await expect(
+      serviceOn(async () => client).run(() => Promise.reject(new Error('work failed')), 1000),
+    ).rejects.toThrow('work failed');
     expect(client.released?.error?.message).toBe('connection lost during ROLLBACK');
   });
 

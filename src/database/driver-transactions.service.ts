@@ -54,7 +54,10 @@ export class DriverTransactionsService {
     try {
       return await Promise.race([pending, timeout]);
     } catch (e) {
-      pending.then((late) => late.release(), () => undefined);
+      pending.then(
+        (late) => late.release(),
+        () => undefined,
+      );
       throw e;
     } finally {
       clearTimeout(timer);

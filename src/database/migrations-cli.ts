@@ -23,7 +23,9 @@ export async function runMigrationsCommand(cmd: string | undefined, args: string
       case 'create': {
         const name = args.find((a) => !a.startsWith('--')) ?? 'migration';
         const dir = await se.createMigration(engine, files ?? [], config.migrationsDir, name, args.includes('--draft'));
-        console.log(dir ? `Created prisma/migrations/${dir}/migration.sql` : 'No schema changes: no migration created.');
+        console.log(
+          dir ? `Created prisma/migrations/${dir}/migration.sql` : 'No schema changes: no migration created.',
+        );
         break;
       }
       case 'deploy': {
@@ -34,14 +36,18 @@ export async function runMigrationsCommand(cmd: string | undefined, args: string
       case 'status': {
         const status = await se.migrationStatus(engine, config.migrationsDir);
         console.log(JSON.stringify(status, null, 2));
-        if (status.history || status.failedMigrationNames.length || status.editedMigrationNames.length) process.exitCode = 1;
+        if (status.history || status.failedMigrationNames.length || status.editedMigrationNames.length)
+          process.exitCode = 1;
         break;
       }
       case 'resolve': {
         const name = args.find((a) => !a.startsWith('--'));
         if (!name) throw new Error('resolve needs a migration name');
         if (args.includes('--applied')) {
-          await engine.markMigrationApplied({ migrationName: name, migrationsList: await se.listMigrations(config.migrationsDir) });
+          await engine.markMigrationApplied({
+            migrationName: name,
+            migrationsList: await se.listMigrations(config.migrationsDir),
+          });
         } else if (args.includes('--rolled-back')) {
           await engine.markMigrationRolledBack({ migrationName: name });
         } else {

@@ -65,7 +65,12 @@ export async function listMigrations(baseDir: string): Promise<SE.MigrationList>
     dirs.push({ path: entry.name, migrationFile: { path: 'migration.sql', content } });
   }
   dirs.sort((a, b) => a.path.localeCompare(b.path));
-  return { baseDir, lockfile: { path: lockPath, content: lockContent }, migrationDirectories: dirs, shadowDbInitScript: '' };
+  return {
+    baseDir,
+    lockfile: { path: lockPath, content: lockContent },
+    migrationDirectories: dirs,
+    shadowDbInitScript: '',
+  };
 }
 
 export type SchemaEngineHandle = { engine: SE.SchemaEngine; close: () => Promise<void> };
@@ -98,7 +103,9 @@ export async function openSchemaEngine(
   try {
     engine = await rt.SchemaEngine.new({ datamodels }, () => undefined, bound);
   } catch (e) {
-    const registry = (bound as unknown as { errorRegistry?: { lookupError(e: unknown): { error: unknown } | undefined } }).errorRegistry;
+    const registry = (
+      bound as unknown as { errorRegistry?: { lookupError(e: unknown): { error: unknown } | undefined } }
+    ).errorRegistry;
     throw registry?.lookupError(e)?.error ?? e;
   }
   return {
@@ -112,7 +119,13 @@ export async function openSchemaEngine(
 
 /** `prisma migrate diff --from-empty --to-schema <schema> --script`. */
 export async function diffFromEmpty(engine: SE.SchemaEngine, files: SE.SchemaContainer[]): Promise<string> {
-  const res = await engine.diff({ from: { tag: 'empty' }, to: { tag: 'schemaDatamodel', files }, script: true, exitCode: null, filters: NO_FILTER });
+  const res = await engine.diff({
+    from: { tag: 'empty' },
+    to: { tag: 'schemaDatamodel', files },
+    script: true,
+    exitCode: null,
+    filters: NO_FILTER,
+  });
   return res.stdout ?? '';
 }
 
@@ -133,8 +146,15 @@ export async function createMigration(
   const migrationsList = await listMigrations(migrationsDir);
   await engine.applyMigrations({ migrationsList, filters: NO_FILTER });
   const diag = await engine.devDiagnostic({ migrationsList, filters: NO_FILTER });
-  if (diag.action.tag === 'reset') throw new Error(`Dev database needs a reset (drift or edited migration): ${diag.action.reason}`);
-  const out = await engine.createMigration({ draft, migrationName: name, migrationsList, schema: { files }, filters: NO_FILTER });
+  if (diag.action.tag === 'reset')
+    throw new Error(`Dev database needs a reset (drift or edited migration): ${diag.action.reason}`);
+  const out = await engine.createMigration({
+    draft,
+    migrationName: name,
+    migrationsList,
+    schema: { files },
+    filters: NO_FILTER,
+  });
   if (out.migrationScript === null) return undefined;
   const dir = path.join(migrationsDir, out.generatedMigrationName);
   if (fs.existsSync(dir)) throw new Error(`The migration directory already exists at ${dir}`);

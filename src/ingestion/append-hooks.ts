@@ -19,7 +19,13 @@ export interface AppendHook<R = unknown> {
    * Acts on the events the append stored (replays excluded), given the traces' state after the
    * append and what `read` returned; one statement at most.
    */
-  apply(db: SqlDb, tenantId: string, events: StoredEvent[], traces: ReadonlyMap<string, TraceState>, read: R): Promise<void>;
+  apply(
+    db: SqlDb,
+    tenantId: string,
+    events: StoredEvent[],
+    traces: ReadonlyMap<string, TraceState>,
+    read: R,
+  ): Promise<void>;
 }
 
 @Injectable()

@@ -51,13 +51,17 @@ function planOne(input: EventInput, state: AppendState, options: AppendOptions):
 
   const trace = state.traces.get(input.trace_id);
   if (trace?.finished_at && !(options.internal && FINISHED_TRACE_EXEMPT.has(input.event_type))) {
-    throw new DomainError('conflict', `Trace ${input.trace_id} is finished and accepts no further events`, { trace_id: input.trace_id });
+    throw new DomainError('conflict', `Trace ${input.trace_id} is finished and accepts no further events`, {
+      trace_id: input.trace_id,
+    });
   }
   // The workflow layer appends "next in the trace": it learns the position only under the lock.
   if (options.internal) input = { ...input, trace_seq: trace ? trace.last_trace_seq + 1 : 0 };
   assertSequence(input, trace);
   if (state.takenEventIds.has(input.event_id)) {
-    throw new DomainError('conflict', `Event ${input.event_id} already exists in this tenant`, { event_id: input.event_id });
+    throw new DomainError('conflict', `Event ${input.event_id} already exists in this tenant`, {
+      event_id: input.event_id,
+    });
   }
 
   const unhashed = {
@@ -74,9 +78,15 @@ function planOne(input: EventInput, state: AppendState, options: AppendOptions):
   return { replayed: false, event };
 }
 
-function assertReplayMatches(previous: NewEvent | StoredEvent, input: EventInput, hash: string): NewEvent | StoredEvent {
+function assertReplayMatches(
+  previous: NewEvent | StoredEvent,
+  input: EventInput,
+  hash: string,
+): NewEvent | StoredEvent {
   const mismatches = REPLAY_FIELDS.filter((field) =>
-    field === 'payload' ? previous.payload_hash !== hash : canonicalJson(previous[field]) !== canonicalJson(input[field]),
+    field === 'payload'
+      ? previous.payload_hash !== hash
+      : canonicalJson(previous[field]) !== canonicalJson(input[field]),
   );
   if (mismatches.length) {
     throw new DomainError(
@@ -91,15 +101,23 @@ function assertReplayMatches(previous: NewEvent | StoredEvent, input: EventInput
 function assertSequence(input: EventInput, trace: TraceState | undefined): void {
   const expected = trace ? trace.last_trace_seq + 1 : 0;
   if (input.trace_seq !== expected) {
-    throw new DomainError('event_sequence_invalid', `trace_seq ${input.trace_seq} is out of sequence for trace ${input.trace_id}; expected ${expected}`, {
+    throw new DomainError(
+      'event_sequence_invalid',
+      `trace_seq ${input.trace_seq} is out of sequence for trace ${input.trace_id}; expected ${expected}`,
+      {
+        expected_trace_seq: expected,
+      },
+    );
+  }
+  if (input.trace_seq === 0 && input.event_type !== 'TraceStarted') {
+    throw new DomainError('event_sequence_invalid', 'trace_seq 0 is reserved for TraceStarted', {
       expected_trace_seq: expected,
     });
   }
-  if (input.trace_seq === 0 && input.event_type !== 'TraceStarted') {
-    throw new DomainError('event_sequence_invalid', 'trace_seq 0 is reserved for TraceStarted', { expected_trace_seq: expected });
-  }
   if (input.trace_seq !== 0 && input.event_type === 'TraceStarted') {
-    throw new DomainError('event_sequence_invalid', 'TraceStarted must be the first event of a trace (trace_seq 0)', { expected_trace_seq: expected });
+    throw new DomainError('event_sequence_invalid', 'TraceStarted must be the first event of a trace (trace_seq 0)', {
+      expected_trace_seq: expected,
+    });
   }
 }
 

@@ -93,7 +93,12 @@ function iso(value: string | null): string | null {
 }
 
 function fromJsonEvent({ producer_id: _producer, ...row }: JsonEventRow): StoredEvent {
-  return { ...row, event_type: row.event_type as EventType, occurred_at: iso(row.occurred_at), recorded_at: iso(row.recorded_at) };
+  return {
+    ...row,
+    event_type: row.event_type as EventType,
+    occurred_at: iso(row.occurred_at),
+    recorded_at: iso(row.recorded_at),
+  };
 }
 
 function fromJsonTrace({ tenant_id: _tenant, ...row }: JsonTraceRow): TraceState {

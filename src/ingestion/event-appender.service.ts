@@ -96,9 +96,17 @@ export class EventAppenderService {
    * driver all in one round trip (pipelined behind the lock-and-read, so still after it), on
    * Prisma one after the other.
    */
-  private async lockAndRead(db: SqlDb, tenantId: string, inputs: EventInput[], hooks: AppendHook[]): Promise<{ snapshot: AppendSnapshot; reads: unknown[] }> {
+  private async lockAndRead(
+    db: SqlDb,
+    tenantId: string,
+    inputs: EventInput[],
+    hooks: AppendHook[],
+  ): Promise<{ snapshot: AppendSnapshot; reads: unknown[] }> {
     if (db instanceof DriverTx) {
-      const [snapshot, reads] = await Promise.all([this.appends.lockAndRead(db, tenantId, inputs), Promise.all(hooks.map((h) => h.read(db, tenantId, inputs)))]);
+      const [snapshot, reads] = await Promise.all([
+        this.appends.lockAndRead(db, tenantId, inputs),
+        Promise.all(hooks.map((h) => h.read(db, tenantId, inputs))),
+      ]);
       return { snapshot, reads };
     }
     const snapshot = await this.appends.lockAndRead(db, tenantId, inputs);
@@ -108,7 +116,13 @@ export class EventAppenderService {
   }
 
   /** The statements that store the fresh events and what follows from them, in order. */
-  private writeSteps(tenantId: string, fresh: NewEvent[], traces: Map<string, TraceState>, hooks: AppendHook[], reads: unknown[]): ((db: SqlDb) => Promise<void>)[] {
+  private writeSteps(
+    tenantId: string,
+    fresh: NewEvent[],
+    traces: Map<string, TraceState>,
+    hooks: AppendHook[],
+    reads: unknown[],
+  ): ((db: SqlDb) => Promise<void>)[] {
     const stored = fresh as StoredEvent[];
     const steps = [
       async (db: SqlDb) => {
@@ -125,7 +139,8 @@ export class EventAppenderService {
     if (finished.length) steps.push((db) => this.summaries.indexPrecedents(db, tenantId, finished));
     const types = fresh.map((e) => e.event_type);
     hooks.forEach((hook, i) => {
-      if (hook.eventTypes.some((type) => types.includes(type))) steps.push((db) => hook.apply(db, tenantId, stored, traces, reads[i]));
+      if (hook.eventTypes.some((type) => types.includes(type)))
+        steps.push((db) => hook.apply(db, tenantId, stored, traces, reads[i]));
     });
     return steps;
   }

@@ -28,7 +28,13 @@ export type EventRow = {
 };
 
 /** `throughLogSeq`: the feed's horizon (IngestionService), the highest log_seq it may show. */
-export type FeedQuery = { sinceLogSeq: number; throughLogSeq: number; limit: number; eventType?: EventType; traceId?: string };
+export type FeedQuery = {
+  sinceLogSeq: number;
+  throughLogSeq: number;
+  limit: number;
+  eventType?: EventType;
+  traceId?: string;
+};
 
 /** The advisory lock class of the tenants' feed keys, taken shared by every append in dg_append_prepare(). */
 const FEED_LOCK_CLASS = 4711;
@@ -37,7 +43,10 @@ const FEED_LOCK_CLASS = 4711;
 @Injectable()
 export class EventLogRepository {
   async findByTrace(db: Db, tenantId: string, traceId: string): Promise<StoredEvent[]> {
-    const rows = await db.eventLog.findMany({ where: { tenant_id: tenantId, trace_id: traceId }, orderBy: { trace_seq: 'asc' } });
+    const rows = await db.eventLog.findMany({
+      where: { tenant_id: tenantId, trace_id: traceId },
+      orderBy: { trace_seq: 'asc' },
+    });
     return rows.map(toStoredEvent);
   }
 

@@ -5,14 +5,17 @@ import { anEvent, Body, refusal, refusalOf, validate, validateText } from '../..
 describe(`${validateEvent.name}: payloads and the secret guard`, () => {
   describe('the payload', () => {
     it.each([undefined, 'text', [], null])('refuses payload %p with 422', (value) => {
-      expect(refusalOf(anEvent({ payload: value }))).toMatchObject({ status: 422, code: 'schema_violation', details: { path: '$.payload' } });
+      expect(refusalOf(anEvent({ payload: value }))).toMatchObject({
+        status: 422,
+        code: 'schema_violation',
+        details: { path: '$.payload' },
+      });
     });
 
     it('rejects a float written as 1.0 in the payload', () => {
-      const text = JSON.stringify(anEvent({ payload: { ...(anEvent().payload as Body), facts: [{ score: 7 }] } })).replace(
-        '"score":7',
-        '"score":7.0',
-      );
+      const text = JSON.stringify(
+        anEvent({ payload: { ...(anEvent().payload as Body), facts: [{ score: 7 }] } }),
+      ).replace('"score":7', '"score":7.0');
       expect(refusal(() => validateText(text))).toEqual({
         status: 422,
         code: 'schema_violation',
@@ -23,8 +26,14 @@ describe(`${validateEvent.name}: payloads and the secret guard`, () => {
 
     it.each(['-0.5', '1e2', '1E-3'])('rejects a float written as %s deep in the payload', (token) => {
       const deep = { a: { b: { c: { d: [0, 'x'] } } } };
-      const text = JSON.stringify(anEvent({ payload: { ...(anEvent().payload as Body), deep } })).replace('[0,"x"]', `[0,${token}]`);
-      expect(refusal(() => validateText(text))).toMatchObject({ status: 422, details: { path: '$.payload.deep.a.b.c.d[1]' } });
+      const text = JSON.stringify(anEvent({ payload: { ...(anEvent().payload as Body), deep } })).replace(
+        '[0,"x"]',
+        `[0,${token}]`,
+      );
+      expect(refusal(() => validateText(text))).toMatchObject({
+        status: 422,
+        details: { path: '$.payload.deep.a.b.c.d[1]' },
+      });
     });
 
     it('rejects integers beyond ±(2^53-1) in the payload and accepts the largest safe one', () => {
@@ -49,7 +58,9 @@ describe(`${validateEvent.name}: payloads and the secret guard`, () => {
     });
 
     it('checks the payload against the shape of its event type', () => {
-      expect(refusalOf(anEvent({ payload: { policy: { policy_version: 'v3' }, inputs: [], decision: 'deny' } }))).toEqual({
+      expect(
+        refusalOf(anEvent({ payload: { policy: { policy_version: 'v3' }, inputs: [], decision: 'deny' } })),
+      ).toEqual({
         status: 422,
         code: 'schema_violation',
         message: '$.payload.policy.policy_id is required',
@@ -62,7 +73,12 @@ describe(`${validateEvent.name}: payloads and the secret guard`, () => {
       ['a key', { facts: [{ 'k\u0000': 1 }] }, '$.payload.facts[0]["k\\u0000"]', 'has a NUL character in its key'],
     ])('refuses a NUL character in %s of the payload with 400', (_name, extra, path, problem) => {
       const payload = { ...(anEvent().payload as Body), ...extra };
-      expect(refusalOf(anEvent({ payload }))).toEqual({ status: 400, code: 'invalid_argument', message: `${path} ${problem}`, details: { path } });
+      expect(refusalOf(anEvent({ payload }))).toEqual({
+        status: 400,
+        code: 'invalid_argument',
+        message: `${path} ${problem}`,
+        details: { path },
+      });
     });
 
     it(`refuses a payload nested deeper than ${MAX_PAYLOAD_DEPTH} levels with 422`, () => {
@@ -87,7 +103,11 @@ describe(`${validateEvent.name}: payloads and the secret guard`, () => {
     const payload = anEvent().payload as Body;
 
     it.each([
-      ['a payload value', { payload: { ...payload, inputs: [{ header: 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2ln' }] } }, '$.payload.inputs[0].header'],
+      [
+        'a payload value',
+        { payload: { ...payload, inputs: [{ header: 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2ln' }] } },
+        '$.payload.inputs[0].header',
+      ],
       ['a tag', { tags: ['ok', 'password=hunter2'] }, '$.tags[1]'],
       ['the actor', { actor: { actor_id: `AKIA${'IOSFODNN7EXAMPLE'}`, actor_type: 'agent' } }, '$.actor.actor_id'],
       ['the source', { source: { producer_id: 'p', system: 's', subsystem: 'api_key=abc' } }, '$.source.subsystem'],
@@ -105,11 +125,17 @@ describe(`${validateEvent.name}: payloads and the secret guard`, () => {
     });
 
     it('passes ordinary ids that merely contain credential prefixes', () => {
-      const ids = ['task-7', 'task-7f3a9b2c4d5e6f7a8b9c0d1e2f3a4b5c', 'risk-score', 'desk-12', 'Asia', 'the token was rotated'];
+      const ids = [
+        'task-7',
+        'task-7f3a9b2c4d5e6f7a8b9c0d1e2f3a4b5c',
+        'risk-score',
+        'desk-12',
+        'Asia',
+        'the token was rotated',
+      ];
       expect(validate(anEvent({ tags: ids, payload: { ...payload, inputs: ids } })).tags).toEqual(ids);
     });
   });
-
 });
 
 describe('values PostgreSQL cannot store', () => {

@@ -29,21 +29,37 @@ describe(validateEvent.name, () => {
     });
 
     it('keeps the payload exactly as sent', () => {
-      const payload = { policy: { policy_id: ' Refund-Limit ', policy_version: 'V3' }, inputs: [' A '], decision: 'deny', Note: ' x ' };
+      const payload = {
+        policy: { policy_id: ' Refund-Limit ', policy_version: 'V3' },
+        inputs: [' A '],
+        decision: 'deny',
+        Note: ' x ',
+      };
       expect(validate(anEvent({ payload })).payload).toEqual(payload);
     });
 
     it('leaves out a blank subsystem and keeps the optional ids', () => {
       const input = validate(
-        anEvent({ source: { producer_id: 'p', system: 's', subsystem: ' ' }, correlation_id: 'c-1', causation_event_id: 'evt-0' }),
+        anEvent({
+          source: { producer_id: 'p', system: 's', subsystem: ' ' },
+          correlation_id: 'c-1',
+          causation_event_id: 'evt-0',
+        }),
       );
       expect(input.source).toEqual({ producer_id: 'p', system: 's' });
       expect([input.correlation_id, input.causation_event_id]).toEqual(['c-1', 'evt-0']);
     });
 
     it('treats null optional fields as absent', () => {
-      const input = validate(anEvent({ correlation_id: null, causation_event_id: null, schema_version: null, tags: null }));
-      expect([input.correlation_id, input.causation_event_id, input.schema_version, input.tags]).toEqual([null, null, 1, []]);
+      const input = validate(
+        anEvent({ correlation_id: null, causation_event_id: null, schema_version: null, tags: null }),
+      );
+      expect([input.correlation_id, input.causation_event_id, input.schema_version, input.tags]).toEqual([
+        null,
+        null,
+        1,
+        [],
+      ]);
     });
 
     it('accepts trace_seq 0 and a schema_version above 1', () => {
@@ -58,7 +74,11 @@ describe(validateEvent.name, () => {
   });
 
   describe('the envelope, row by row', () => {
-    it.each([['an array', []], ['a string', 'event'], ['null', null]])('refuses a body that is %s with 400', (_name, body) => {
+    it.each([
+      ['an array', []],
+      ['a string', 'event'],
+      ['null', null],
+    ])('refuses a body that is %s with 400', (_name, body) => {
       expect(refusalOf(body)).toMatchObject({ status: 400, code: 'invalid_argument', details: { path: '$' } });
     });
 
@@ -84,7 +104,10 @@ describe(validateEvent.name, () => {
 
     it('refuses a trace_seq written as 1.0 with 400', () => {
       const text = JSON.stringify(anEvent()).replace('"trace_seq":1', '"trace_seq":1.0');
-      expect(refusal(() => validateText(text))).toMatchObject({ status: 400, message: '$.trace_seq must be an integer >= 0' });
+      expect(refusal(() => validateText(text))).toMatchObject({
+        status: 400,
+        message: '$.trace_seq must be an integer >= 0',
+      });
     });
 
     it('refuses a trace_seq beyond 2^53-1 written in full with 400', () => {
@@ -92,13 +115,16 @@ describe(validateEvent.name, () => {
       expect(refusal(() => validateText(text))).toMatchObject({ status: 400, details: { path: '$.trace_seq' } });
     });
 
-    it.each([undefined, 'policyEvaluated', 'Unknown', 3])('refuses event_type %p with 422 schema_violation', (value) => {
-      expect(refusalOf(anEvent({ event_type: value }))).toMatchObject({
-        status: 422,
-        code: 'schema_violation',
-        details: { path: '$.event_type' },
-      });
-    });
+    it.each([undefined, 'policyEvaluated', 'Unknown', 3])(
+      'refuses event_type %p with 422 schema_violation',
+      (value) => {
+        expect(refusalOf(anEvent({ event_type: value }))).toMatchObject({
+          status: 422,
+          code: 'schema_violation',
+          details: { path: '$.event_type' },
+        });
+      },
+    );
 
     it.each([
       ['2026-01-02T03:04:05Z', '2026-01-02T03:04:05.000Z'],
@@ -173,7 +199,10 @@ describe(validateEvent.name, () => {
       ['with a NUL character', 'idem\u0000'],
       ['201 UTF-8 bytes long', 'é'.repeat(100) + 'x'],
     ])('refuses an idempotency_key that is %s with 400', (_name, value) => {
-      expect(refusalOf(anEvent({ idempotency_key: value }))).toMatchObject({ status: 400, details: { path: '$.idempotency_key' } });
+      expect(refusalOf(anEvent({ idempotency_key: value }))).toMatchObject({
+        status: 400,
+        details: { path: '$.idempotency_key' },
+      });
     });
 
     it.each([
@@ -181,7 +210,11 @@ describe(validateEvent.name, () => {
       ['trace_id', { trace_id: 'é'.repeat(101) }, '$.trace_id'],
       ['source.producer_id', { source: { producer_id: 'x'.repeat(201), system: 'pricing' } }, '$.source.producer_id'],
     ])('refuses an indexed id (%s) over 200 UTF-8 bytes with 400', (_name, overrides, path) => {
-      expect(refusalOf(anEvent(overrides))).toMatchObject({ status: 400, message: `${path} must be at most 200 UTF-8 bytes`, details: { path } });
+      expect(refusalOf(anEvent(overrides))).toMatchObject({
+        status: 400,
+        message: `${path} must be at most 200 UTF-8 bytes`,
+        details: { path },
+      });
       expect(validate(anEvent({ trace_id: 'é'.repeat(100) })).trace_id).toHaveLength(100);
     });
 
@@ -201,13 +234,16 @@ describe(validateEvent.name, () => {
       });
     });
 
-    it.each([0, -1, '2', 1.5, 2_147_483_648, Number.MAX_SAFE_INTEGER])('refuses schema_version %p with 422', (value) => {
-      expect(refusalOf(anEvent({ schema_version: value }))).toMatchObject({
-        status: 422,
-        code: 'schema_violation',
-        message: '$.schema_version must be an integer from 1 to 2147483647',
-      });
-    });
+    it.each([0, -1, '2', 1.5, 2_147_483_648, Number.MAX_SAFE_INTEGER])(
+      'refuses schema_version %p with 422',
+      (value) => {
+        expect(refusalOf(anEvent({ schema_version: value }))).toMatchObject({
+          status: 422,
+          code: 'schema_violation',
+          message: '$.schema_version must be an integer from 1 to 2147483647',
+        });
+      },
+    );
 
     it('accepts the largest schema_version the column holds', () => {
       expect(validate(anEvent({ schema_version: 2_147_483_647 })).schema_version).toBe(2_147_483_647);
@@ -224,7 +260,12 @@ describe(validateEvent.name, () => {
       [['ok', 3], '$.tags[1]', 'must be a non-blank string'],
       [['a\u0000b'], '$.tags[0]', 'must not contain a NUL character'],
     ])('refuses tags %p with 400', (value, path, problem) => {
-      expect(refusalOf(anEvent({ tags: value }))).toEqual({ status: 400, code: 'invalid_argument', message: `${path} ${problem}`, details: { path } });
+      expect(refusalOf(anEvent({ tags: value }))).toEqual({
+        status: 400,
+        code: 'invalid_argument',
+        message: `${path} ${problem}`,
+        details: { path },
+      });
     });
 
     it.each([
@@ -254,9 +295,17 @@ describe(validateEvent.name, () => {
       ['idempotency_key before payload', { idempotency_key: '', payload: null }, '$.idempotency_key'],
       ['payload (422) before correlation_id (400)', { payload: null, correlation_id: 1 }, '$.payload'],
       ['correlation_id before causation_event_id', { correlation_id: 1, causation_event_id: 1 }, '$.correlation_id'],
-      ['causation_event_id (400) before schema_version (422)', { causation_event_id: 1, schema_version: 0 }, '$.causation_event_id'],
+      [
+        'causation_event_id (400) before schema_version (422)',
+        { causation_event_id: 1, schema_version: 0 },
+        '$.causation_event_id',
+      ],
       ['schema_version (422) before tags (400)', { schema_version: 0, tags: 'x' }, '$.schema_version'],
-      ['validation before the secret guard', { payload: { note: 'token=abc' }, tags: 'x' }, '$.payload.policy.policy_id'],
+      [
+        'validation before the secret guard',
+        { payload: { note: 'token=abc' }, tags: 'x' },
+        '$.payload.policy.policy_id',
+      ],
     ])('checks %s', (_name, overrides, path) => {
       expect(refusalOf(anEvent(overrides)).details).toEqual({ path });
     });
@@ -275,15 +324,20 @@ describe(validateEvent.name, () => {
     });
 
     it('sees only its own floats', () => {
-      const text = batch([anEvent({ payload: { ...(anEvent().payload as Body), n: 1 } }), anEvent()]).replace('"n":1', '"n":1.0');
+      const text = batch([anEvent({ payload: { ...(anEvent().payload as Body), n: 1 } }), anEvent()]).replace(
+        '"n":1',
+        '"n":1.0',
+      );
       expect(validateText(text, '$.events[1]').event_id).toBe('evt-1');
       expect(refusal(() => validateText(text, '$.events[0]')).details).toEqual({ path: '$.events[0].payload.n' });
     });
 
     it('names a float trace_seq under its index', () => {
       const text = batch([anEvent(), anEvent()]).replace(/"trace_seq":1(?![\s\S]*"trace_seq")/, '"trace_seq":1.0');
-      expect(refusal(() => validateText(text, '$.events[1]'))).toMatchObject({ status: 400, details: { path: '$.events[1].trace_seq' } });
+      expect(refusal(() => validateText(text, '$.events[1]'))).toMatchObject({
+        status: 400,
+        details: { path: '$.events[1].trace_seq' },
+      });
     });
   });
 });
-

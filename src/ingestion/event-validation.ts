@@ -54,8 +54,19 @@ export function validateEvent(body: unknown, numbers: JsonNumberScan, path = '$'
     [at('idempotency_key'), idempotency_key],
   ]);
   return {
-    event_id, trace_id, trace_seq, event_type, occurred_at, source, actor, idempotency_key, payload,
-    correlation_id, causation_event_id, schema_version, tags,
+    event_id,
+    trace_id,
+    trace_seq,
+    event_type,
+    occurred_at,
+    source,
+    actor,
+    idempotency_key,
+    payload,
+    correlation_id,
+    causation_event_id,
+    schema_version,
+    tags,
   };
 }
 
@@ -110,7 +121,12 @@ function eventType(value: unknown, path: string): EventType {
 function occurredAt(value: unknown, path: string): string {
   if (isMissing(value)) fail('invalid_argument', path, 'is required');
   const date = typeof value === 'string' ? parseRfc3339(value) : undefined;
-  if (!date) fail('invalid_argument', path, 'must be an RFC 3339 timestamp with Z or a numeric offset, e.g. 2026-01-02T03:04:05Z');
+  if (!date)
+    fail(
+      'invalid_argument',
+      path,
+      'must be an RFC 3339 timestamp with Z or a numeric offset, e.g. 2026-01-02T03:04:05Z',
+    );
   return date.toISOString();
 }
 
@@ -136,7 +152,11 @@ function eventActor(value: unknown, path: string): EventActor {
   const actor_id = nonBlank(fields.actor_id, memberPath(path, 'actor_id'), 'invalid_argument');
   const typePath = memberPath(path, 'actor_type');
   if (!isActorType(fields.actor_type)) {
-    fail('schema_violation', typePath, isMissing(fields.actor_type) ? 'is required' : `must be one of ${ACTOR_TYPES.join(', ')}`);
+    fail(
+      'schema_violation',
+      typePath,
+      isMissing(fields.actor_type) ? 'is required' : `must be one of ${ACTOR_TYPES.join(', ')}`,
+    );
   }
   return { actor_id, actor_type: fields.actor_type };
 }
@@ -171,13 +191,19 @@ function checkStructure(root: Fields, rootPath: string): void {
   while (pending.length > 0) {
     const { value, path, depth, key } = pending.pop() as Pending;
     if (key?.includes('\u0000')) fail('invalid_argument', path, 'has a NUL character in its key');
-    if (key !== undefined && !key.isWellFormed()) fail('invalid_argument', path, 'has an unpaired surrogate in its key');
+    if (key !== undefined && !key.isWellFormed())
+      fail('invalid_argument', path, 'has an unpaired surrogate in its key');
     if (typeof value === 'string') withoutNul(value, path);
     if (typeof value !== 'object' || value === null) continue;
     if (depth > MAX_PAYLOAD_DEPTH) fail('schema_violation', path, `is nested deeper than ${MAX_PAYLOAD_DEPTH} levels`);
     const children: Pending[] = Array.isArray(value)
       ? value.map((item, i) => ({ value: item, path: indexPath(path, i), depth: depth + 1 }))
-      : Object.entries(value).map(([name, item]) => ({ value: item, path: memberPath(path, name), depth: depth + 1, key: name }));
+      : Object.entries(value).map(([name, item]) => ({
+          value: item,
+          path: memberPath(path, name),
+          depth: depth + 1,
+          key: name,
+        }));
     for (let i = children.length - 1; i >= 0; i--) pending.push(children[i]);
   }
 }

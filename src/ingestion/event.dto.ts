@@ -23,7 +23,11 @@ export class EventEnvelopeDto {
   @ApiProperty({ type: EventSourceDto }) source!: EventSourceDto;
   @ApiProperty({ type: EventActorDto }) actor!: EventActorDto;
   @ApiProperty({ maxLength: 200 }) idempotency_key!: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Shape per event type (SPEC §5.3); integers only' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Shape per event type (SPEC §5.3); integers only',
+  })
   payload!: Record<string, unknown>;
   @ApiPropertyOptional({ nullable: true, type: String }) correlation_id?: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) causation_event_id?: string | null;
@@ -101,6 +105,10 @@ export class TraceSummaryDto {
 export class TraceDto {
   @ApiProperty({ type: [StoredEventDto] }) events!: StoredEventDto[];
   @ApiProperty({ type: TraceSummaryDto }) summary!: TraceSummaryDto;
-  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true }, description: 'workflow items of the trace' })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
+    description: 'workflow items of the trace',
+  })
   workflows!: Record<string, unknown>[];
 }

@@ -4,7 +4,14 @@ import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import { Principal } from '../auth/principal';
 import { ApiEnvelope } from '../common/api-envelope.decorator';
 import { RawBodyText } from '../common/raw-body.decorator';
-import { AppendResultDto, BatchResultDto, EventBatchDto, EventEnvelopeDto, EventFeedDto, EventFeedQueryDto } from './event.dto';
+import {
+  AppendResultDto,
+  BatchResultDto,
+  EventBatchDto,
+  EventEnvelopeDto,
+  EventFeedDto,
+  EventFeedQueryDto,
+} from './event.dto';
 import { IngestionService } from './ingestion.service';
 import { ApiErrors } from '../common/api-errors.decorator';
 
@@ -31,7 +38,11 @@ export class EventsController {
   @ApiOperation({ summary: 'Append up to 500 events atomically' })
   @ApiBody({ type: EventBatchDto })
   @ApiEnvelope(BatchResultDto, HttpStatus.CREATED)
-  appendEventBatch(@CurrentPrincipal() principal: Principal, @Body() body: unknown, @RawBodyText() raw: string | undefined) {
+  appendEventBatch(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: unknown,
+    @RawBodyText() raw: string | undefined,
+  ) {
     return this.ingestion.appendBatch(principal, body, raw);
   }
 

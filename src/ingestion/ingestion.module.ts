@@ -14,7 +14,25 @@ import { TraceWorkflowsRegistry } from './trace-workflows.registry';
 /** The decision log. Exports the append path and its hooks for the workflow layer. */
 @Module({
   controllers: [EventsController, TracesController, PrecedentsController],
-  providers: [IngestionService, PrecedentsService, EventAppenderService, AppendRepository, EventLogRepository, TraceSummaryRepository, AppendHooks, TraceWorkflowsRegistry],
-  exports: [IngestionService, PrecedentsService, EventAppenderService, AppendHooks, AppendRepository, EventLogRepository, TraceSummaryRepository, TraceWorkflowsRegistry],
+  providers: [
+    IngestionService,
+    PrecedentsService,
+    EventAppenderService,
+    AppendRepository,
+    EventLogRepository,
+    TraceSummaryRepository,
+    AppendHooks,
+    TraceWorkflowsRegistry,
+  ],
+  exports: [
+    IngestionService,
+    PrecedentsService,
+    EventAppenderService,
+    AppendHooks,
+    AppendRepository,
+    EventLogRepository,
+    TraceSummaryRepository,
+    TraceWorkflowsRegistry,
+  ],
 })
 export class IngestionModule {}

@@ -21,7 +21,11 @@ const FEED_SETTLE_TIMEOUT_MS = 5_000;
 const FEED_SETTLE_FIRST_POLL_MS = 2;
 const FEED_SETTLE_MAX_POLL_MS = 50;
 
-export type TraceView = { events: StoredEvent[]; summary: Omit<TraceState, 'last_trace_seq' | 'last_event_hash'>; workflows: object[] };
+export type TraceView = {
+  events: StoredEvent[];
+  summary: Omit<TraceState, 'last_trace_seq' | 'last_event_hash'>;
+  workflows: object[];
+};
 export type FeedView = { events: StoredEvent[]; next_since_log_seq: number };
 export type FeedParams = { since_log_seq?: string; limit?: string; event_type?: string; trace_id?: string };
 
@@ -42,10 +46,16 @@ export class IngestionService {
     return result;
   }
 
-  async appendBatch(principal: Principal, body: unknown, rawText: string | undefined): Promise<{ events: AppendResult[] }> {
+  async appendBatch(
+    principal: Principal,
+    body: unknown,
+    rawText: string | undefined,
+  ): Promise<{ events: AppendResult[] }> {
     const items = (body as { events?: unknown } | null)?.events;
     if (!Array.isArray(items) || items.length === 0 || items.length > MAX_BATCH) {
-      throw new DomainError('invalid_argument', `$.events must be an array of 1 to ${MAX_BATCH} events`, { path: '$.events' });
+      throw new DomainError('invalid_argument', `$.events must be an array of 1 to ${MAX_BATCH} events`, {
+        path: '$.events',
+      });
     }
     const numbers = numbersIn(rawText);
     const inputs = items.map((item, index) => {
@@ -67,7 +77,11 @@ export class IngestionService {
         if (!summary) throw new DomainError('not_found', `Trace not found: ${traceId}`);
         const events = await this.events.findByTrace(tx, principal.tenantId, traceId);
         const { last_trace_seq: _seq, last_event_hash: _hash, ...publicSummary } = summary;
-        return { events, summary: publicSummary, workflows: await this.traceWorkflows.read(tx, principal.tenantId, traceId) };
+        return {
+          events,
+          summary: publicSummary,
+          workflows: await this.traceWorkflows.read(tx, principal.tenantId, traceId),
+        };
       },
       { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
     );
@@ -76,7 +90,8 @@ export class IngestionService {
   async feed(principal: Principal, params: FeedParams): Promise<FeedView> {
     const sinceLogSeq = Number(params.since_log_seq ?? 0);
     const limit = Number(params.limit ?? 100);
-    if (limit < 1 || limit > MAX_FEED_LIMIT) throw new DomainError('invalid_argument', `limit must be an integer between 1 and ${MAX_FEED_LIMIT}`);
+    if (limit < 1 || limit > MAX_FEED_LIMIT)
+      throw new DomainError('invalid_argument', `limit must be an integer between 1 and ${MAX_FEED_LIMIT}`);
     const events = await this.events.feed(this.prisma, principal.tenantId, {
       sinceLogSeq,
       throughLogSeq: await this.settledLogSeq(principal.tenantId),
@@ -110,7 +125,9 @@ export class IngestionService {
   }
 
   private appendAtomically(tenantId: string, inputs: EventInput[], batch: boolean): Promise<AppendResult[]> {
-    return this.metrics.time(this.metrics.appendDuration, { mode: batch ? 'batch' : 'single' }, () => this.appender.appendInTransaction(tenantId, inputs, batch));
+    return this.metrics.time(this.metrics.appendDuration, { mode: batch ? 'batch' : 'single' }, () =>
+      this.appender.appendInTransaction(tenantId, inputs, batch),
+    );
   }
 }
 

@@ -44,17 +44,25 @@ describe(scanJsonNumbers.name, () => {
   });
 
   it('reports integers beyond ±(2^53-1) and passes the largest safe ones', () => {
-    const text = '{"a":9007199254740992,"b":-9007199254740992,"c":9007199254740991,"d":-9007199254740991,"e":123456789012345678901}';
+    const text =
+      '{"a":9007199254740992,"b":-9007199254740992,"c":9007199254740991,"d":-9007199254740991,"e":123456789012345678901}';
     expect(scanJsonNumbers(text)).toEqual({ floats: [], unsafeIntegers: ['$.a', '$.b', '$.e'] });
   });
 
   it('counts a large number with a fraction or exponent as a float, not an unsafe integer', () => {
-    expect(scanJsonNumbers('{"a":9007199254740993.0,"b":1e300}')).toEqual({ floats: ['$.a', '$.b'], unsafeIntegers: [] });
+    expect(scanJsonNumbers('{"a":9007199254740993.0,"b":1e300}')).toEqual({
+      floats: ['$.a', '$.b'],
+      unsafeIntegers: [],
+    });
   });
 
   it('reports every number up to depth 3, and below that the first of each depth-3 subtree', () => {
     const text = '{"events":[{"trace_seq":1.0,"payload":{"a":{"b":[1.5,2.5]},"c":3.5}},{"payload":[[0.5]]}]}';
-    expect(scanJsonNumbers(text).floats).toEqual(['$.events[0].trace_seq', '$.events[0].payload.a.b[0]', '$.events[1].payload[0][0]']);
+    expect(scanJsonNumbers(text).floats).toEqual([
+      '$.events[0].trace_seq',
+      '$.events[0].payload.a.b[0]',
+      '$.events[1].payload[0][0]',
+    ]);
   });
 
   it('scans a 1 MiB body to its last number', () => {
@@ -75,7 +83,8 @@ describe(scanJsonNumbers.name, () => {
 });
 
 describe(firstPathUnder.name, () => {
-  const text = '{"extra":[0.5],"events":[{"trace_seq":1,"payload":{"a":1}},{"trace_seq":2.0,"payload":{"a":{"b":{"c":[1,0.5]}}}}]}';
+  const text =
+    '{"extra":[0.5],"events":[{"trace_seq":1,"payload":{"a":1}},{"trace_seq":2.0,"payload":{"a":{"b":{"c":[1,0.5]}}}}]}';
   const { floats } = scanJsonNumbers(text);
 
   it('finds the first number at or under a path', () => {

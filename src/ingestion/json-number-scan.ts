@@ -179,7 +179,9 @@ class NumberScanner {
       anchor[flag] = true;
     }
     const top = this.top();
-    const path = top ? this.childPath(this.containerPath(depth - 1), top.isArray, top.index, top.keyStart, top.keyEnd) : '$';
+    const path = top
+      ? this.childPath(this.containerPath(depth - 1), top.isArray, top.index, top.keyStart, top.keyEnd)
+      : '$';
     found.paths.push(path);
     if (depth <= EXACT_PATH_DEPTH && !found.firstUnder.has(path)) found.firstUnder.set(path, path);
     for (let level = 1; level < depth && level <= EXACT_PATH_DEPTH; level++) {
@@ -195,7 +197,10 @@ class NumberScanner {
     for (let next = known + 1; next <= level; next++) {
       const frame = this.frames[next];
       const parent = this.frames[next - 1]?.path as string;
-      frame.path = next === 0 ? '$' : this.childPath(parent, frame.ownIndex >= 0, frame.ownIndex, frame.ownKeyStart, frame.ownKeyEnd);
+      frame.path =
+        next === 0
+          ? '$'
+          : this.childPath(parent, frame.ownIndex >= 0, frame.ownIndex, frame.ownKeyStart, frame.ownKeyEnd);
     }
     return this.frames[level].path as string;
   }

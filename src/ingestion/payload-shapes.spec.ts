@@ -4,11 +4,23 @@ import { validatePayload } from './payload-shapes';
 
 /** A valid payload of each type, every optional field left out. */
 const VALID: Record<EventType, Record<string, unknown>> = {
-  TraceStarted: { workflow: 'refunds', title: 'Refund 42', primary_entity: { entity_type: 'order', entity_id: 'o-42' } },
+  TraceStarted: {
+    workflow: 'refunds',
+    title: 'Refund 42',
+    primary_entity: { entity_type: 'order', entity_id: 'o-42' },
+  },
   InputObserved: { input_id: 'in-1', source: { system: 'crm', object_type: 'ticket', object_id: 't-1' }, facts: [] },
   EntityObserved: { entity: { entity_type: 'order', entity_id: 'o-42' }, role: 'primary', facts: [{ k: 'v' }] },
-  PolicyEvaluated: { policy: { policy_id: 'refund-limit', policy_version: 'v3' }, inputs: [], decision: 'require_exception' },
-  ExceptionRequested: { exception_id: 'ex-1', policy: { policy_id: 'refund-limit', policy_version: 'v3' }, reason: 'VIP' },
+  PolicyEvaluated: {
+    policy: { policy_id: 'refund-limit', policy_version: 'v3' },
+    inputs: [],
+    decision: 'require_exception',
+  },
+  ExceptionRequested: {
+    exception_id: 'ex-1',
+    policy: { policy_id: 'refund-limit', policy_version: 'v3' },
+    reason: 'VIP',
+  },
   ApprovalRecorded: {
     approval_id: 'ap-1',
     subject: { subject_type: 'exception', subject_id: 'ex-1' },
@@ -45,7 +57,14 @@ const REQUIRED: Record<EventType, string[]> = {
   EntityObserved: ['entity.entity_type', 'entity.entity_id', 'role', 'facts'],
   PolicyEvaluated: ['policy.policy_id', 'policy.policy_version', 'inputs', 'decision'],
   ExceptionRequested: ['exception_id', 'policy.policy_id', 'policy.policy_version', 'reason'],
-  ApprovalRecorded: ['approval_id', 'subject.subject_type', 'subject.subject_id', 'approver.actor_type', 'approver.actor_id', 'decision'],
+  ApprovalRecorded: [
+    'approval_id',
+    'subject.subject_type',
+    'subject.subject_id',
+    'approver.actor_type',
+    'approver.actor_id',
+    'decision',
+  ],
   WorkflowReviewRequested: [
     'template_id',
     'workflow_kind',
@@ -59,7 +78,14 @@ const REQUIRED: Record<EventType, string[]> = {
     'sla_hours',
   ],
   PrecedentCited: ['cited_trace_id', 'reason'],
-  ActionProposed: ['action_id', 'action_type', 'target_entity.entity_type', 'target_entity.entity_id', 'target_system', 'changes'],
+  ActionProposed: [
+    'action_id',
+    'action_type',
+    'target_entity.entity_type',
+    'target_entity.entity_id',
+    'target_system',
+    'changes',
+  ],
   ActionCommitted: ['action_id', 'status'],
   TraceFinished: ['outcome'],
 };
@@ -75,7 +101,11 @@ function payloadOf(type: EventType, changes: Record<string, unknown> = {}): Reco
   return payload;
 }
 
-function problem(type: EventType, payload: Record<string, unknown>, path = '$.payload'): { message: string; details: unknown } | undefined {
+function problem(
+  type: EventType,
+  payload: Record<string, unknown>,
+  path = '$.payload',
+): { message: string; details: unknown } | undefined {
   try {
     validatePayload(type, payload, path);
     return undefined;
@@ -99,12 +129,15 @@ describe(validatePayload.name, () => {
     });
   });
 
-  it.each(requiredCases.filter(([type, field]) => !['facts', 'inputs', 'changes', 'assignee', 'simulation', 'sla_hours'].includes(field)))(
-    '%s refuses a blank %s',
-    (type, field) => {
-      expect(problem(type, payloadOf(type, { [field]: '  ' }))?.message).toBe(`$.payload.${field} must be a non-blank string`);
-    },
-  );
+  it.each(
+    requiredCases.filter(
+      ([type, field]) => !['facts', 'inputs', 'changes', 'assignee', 'simulation', 'sla_hours'].includes(field),
+    ),
+  )('%s refuses a blank %s', (type, field) => {
+    expect(problem(type, payloadOf(type, { [field]: '  ' }))?.message).toBe(
+      `$.payload.${field} must be a non-blank string`,
+    );
+  });
 
   it('treats null like a missing field', () => {
     expect(problem('TraceFinished', { outcome: null })?.message).toBe('$.payload.outcome is required');
@@ -154,22 +187,33 @@ describe(validatePayload.name, () => {
   });
 
   it('matches enforced values exactly, except priority', () => {
-    expect(problem('TraceFinished', { outcome: 'Success' })?.message).toBe('$.payload.outcome must be one of success, failure, abandoned');
+    expect(problem('TraceFinished', { outcome: 'Success' })?.message).toBe(
+      '$.payload.outcome must be one of success, failure, abandoned',
+    );
     expect(problem('ExceptionRequested', payloadOf('ExceptionRequested', { priority: 'URGENT' }))).toBeUndefined();
-    expect(problem('WorkflowReviewRequested', payloadOf('WorkflowReviewRequested', { priority: 'Normal' }))).toBeUndefined();
+    expect(
+      problem('WorkflowReviewRequested', payloadOf('WorkflowReviewRequested', { priority: 'Normal' })),
+    ).toBeUndefined();
   });
 
   it.each([
     ['ExceptionRequested', { exception_id: 'x'.repeat(201) }, 'exception_id', 200],
     ['ApprovalRecorded', { subject: { subject_type: 'é'.repeat(101), subject_id: 's' } }, 'subject.subject_type', 200],
-    ['ApprovalRecorded', { subject: { subject_type: 'override', subject_id: 'x'.repeat(433) } }, 'subject.subject_id', 432],
+    [
+      'ApprovalRecorded',
+      { subject: { subject_type: 'override', subject_id: 'x'.repeat(433) } },
+      'subject.subject_id',
+      432,
+    ],
     ['WorkflowReviewRequested', { assignee: { account_id: 'x'.repeat(201) } }, 'assignee.account_id', 200],
   ] as const)('limits %s key fields that the workflow layer indexes: %j', (type, fields, field, bytes) => {
     expect(problem(type, payloadOf(type, fields))).toEqual({
       message: `$.payload.${field} must be at most ${bytes} UTF-8 bytes`,
       details: { path: `$.payload.${field}` },
     });
-    expect(problem('ExceptionRequested', payloadOf('ExceptionRequested', { exception_id: 'é'.repeat(100) }))).toBeUndefined();
+    expect(
+      problem('ExceptionRequested', payloadOf('ExceptionRequested', { exception_id: 'é'.repeat(100) })),
+    ).toBeUndefined();
   });
 
   it('does not trim a priority before matching it', () => {
@@ -232,7 +276,13 @@ describe(validatePayload.name, () => {
   });
 
   it('writes paths under the payload path it is given, as in a batch', () => {
-    expect(problem('PolicyEvaluated', payloadOf('PolicyEvaluated', { 'policy.policy_id': undefined }), '$.events[3].payload')).toEqual({
+    expect(
+      problem(
+        'PolicyEvaluated',
+        payloadOf('PolicyEvaluated', { 'policy.policy_id': undefined }),
+        '$.events[3].payload',
+      ),
+    ).toEqual({
       message: '$.events[3].payload.policy.policy_id is required',
       details: { path: '$.events[3].payload.policy.policy_id' },
     });

@@ -160,7 +160,9 @@ function locate(payload: Record<string, unknown>, dotted: string, base: string):
   let path = base;
   for (const [i, name] of names.entries()) {
     if (i > 0 && !isPlainObject(current)) fail(path, 'must be an object');
-    const value: unknown = Object.hasOwn(current as object, name) ? (current as Record<string, unknown>)[name] : undefined;
+    const value: unknown = Object.hasOwn(current as object, name)
+      ? (current as Record<string, unknown>)[name]
+      : undefined;
     path = memberPath(path, name);
     if ((value === undefined || value === null) && i < names.length - 1) {
       return { value: undefined, path: names.slice(i + 1).reduce(memberPath, path) };
@@ -194,7 +196,8 @@ function positiveIntegerProblem(value: unknown, max = Number.MAX_SAFE_INTEGER): 
 function stringProblem(value: unknown, rule: FieldRule): string | undefined {
   if (rule.required && (typeof value !== 'string' || value.trim() === '')) return 'must be a non-blank string';
   if (typeof value !== 'string') return 'must be a string';
-  if (rule.maxBytes !== undefined && Buffer.byteLength(value, 'utf8') > rule.maxBytes) return `must be at most ${rule.maxBytes} UTF-8 bytes`;
+  if (rule.maxBytes !== undefined && Buffer.byteLength(value, 'utf8') > rule.maxBytes)
+    return `must be at most ${rule.maxBytes} UTF-8 bytes`;
   if (!rule.oneOf) return undefined;
   const comparable = rule.ignoreCase ? value.toLowerCase() : value;
   return rule.oneOf.includes(comparable) ? undefined : `must be one of ${rule.oneOf.join(', ')}`;

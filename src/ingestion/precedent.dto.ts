@@ -7,7 +7,11 @@ export class PrecedentQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() entity_type?: string;
   @ApiPropertyOptional({ description: 'needs entity_type' }) @IsOptional() @IsString() @IsNotEmpty() entity_id?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() policy_id?: string;
-  @ApiPropertyOptional({ description: 'needs policy_id' }) @IsOptional() @IsString() @IsNotEmpty() policy_version?: string;
+  @ApiPropertyOptional({ description: 'needs policy_id' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  policy_version?: string;
 
   @ApiPropertyOptional({ enum: TRACE_OUTCOMES })
   @IsOptional()
@@ -25,7 +29,8 @@ export class PrecedentDto {
   @ApiProperty({ nullable: true, type: String }) workflow!: string | null;
   @ApiProperty({ nullable: true, type: String }) title!: string | null;
   @ApiProperty({ enum: TRACE_OUTCOMES }) outcome!: string;
-  @ApiProperty({ nullable: true, type: String, description: 'null for a trace that evaluated no policy' }) policy_id!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'null for a trace that evaluated no policy' }) policy_id!:
+    string | null;
   @ApiProperty({ nullable: true, type: String }) policy_version!: string | null;
   @ApiProperty({ format: 'date-time' }) finished_at!: string;
 }

@@ -17,10 +17,13 @@ export class PrecedentsService {
   ) {}
 
   async list(principal: Principal, query: PrecedentQueryDto): Promise<{ precedents: Precedent[] }> {
-    if (query.entity_id && !query.entity_type) throw new DomainError('invalid_argument', 'entity_id requires entity_type');
-    if (query.policy_version && !query.policy_id) throw new DomainError('invalid_argument', 'policy_version requires policy_id');
+    if (query.entity_id && !query.entity_type)
+      throw new DomainError('invalid_argument', 'entity_id requires entity_type');
+    if (query.policy_version && !query.policy_id)
+      throw new DomainError('invalid_argument', 'policy_version requires policy_id');
     const limit = query.limit === undefined ? DEFAULT_LIMIT : Number(query.limit);
-    if (limit < 1 || limit > MAX_LIMIT) throw new DomainError('invalid_argument', `limit must be an integer between 1 and ${MAX_LIMIT}`);
+    if (limit < 1 || limit > MAX_LIMIT)
+      throw new DomainError('invalid_argument', `limit must be an integer between 1 and ${MAX_LIMIT}`);
     const filter: PrecedentFilter = {
       entityType: query.entity_type,
       entityId: query.entity_id,

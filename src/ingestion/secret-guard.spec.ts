@@ -111,14 +111,26 @@ describe(assertNoSecrets.name, () => {
       message: 'Value at $.actor.actor_id looks like a credential; secrets must not be sent to the decision log',
       details: { path: '$.actor.actor_id' },
     });
-    expect(JSON.stringify({ ...(error as DomainError), message: (error as DomainError).message })).not.toContain(fake.jwt);
+    expect(JSON.stringify({ ...(error as DomainError), message: (error as DomainError).message })).not.toContain(
+      fake.jwt,
+    );
   });
 
   it('checks the fields in the order given', () => {
-    expect(() => assertNoSecrets([['$.a', 'token=1'], ['$.b', 'token=2']])).toThrow('Value at $.a ');
+    expect(() =>
+      assertNoSecrets([
+        ['$.a', 'token=1'],
+        ['$.b', 'token=2'],
+      ]),
+    ).toThrow('Value at $.a ');
   });
 
   it('passes fields without credentials', () => {
-    expect(() => assertNoSecrets([['$.payload', { note: 'the token was rotated' }], ['$.correlation_id', null]])).not.toThrow();
+    expect(() =>
+      assertNoSecrets([
+        ['$.payload', { note: 'the token was rotated' }],
+        ['$.correlation_id', null],
+      ]),
+    ).not.toThrow();
   });
 });

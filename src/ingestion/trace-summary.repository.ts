@@ -13,7 +13,15 @@ export type PrecedentFilter = {
   excludeTraceId?: string;
 };
 
-export type Precedent = { trace_id: string; workflow: string | null; title: string | null; outcome: string; policy_id: string | null; policy_version: string | null; finished_at: string };
+export type Precedent = {
+  trace_id: string;
+  workflow: string | null;
+  title: string | null;
+  outcome: string;
+  policy_id: string | null;
+  policy_version: string | null;
+  finished_at: string;
+};
 
 type SummaryRow = Omit<TraceState, 'started_at' | 'finished_at' | 'last_log_seq'> & {
   tenant_id: string;
@@ -26,7 +34,9 @@ type SummaryRow = Omit<TraceState, 'started_at' | 'finished_at' | 'last_log_seq'
 @Injectable()
 export class TraceSummaryRepository {
   async findOne(db: Db, tenantId: string, traceId: string): Promise<TraceState | undefined> {
-    const row = await db.traceSummary.findUnique({ where: { tenant_id_trace_id: { tenant_id: tenantId, trace_id: traceId } } });
+    const row = await db.traceSummary.findUnique({
+      where: { tenant_id_trace_id: { tenant_id: tenantId, trace_id: traceId } },
+    });
     return row ? toTraceState(row) : undefined;
   }
 

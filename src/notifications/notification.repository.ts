@@ -42,14 +42,22 @@ export class NotificationRepository {
    */
   async insertNew(db: Db, tenantId: string, drafts: NotificationDraft[], now: Date): Promise<NotificationRecord[]> {
     if (!drafts.length) return [];
-    const inserted = await db.$queryRaw<(Omit<NotificationRecord, 'seq' | 'created_at'> & { seq: bigint; created_at: Date })[]>`
+    const inserted = await db.$queryRaw<
+      (Omit<NotificationRecord, 'seq' | 'created_at'> & { seq: bigint; created_at: Date })[]
+    >`
       WITH ${newNotificationsCte(tenantId, drafts, now)}
       SELECT * FROM inserted`;
     return inserted.map(toRecord);
   }
 
   /** Newest first, strictly older than the cursor's seq. */
-  async list(db: Db, tenantId: string, filter: NotificationFilter, beforeSeq: number | undefined, limit: number): Promise<NotificationRecord[]> {
+  async list(
+    db: Db,
+    tenantId: string,
+    filter: NotificationFilter,
+    beforeSeq: number | undefined,
+    limit: number,
+  ): Promise<NotificationRecord[]> {
     const rows = await db.workflowNotification.findMany({
       where: { ...whereOf(tenantId, filter), ...(beforeSeq !== undefined ? { seq: { lt: BigInt(beforeSeq) } } : {}) },
       orderBy: { seq: 'desc' },
@@ -73,7 +81,14 @@ function whereOf(tenantId: string, f: NotificationFilter): Prisma.WorkflowNotifi
   };
 }
 
-export function toRecord(row: Omit<NotificationRecord, 'seq' | 'created_at' | 'category' | 'payload'> & { seq: bigint; created_at: Date; category: string; payload: unknown }): NotificationRecord {
+export function toRecord(
+  row: Omit<NotificationRecord, 'seq' | 'created_at' | 'category' | 'payload'> & {
+    seq: bigint;
+    created_at: Date;
+    category: string;
+    payload: unknown;
+  },
+): NotificationRecord {
   return {
     ...row,
     category: row.category as NotificationCategory,

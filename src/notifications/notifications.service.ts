@@ -6,7 +6,14 @@ import { PrismaService } from '../database/prisma.service';
 import { NotificationCategory, notificationJson } from './notification';
 import { NotificationFilter, NotificationRepository } from './notification.repository';
 
-export type NotificationListParams = { category?: string; workflow_id?: string; recipient_role?: string; recipient_account_id?: string; limit?: string; cursor?: string };
+export type NotificationListParams = {
+  category?: string;
+  workflow_id?: string;
+  recipient_role?: string;
+  recipient_account_id?: string;
+  limit?: string;
+  cursor?: string;
+};
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 200;
@@ -21,7 +28,9 @@ export class NotificationsService {
 
   async list(principal: Principal, params: NotificationListParams) {
     const limit = parseLimit(params.limit);
-    const before = params.cursor ? decodeCursor(params.cursor, (v): v is { s: number } => Number.isSafeInteger(v.s)).s : undefined;
+    const before = params.cursor
+      ? decodeCursor(params.cursor, (v): v is { s: number } => Number.isSafeInteger(v.s)).s
+      : undefined;
     const filter: NotificationFilter = {
       workflowId: params.workflow_id,
       category: params.category as NotificationCategory | undefined,
@@ -39,6 +48,7 @@ export class NotificationsService {
 
 export function parseLimit(value: string | undefined, fallback = DEFAULT_LIMIT, max = MAX_LIMIT): number {
   const limit = value === undefined ? fallback : Number(value);
-  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new DomainError('invalid_argument', `limit must be an integer between 1 and ${max}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max)
+    throw new DomainError('invalid_argument', `limit must be an integer between 1 and ${max}`);
   return limit;
 }

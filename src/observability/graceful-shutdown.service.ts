@@ -67,9 +67,14 @@ export class GracefulShutdownService {
     const graceMs = this.config.observability.shutdownGraceMs;
     let grace: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'over'>((resolve) => (grace = setTimeout(() => resolve('over'), graceMs)));
-    const finished = Promise.all([closed, this.until(() => !this.inFlight.size && !this.handlers)]).then(() => 'finished' as const);
+    const finished = Promise.all([closed, this.until(() => !this.inFlight.size && !this.handlers)]).then(
+      () => 'finished' as const,
+    );
     if ((await Promise.race([finished, graceOver])) === 'over') {
-      this.logger.warn({ in_flight: this.inFlight.size }, `shutdown grace of ${graceMs} ms over: closing ${this.inFlight.size} unfinished request(s)`);
+      this.logger.warn(
+        { in_flight: this.inFlight.size },
+        `shutdown grace of ${graceMs} ms over: closing ${this.inFlight.size} unfinished request(s)`,
+      );
       server.closeAllConnections();
       await Promise.all([closed, this.until(() => !this.inFlight.size)]);
     }

@@ -31,8 +31,20 @@ export class InboxGauges {
   ) {
     const collect = () => this.refresh();
     const registers = [metrics.registry];
-    this.open = new Gauge({ name: 'dg_inbox_open_items', help: 'Open workflow items per tenant', labelNames: ['tenant'], collect, registers });
-    this.overdue = new Gauge({ name: 'dg_inbox_overdue_items', help: 'Open workflow items past their SLA per tenant', labelNames: ['tenant'], collect, registers });
+    this.open = new Gauge({
+      name: 'dg_inbox_open_items',
+      help: 'Open workflow items per tenant',
+      labelNames: ['tenant'],
+      collect,
+      registers,
+    });
+    this.overdue = new Gauge({
+      name: 'dg_inbox_overdue_items',
+      help: 'Open workflow items past their SLA per tenant',
+      labelNames: ['tenant'],
+      collect,
+      registers,
+    });
   }
 
   private refresh(): Promise<void> {

@@ -75,7 +75,12 @@ export class MetricsService {
    * Runs `work` and observes its duration in `histogram` with `labels` and an `outcome`: what
    * `outcomeOf` says of the result, or the error code of what it threw (rethrown).
    */
-  async time<T>(histogram: Histogram<string>, labels: Record<string, string>, work: () => Promise<T>, outcomeOf: (result: T) => string = () => 'ok'): Promise<T> {
+  async time<T>(
+    histogram: Histogram<string>,
+    labels: Record<string, string>,
+    work: () => Promise<T>,
+    outcomeOf: (result: T) => string = () => 'ok',
+  ): Promise<T> {
     const stop = histogram.startTimer(labels);
     try {
       const result = await work();

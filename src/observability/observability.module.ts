@@ -25,14 +25,25 @@ import { createHttpLogger, HTTP_LOGGER, LOG_DESTINATION, stdoutDestination } fro
     LoggerModule.forRootAsync({
       providers: [
         { provide: LOG_DESTINATION, useFactory: stdoutDestination },
-        { provide: HTTP_LOGGER, inject: [APP_CONFIG, LOG_DESTINATION], useFactory: (config: AppConfig, destination: DestinationStream) => createHttpLogger(config.observability, destination) },
+        {
+          provide: HTTP_LOGGER,
+          inject: [APP_CONFIG, LOG_DESTINATION],
+          useFactory: (config: AppConfig, destination: DestinationStream) =>
+            createHttpLogger(config.observability, destination),
+        },
       ],
       inject: [HTTP_LOGGER],
       useFactory: (http: HttpLogger) => ({ pinoHttp: { logger: http.logger }, useExisting: true }),
     }),
   ],
   controllers: [HealthController],
-  providers: [MetricsService, InboxCountsRepository, InboxGauges, GracefulShutdownService, { provide: APP_INTERCEPTOR, useClass: InFlightInterceptor }],
+  providers: [
+    MetricsService,
+    InboxCountsRepository,
+    InboxGauges,
+    GracefulShutdownService,
+    { provide: APP_INTERCEPTOR, useClass: InFlightInterceptor },
+  ],
   exports: [MetricsService, GracefulShutdownService],
 })
 export class ObservabilityModule {}

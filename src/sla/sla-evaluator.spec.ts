@@ -29,9 +29,12 @@ describe(evaluateSla.name, () => {
     ['in_review', 'none'],
     ['requested', 'none'],
     ['changes_requested', 'escalate'],
-  ] as const)('an overdue %s item escalated before → %s (only request_change re-arms escalation)', (status, verdict) => {
-    expect(evaluateSla({ status, sla_due_at: at(-60), escalation_count: 1 }, NOW, WINDOW)).toBe(verdict);
-  });
+  ] as const)(
+    'an overdue %s item escalated before → %s (only request_change re-arms escalation)',
+    (status, verdict) => {
+      expect(evaluateSla({ status, sla_due_at: at(-60), escalation_count: 1 }, NOW, WINDOW)).toBe(verdict);
+    },
+  );
 
   it('treats exactly the due time as neither at risk nor overdue', () => {
     expect(evaluateSla({ status: 'requested', sla_due_at: NOW, escalation_count: 0 }, NOW, WINDOW)).toBe('none');

@@ -12,7 +12,11 @@ const OPEN = new Set(['requested', 'in_review', 'changes_requested', 'escalated'
  * sent back with request_change (SPEC §7): claiming or releasing an overdue escalated item must
  * not bounce it straight back to the escalation target.
  */
-export function evaluateSla(item: Pick<WorkflowItem, 'status' | 'sla_due_at' | 'escalation_count'>, now: Date, warningMinutes: number): SlaVerdict {
+export function evaluateSla(
+  item: Pick<WorkflowItem, 'status' | 'sla_due_at' | 'escalation_count'>,
+  now: Date,
+  warningMinutes: number,
+): SlaVerdict {
   const untilDue = item.sla_due_at.getTime() - now.getTime();
   if (untilDue < 0 && escalatable(item)) return 'escalate';
   if (OPEN.has(item.status) && untilDue > 0 && untilDue <= warningMinutes * 60_000) return 'deadline_risk';

@@ -35,7 +35,10 @@ export class SlaScheduler implements OnApplicationBootstrap, BeforeApplicationSh
     if (this.running) return;
     this.running = this.sweeps
       .sweep(this.clock.now())
-      .then(() => undefined, (e: unknown) => this.logger.error(`SLA sweep failed: ${e instanceof Error ? e.message : String(e)}`))
+      .then(
+        () => undefined,
+        (e: unknown) => this.logger.error(`SLA sweep failed: ${e instanceof Error ? e.message : String(e)}`),
+      )
       .finally(() => (this.running = undefined));
   }
 }

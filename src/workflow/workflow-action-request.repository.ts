@@ -9,12 +9,22 @@ export type StoredActionResponse = { request_hash: string; response: Record<stri
 export class WorkflowActionRequestRepository {
   async find(db: Db, tenantId: string, workflowId: string, key: string): Promise<StoredActionResponse | undefined> {
     const row = await db.workflowActionRequest.findUnique({
-      where: { tenant_id_workflow_id_idempotency_key: { tenant_id: tenantId, workflow_id: workflowId, idempotency_key: key } },
+      where: {
+        tenant_id_workflow_id_idempotency_key: { tenant_id: tenantId, workflow_id: workflowId, idempotency_key: key },
+      },
     });
     return row ? { request_hash: row.request_hash, response: row.response as Record<string, unknown> } : undefined;
   }
 
-  async save(db: Db, tenantId: string, workflowId: string, key: string, requestHash: string, response: object, now: Date): Promise<void> {
+  async save(
+    db: Db,
+    tenantId: string,
+    workflowId: string,
+    key: string,
+    requestHash: string,
+    response: object,
+    now: Date,
+  ): Promise<void> {
     await db.workflowActionRequest.create({
       data: {
         tenant_id: tenantId,

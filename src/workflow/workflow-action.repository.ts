@@ -20,11 +20,25 @@ export function newActionsCte(tenantId: string, actions: WorkflowActionRecord[])
 export class WorkflowActionRepository {
   /** All actions of an item, oldest first. */
   async listForItem(db: Db, tenantId: string, workflowId: string): Promise<WorkflowActionRecord[]> {
-    const rows = await db.workflowAction.findMany({ where: { tenant_id: tenantId, workflow_id: workflowId }, orderBy: { seq: 'asc' } });
+    const rows = await db.workflowAction.findMany({
+      where: { tenant_id: tenantId, workflow_id: workflowId },
+      orderBy: { seq: 'asc' },
+    });
     return rows.map(toActionRecord);
   }
 }
 
-export function toActionRecord(row: Omit<WorkflowActionRecord, 'actor' | 'payload' | 'created_at'> & { actor: unknown; payload: unknown; created_at: Date }): WorkflowActionRecord {
-  return { ...row, actor: row.actor as ActionActor, payload: row.payload as Record<string, unknown>, created_at: row.created_at.toISOString() };
+export function toActionRecord(
+  row: Omit<WorkflowActionRecord, 'actor' | 'payload' | 'created_at'> & {
+    actor: unknown;
+    payload: unknown;
+    created_at: Date;
+  },
+): WorkflowActionRecord {
+  return {
+    ...row,
+    actor: row.actor as ActionActor,
+    payload: row.payload as Record<string, unknown>,
+    created_at: row.created_at.toISOString(),
+  };
 }

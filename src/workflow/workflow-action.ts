@@ -20,7 +20,10 @@ export type WorkflowActionRecord = {
   action_hash: string;
 };
 
-export type ActionDraft = Pick<WorkflowActionRecord, 'action_id' | 'action_type' | 'actor' | 'note' | 'payload' | 'source_event_id' | 'resulting_status'> & {
+export type ActionDraft = Pick<
+  WorkflowActionRecord,
+  'action_id' | 'action_type' | 'actor' | 'note' | 'payload' | 'source_event_id' | 'resulting_status'
+> & {
   created_at: Date;
 };
 
@@ -41,7 +44,13 @@ export function chainAction(item: WorkflowItem, draft: ActionDraft): WorkflowAct
     created_at: draft.created_at.toISOString(),
     prev_action_hash: item.last_action_hash,
   };
-  const record = { tenant_id: item.tenant_id, workflow_id: item.workflow_id, seq: item.action_count, ...fields, action_hash: actionHash(fields) };
+  const record = {
+    tenant_id: item.tenant_id,
+    workflow_id: item.workflow_id,
+    seq: item.action_count,
+    ...fields,
+    action_hash: actionHash(fields),
+  };
   item.last_action_hash = record.action_hash;
   item.action_count += 1;
   item.last_action_type = draft.action_type;

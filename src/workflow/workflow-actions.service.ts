@@ -53,18 +53,32 @@ export class WorkflowActionsService {
 
   act(principal: Principal, workflowId: string, request: ActionRequest): Promise<ActionResponse> {
     // The key is part of an indexed key (dg_workflow_action_requests), as long as an event's may be.
-    if (request.idempotencyKey !== undefined && Buffer.byteLength(request.idempotencyKey, 'utf8') > MAX_IDEMPOTENCY_KEY_BYTES) {
-      throw new DomainError('invalid_argument', `Idempotency-Key must be at most ${MAX_IDEMPOTENCY_KEY_BYTES} UTF-8 bytes`);
+    if (
+      request.idempotencyKey !== undefined &&
+      Buffer.byteLength(request.idempotencyKey, 'utf8') > MAX_IDEMPOTENCY_KEY_BYTES
+    ) {
+      throw new DomainError(
+        'invalid_argument',
+        `Idempotency-Key must be at most ${MAX_IDEMPOTENCY_KEY_BYTES} UTF-8 bytes`,
+      );
     }
     const outcomeOf = (response: ActionResponse) => response.action.outcome;
-    return this.metrics.time(this.metrics.workflowActionDuration, { action: request.body.action }, () => this.actOnce(principal, workflowId, request), outcomeOf);
+    return this.metrics.time(
+      this.metrics.workflowActionDuration,
+      { action: request.body.action },
+      () => this.actOnce(principal, workflowId, request),
+      outcomeOf,
+    );
   }
 
   private async actOnce(principal: Principal, workflowId: string, request: ActionRequest): Promise<ActionResponse> {
     const action = request.body.action as WorkflowActionType;
     const decisionEventId = `evt_${randomUUID()}`;
     try {
-      return await this.prisma.$transaction((tx) => this.actInTransaction(tx, principal, workflowId, request, decisionEventId), { maxWait: 10_000, timeout: 30_000 });
+      return await this.prisma.$transaction(
+        (tx) => this.actInTransaction(tx, principal, workflowId, request, decisionEventId),
+        { maxWait: 10_000, timeout: 30_000 },
+      );
     } catch (e) {
       if (e instanceof AppendFailure) {
         await this.recordAppendFailure(principal.tenantId, workflowId, action, decisionEventId, e.cause);
@@ -74,14 +88,21 @@ export class WorkflowActionsService {
     }
   }
 
-  private async actInTransaction(tx: Db, principal: Principal, workflowId: string, request: ActionRequest, decisionEventId: string): Promise<ActionResponse> {
+  private async actInTransaction(
+    tx: Db,
+    principal: Principal,
+    workflowId: string,
+    request: ActionRequest,
+    decisionEventId: string,
+  ): Promise<ActionResponse> {
     const { body } = request;
     const action = body.action as WorkflowActionType;
     const tenantId = principal.tenantId;
     const unlocked = await this.items.find(tx, tenantId, workflowId);
     if (!unlocked) throw new DomainError('not_found', `Workflow not found: ${workflowId}`);
     const permission = ACTION_PERMISSIONS[action];
-    if (!hasPermission(principal, permission)) throw new DomainError('forbidden', `Missing permission: ${permission}`, { permission });
+    if (!hasPermission(principal, permission))
+      throw new DomainError('forbidden', `Missing permission: ${permission}`, { permission });
     // Lock order everywhere: the trace (as appends take it), then the item row.
     await this.appends.lockTraces(tx, tenantId, [unlocked.trace_id]);
     const item = (await this.items.findForUpdate(tx, tenantId, workflowId)) as WorkflowItem;
@@ -89,27 +110,48 @@ export class WorkflowActionsService {
     if (request.idempotencyKey) {
       const previous = await this.requests.find(tx, tenantId, workflowId, request.idempotencyKey);
       if (previous && previous.request_hash === requestHash) return previous.response as ActionResponse;
-      if (previous) throw new DomainError('idempotency_conflict', 'Idempotency-Key was already used with a different request', { mismatches: ['body'] });
+      if (previous)
+        throw new DomainError('idempotency_conflict', 'Idempotency-Key was already used with a different request', {
+          mismatches: ['body'],
+        });
     }
     if (request.ifMatch !== undefined && !ifMatchAccepts(request.ifMatch, item.version)) {
-      throw new DomainError('precondition_failed', `Workflow ${workflowId} is at version ${item.version}`, { current_version: item.version });
+      throw new DomainError('precondition_failed', `Workflow ${workflowId} is at version ${item.version}`, {
+        current_version: item.version,
+      });
     }
     const result = transition({
       action,
       item,
       actor: { account_id: principal.accountId, is_admin: principal.roles.includes('admin') },
       request: body,
-      escalationTarget: { account_id: this.config.workflow.escalationAssignedAccountId, role: this.config.workflow.escalationAssignedRole },
+      escalationTarget: {
+        account_id: this.config.workflow.escalationAssignedAccountId,
+        role: this.config.workflow.escalationAssignedRole,
+      },
     });
     const evidence = normaliseEvidence(body.evidence);
-    assertNoSecrets([['$.reason', body.reason], ['$.note', body.note], ['$.evidence', evidence]]);
+    assertNoSecrets([
+      ['$.reason', body.reason],
+      ['$.note', body.note],
+      ['$.evidence', evidence],
+    ]);
     const now = this.clock.now();
     const actionId = `wfa:${randomUUID()}`;
     const decision = result.effects.find((e) => e.kind === 'append_decision');
     let current = item;
     if (decision) {
       // The decision reaches the item the way every decision does: through the log and its import.
-      const input = decisionEvent({ item, principal, decision, reason: body.reason ?? null, evidence, actionId, eventId: decisionEventId, now });
+      const input = decisionEvent({
+        item,
+        principal,
+        decision,
+        reason: body.reason ?? null,
+        evidence,
+        actionId,
+        eventId: decisionEventId,
+        now,
+      });
       try {
         // The decision meets the log's own rules (no floats, safe integers) like any producer's event.
         const text = JSON.stringify(input);
@@ -136,7 +178,8 @@ export class WorkflowActionsService {
       },
       workflow: workflowJson(current, now),
     };
-    if (request.idempotencyKey) await this.requests.save(tx, tenantId, workflowId, request.idempotencyKey, requestHash, response, now);
+    if (request.idempotencyKey)
+      await this.requests.save(tx, tenantId, workflowId, request.idempotencyKey, requestHash, response, now);
     return response;
   }
 
@@ -166,8 +209,12 @@ export class WorkflowActionsService {
         payload: {
           reason: body.reason ?? null,
           evidence,
-          ...(body.action === 'reassign' ? { assigned_account_id: item.assigned_account_id, assigned_role: item.assigned_role } : {}),
-          ...(body.action === 'escalate' ? { source: 'manual_escalation', escalation_count: item.escalation_count } : {}),
+          ...(body.action === 'reassign'
+            ? { assigned_account_id: item.assigned_account_id, assigned_role: item.assigned_role }
+            : {}),
+          ...(body.action === 'escalate'
+            ? { source: 'manual_escalation', escalation_count: item.escalation_count }
+            : {}),
         },
         source_event_id: null,
         resulting_status: item.status,
@@ -178,11 +225,22 @@ export class WorkflowActionsService {
   }
 
   /** The append failed and the action rolled back; the failure itself must still be on record. */
-  private async recordAppendFailure(tenantId: string, workflowId: string, action: string, eventId: string, cause: unknown): Promise<void> {
+  private async recordAppendFailure(
+    tenantId: string,
+    workflowId: string,
+    action: string,
+    eventId: string,
+    cause: unknown,
+  ): Promise<void> {
     const item = await this.items.find(this.prisma, tenantId, workflowId);
     if (!item) return;
     const code = cause instanceof DomainError ? cause.code : 'internal_error';
-    await this.notifications.insertNew(this.prisma, tenantId, [failureNotice(item, action, eventId, { event_id: eventId, error_code: code })], this.clock.now());
+    await this.notifications.insertNew(
+      this.prisma,
+      tenantId,
+      [failureNotice(item, action, eventId, { event_id: eventId, error_code: code })],
+      this.clock.now(),
+    );
   }
 }
 
@@ -204,7 +262,11 @@ class AppendFailure extends Error {
 
 /** SPEC §6.3: objects kept, scalars wrapped as {"value": "<string>"}. */
 function normaliseEvidence(evidence: unknown[] | null | undefined): unknown[] {
-  return (evidence ?? []).map((e) => (typeof e === 'object' && e !== null && !Array.isArray(e) ? e : { value: typeof e === 'string' ? e : JSON.stringify(e) }));
+  return (evidence ?? []).map((e) =>
+    typeof e === 'object' && e !== null && !Array.isArray(e)
+      ? e
+      : { value: typeof e === 'string' ? e : JSON.stringify(e) },
+  );
 }
 
 /** RFC 9110 If-Match: `*` (any current version) or a list of entity tags, one of them the item's `"<version>"`. */

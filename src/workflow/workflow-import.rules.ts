@@ -26,7 +26,21 @@ export function resolvePriority(given: unknown, existing: string | undefined, re
   return reason && /urgent/i.test(reason) ? 'urgent' : 'high';
 }
 
-function baseItem(event: StoredEvent, ctx: ImportContext, fields: Pick<WorkflowItem, 'workflow_id' | 'workflow_kind' | 'subject_type' | 'subject_id' | 'title' | 'priority' | 'assigned_account_id' | 'assigned_role'> & { slaHours: number }): WorkflowItem {
+function baseItem(
+  event: StoredEvent,
+  ctx: ImportContext,
+  fields: Pick<
+    WorkflowItem,
+    | 'workflow_id'
+    | 'workflow_kind'
+    | 'subject_type'
+    | 'subject_id'
+    | 'title'
+    | 'priority'
+    | 'assigned_account_id'
+    | 'assigned_role'
+  > & { slaHours: number },
+): WorkflowItem {
   const requestedAt = new Date(event.occurred_at);
   const { slaHours, ...rest } = fields;
   return {
@@ -61,7 +75,11 @@ function baseItem(event: StoredEvent, ctx: ImportContext, fields: Pick<WorkflowI
 }
 
 /** ExceptionRequested: create, or re-request an open item (a terminal one keeps its status). */
-export function importException(existing: WorkflowItem | undefined, event: StoredEvent, ctx: ImportContext): WorkflowItem {
+export function importException(
+  existing: WorkflowItem | undefined,
+  event: StoredEvent,
+  ctx: ImportContext,
+): WorkflowItem {
   const p = event.payload as Payload;
   const policy = obj(p.policy);
   const reason = str(p.reason);
@@ -138,7 +156,12 @@ export function importReview(existing: WorkflowItem | undefined, event: StoredEv
 }
 
 /** Which item an ApprovalRecorded concerns: an override names the workflow it overrides. */
-export function approvalTarget(event: Pick<EventInput, 'trace_id' | 'payload'>): { workflowId: string; subjectType: string; subjectId: string; override: boolean } {
+export function approvalTarget(event: Pick<EventInput, 'trace_id' | 'payload'>): {
+  workflowId: string;
+  subjectType: string;
+  subjectId: string;
+  override: boolean;
+} {
   const subject = obj((event.payload as Payload).subject);
   const subjectType = String(subject.subject_type);
   const subjectId = String(subject.subject_id);
@@ -150,7 +173,11 @@ export function approvalTarget(event: Pick<EventInput, 'trace_id' | 'payload'>):
  * ApprovalRecorded: the log is the source of truth, so a later decision wins even on a terminal
  * item; `previousDecision` tells the caller when it replaced a different one (a conflict).
  */
-export function importApproval(existing: WorkflowItem | undefined, event: StoredEvent, ctx: ImportContext): { item: WorkflowItem; previousDecision: string | null } {
+export function importApproval(
+  existing: WorkflowItem | undefined,
+  event: StoredEvent,
+  ctx: ImportContext,
+): { item: WorkflowItem; previousDecision: string | null } {
   const p = event.payload as Payload;
   const target = approvalTarget(event);
   const approved = p.decision === 'approved';
@@ -183,6 +210,16 @@ export function importApproval(existing: WorkflowItem | undefined, event: Stored
   };
 }
 
-function touch(item: WorkflowItem, event: StoredEvent, ctx: ImportContext, changes: Partial<WorkflowItem>): WorkflowItem {
-  return { ...item, ...changes, updated_at: ctx.now, last_source_log_seq: Math.max(item.last_source_log_seq, event.log_seq) };
+function touch(
+  item: WorkflowItem,
+  event: StoredEvent,
+  ctx: ImportContext,
+  changes: Partial<WorkflowItem>,
+): WorkflowItem {
+  return {
+    ...item,
+    ...changes,
+    updated_at: ctx.now,
+    last_source_log_seq: Math.max(item.last_source_log_seq, event.log_seq),
+  };
 }

@@ -10,7 +10,14 @@ import { AppendRepository } from '../ingestion/append.repository';
 import type { EventInput } from '../ingestion/event-types';
 import type { StoredEvent, TraceState } from '../ingestion/stored-event';
 import { TraceSummaryRepository } from '../ingestion/trace-summary.repository';
-import { approvalTarget, ImportContext, importApproval, importException, importReview, workflowIdOf } from './workflow-import.rules';
+import {
+  approvalTarget,
+  ImportContext,
+  importApproval,
+  importException,
+  importReview,
+  workflowIdOf,
+} from './workflow-import.rules';
 import { noChanges, type WorkflowChanges } from './workflow-changes';
 import type { WorkflowItem } from './workflow-item';
 import { type ImportRead, WorkflowItemRepository } from './workflow-item.repository';
@@ -93,7 +100,13 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
    * One statement whatever the append's size: everything the events and SLA changed, cursor
    * included. An event applied already (catch-up, or its replay) is skipped.
    */
-  private async apply(db: SqlDb, tenantId: string, events: StoredEvent[], traces: ReadonlyMap<string, TraceState>, read: ImportRead): Promise<void> {
+  private async apply(
+    db: SqlDb,
+    tenantId: string,
+    events: StoredEvent[],
+    traces: ReadonlyMap<string, TraceState>,
+    read: ImportRead,
+  ): Promise<void> {
     const relevant = events.filter((e) => RELEVANT.has(e.event_type));
     if (!relevant.length) return;
     const now = this.clock.now();
@@ -107,12 +120,20 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
       // with exception `c`, trace `a` with exception `b:exception:c`): an event never acts on
       // another trace's item, and its append is refused.
       if (existing && existing.trace_id !== event.trace_id) {
-        throw new DomainError('conflict', `Workflow ${workflowId} belongs to trace ${existing.trace_id}, not ${event.trace_id}`, {
-          workflow_id: workflowId,
-          trace_id: existing.trace_id,
-        });
+        throw new DomainError(
+          'conflict',
+          `Workflow ${workflowId} belongs to trace ${existing.trace_id}, not ${event.trace_id}`,
+          {
+            workflow_id: workflowId,
+            trace_id: existing.trace_id,
+          },
+        );
       }
-      this.stageOne(changes, event, actionId, existing, { config: this.config.workflow, trace: traces.get(event.trace_id), now });
+      this.stageOne(changes, event, actionId, existing, {
+        config: this.config.workflow,
+        trace: traces.get(event.trace_id),
+        now,
+      });
     }
     // SLA once per item, on its state at the end of the append: a request and its decision
     // appended together leave a decided item, which was never open and overdue in between.
@@ -122,7 +143,13 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
   }
 
   /** Applies one event (not applied before) to its item, in memory. */
-  private stageOne(changes: WorkflowChanges, event: StoredEvent, actionId: string, existing: WorkflowItem | undefined, ctx: ImportContext): void {
+  private stageOne(
+    changes: WorkflowChanges,
+    event: StoredEvent,
+    actionId: string,
+    existing: WorkflowItem | undefined,
+    ctx: ImportContext,
+  ): void {
     let item: WorkflowItem;
     const notices = [];
     if (event.event_type === 'ApprovalRecorded') {
@@ -131,10 +158,20 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
       if (!existing) notices.push(assignmentNotice(item, false));
       notices.push(approvalNotice(item, event.event_id));
       if (result.previousDecision) {
-        notices.push(failureNotice(item, 'approval', event.event_id, { conflict: true, previous_decision: result.previousDecision, decision: item.current_decision, event_id: event.event_id }));
+        notices.push(
+          failureNotice(item, 'approval', event.event_id, {
+            conflict: true,
+            previous_decision: result.previousDecision,
+            decision: item.current_decision,
+            event_id: event.event_id,
+          }),
+        );
       }
     } else {
-      item = event.event_type === 'ExceptionRequested' ? importException(existing, event, ctx) : importReview(existing, event, ctx);
+      item =
+        event.event_type === 'ExceptionRequested'
+          ? importException(existing, event, ctx)
+          : importReview(existing, event, ctx);
       if (!existing) notices.push(assignmentNotice(item, false));
     }
     this.recorder.stage(
@@ -164,7 +201,8 @@ function importedActionId(event: EventInput): string {
 function targetOf(event: EventInput): string {
   const p = event.payload as Record<string, { subject_type?: string; subject_id?: string } | string>;
   if (event.event_type === 'ApprovalRecorded') return approvalTarget(event).workflowId;
-  if (event.event_type === 'ExceptionRequested') return workflowIdOf(event.trace_id, 'exception', String(p.exception_id));
+  if (event.event_type === 'ExceptionRequested')
+    return workflowIdOf(event.trace_id, 'exception', String(p.exception_id));
   const subject = p.subject as { subject_type: string; subject_id: string };
   return workflowIdOf(event.trace_id, subject.subject_type, subject.subject_id);
 }

@@ -46,7 +46,14 @@ type PageRow = Parameters<typeof toItem>[0] & { overdue_rank: number };
 /** The reviewer inbox (SPEC §6.4): keyset pagination over the inbox order, tenant-wide summary. */
 @Injectable()
 export class WorkflowInboxRepository {
-  async page(db: Db, tenantId: string, filter: InboxFilter, now: Date, after: InboxPosition | undefined, limit: number): Promise<(WorkflowItem & { position: InboxPosition })[]> {
+  async page(
+    db: Db,
+    tenantId: string,
+    filter: InboxFilter,
+    now: Date,
+    after: InboxPosition | undefined,
+    limit: number,
+  ): Promise<(WorkflowItem & { position: InboxPosition })[]> {
     const sql = inboxPageSql(tenantId, filter, now, after, limit);
     const rows = sql ? await db.$queryRaw<PageRow[]>(sql) : [];
     return rows.map((row) => ({
@@ -73,10 +80,19 @@ export class WorkflowInboxRepository {
  * (closed items with only_open=false, a status, a kind, a role) are still correct, at the cost of
  * reading the rows they match.
  */
-export function inboxPageSql(tenantId: string, filter: InboxFilter, now: Date, after: InboxPosition | undefined, limit: number): Prisma.Sql | undefined {
+export function inboxPageSql(
+  tenantId: string,
+  filter: InboxFilter,
+  now: Date,
+  after: InboxPosition | undefined,
+  limit: number,
+): Prisma.Sql | undefined {
   const conditions = [Prisma.sql`tenant_id = ${tenantId}`, ...filterConditions(filter)];
   const [overdue, notOverdue] = rankConditions(filter, now);
-  const branches = [branch(0, conditions, overdue, after, limit), branch(1, conditions, notOverdue, after, limit)].filter((b) => b !== undefined);
+  const branches = [
+    branch(0, conditions, overdue, after, limit),
+    branch(1, conditions, notOverdue, after, limit),
+  ].filter((b) => b !== undefined);
   if (branches.length < 2) return branches[0];
   return Prisma.sql`SELECT * FROM (${Prisma.join(branches, ' UNION ALL ')}) AS page
     ORDER BY overdue_rank, priority_rank, requested_at, workflow_id LIMIT ${limit}`;
@@ -88,16 +104,28 @@ function rankConditions(filter: InboxFilter, now: Date): [Prisma.Sql[] | undefin
   if (filter.status !== undefined && !isOpenStatus(filter.status)) return [undefined, []]; // a closed item is never overdue
   if (filter.onlyOverdue) return [[due], undefined];
   if (filter.onlyOpen || filter.status !== undefined) return [[due], [Prisma.sql`sla_due_at >= ${now}`]];
-  return [[Prisma.sql`status IN ${OPEN_STATUSES_SQL}`, due], [Prisma.sql`NOT (status IN ${OPEN_STATUSES_SQL} AND ${due})`]];
+  return [
+    [Prisma.sql`status IN ${OPEN_STATUSES_SQL}`, due],
+    [Prisma.sql`NOT (status IN ${OPEN_STATUSES_SQL} AND ${due})`],
+  ];
 }
 
 /**
  * The rows of one overdue rank (`ofRank`: its conditions, undefined when the filter rules the rank out)
  * in inbox order: all of them when the cursor is before the rank, none when it is past it.
  */
-function branch(rank: 0 | 1, conditions: Prisma.Sql[], ofRank: Prisma.Sql[] | undefined, after: InboxPosition | undefined, limit: number): Prisma.Sql | undefined {
+function branch(
+  rank: 0 | 1,
+  conditions: Prisma.Sql[],
+  ofRank: Prisma.Sql[] | undefined,
+  after: InboxPosition | undefined,
+  limit: number,
+): Prisma.Sql | undefined {
   if (!ofRank || (after && after.o > rank)) return undefined;
-  const keyset = after?.o === rank ? [Prisma.sql`(priority_rank, requested_at, workflow_id) > (${after.p}, ${new Date(after.r)}, ${after.w})`] : [];
+  const keyset =
+    after?.o === rank
+      ? [Prisma.sql`(priority_rank, requested_at, workflow_id) > (${after.p}, ${new Date(after.r)}, ${after.w})`]
+      : [];
   return Prisma.sql`(SELECT *, ${Prisma.raw(String(rank))} AS overdue_rank FROM dg_workflow_items
     WHERE ${Prisma.join([...conditions, ...ofRank, ...keyset], ' AND ')}
     ORDER BY priority_rank, requested_at, workflow_id LIMIT ${limit})`;

@@ -21,7 +21,9 @@ type ItemRow = Omit<WorkflowItem, 'status' | 'requested_by_actor' | 'metadata' |
 @Injectable()
 export class WorkflowItemRepository {
   async find(db: Db, tenantId: string, workflowId: string): Promise<WorkflowItem | undefined> {
-    const row = await db.workflowItem.findUnique({ where: { tenant_id_workflow_id: { tenant_id: tenantId, workflow_id: workflowId } } });
+    const row = await db.workflowItem.findUnique({
+      where: { tenant_id_workflow_id: { tenant_id: tenantId, workflow_id: workflowId } },
+    });
     return row ? toItem(row) : undefined;
   }
 
@@ -33,7 +35,10 @@ export class WorkflowItemRepository {
   }
 
   async findByTrace(db: Db, tenantId: string, traceId: string): Promise<WorkflowItem[]> {
-    const rows = await db.workflowItem.findMany({ where: { tenant_id: tenantId, trace_id: traceId }, orderBy: { requested_at: 'asc' } });
+    const rows = await db.workflowItem.findMany({
+      where: { tenant_id: tenantId, trace_id: traceId },
+      orderBy: { requested_at: 'asc' },
+    });
     return rows.map(toItem);
   }
 
@@ -42,7 +47,13 @@ export class WorkflowItemRepository {
    * warning window and not yet warned for this due date. Both branches ride the (status,
    * sla_due_at) index, so the cost follows the due items, not the open ones.
    */
-  async findDueForSweep(db: Db, tenantId: string, now: Date, windowEnd: Date, limit: number): Promise<{ workflow_id: string; trace_id: string }[]> {
+  async findDueForSweep(
+    db: Db,
+    tenantId: string,
+    now: Date,
+    windowEnd: Date,
+    limit: number,
+  ): Promise<{ workflow_id: string; trace_id: string }[]> {
     return db.$queryRaw`
       SELECT workflow_id, trace_id FROM dg_workflow_items
       WHERE tenant_id = ${tenantId} AND ${dueForSweep(now, windowEnd)}
@@ -71,7 +82,11 @@ export class WorkflowItemRepository {
    * plan, and the `= ANY (ARRAY(…))` form this replaces got one that read all of the tenant's rows
    * (bench/README.md, "Workflow").
    */
-  async readForImport(db: SqlDb, tenantId: string, keys: { actionIds: string[]; workflowIds: string[] }): Promise<ImportRead> {
+  async readForImport(
+    db: SqlDb,
+    tenantId: string,
+    keys: { actionIds: string[]; workflowIds: string[] },
+  ): Promise<ImportRead> {
     type Row = { applied: string[]; items: Record<string, unknown>[] };
     const [row] = await queryRows<Row>(
       db,
@@ -107,10 +122,18 @@ export class WorkflowItemRepository {
     if (changes.items.size) parts.push(['items', savedItemsCte(tenantId, [...changes.items.values()])]);
     if (changes.actions.length) parts.push(['actions', newActionsCte(tenantId, changes.actions)]);
     if (changes.notices.length) parts.push(['notices', newNotificationsCte(tenantId, changes.notices, now)]);
-    if (changes.appliedLogSeq !== undefined) parts.push(['cursor', runtimeAdvanceCte(tenantId, changes.appliedLogSeq, now)]);
+    if (changes.appliedLogSeq !== undefined)
+      parts.push(['cursor', runtimeAdvanceCte(tenantId, changes.appliedLogSeq, now)]);
     if (!parts.length) return;
     const name = ['dg_workflow_save', ...parts.map(([part]) => part)].join('_');
-    await queryRows(db, name, Prisma.sql`WITH ${Prisma.join(parts.map(([, cte]) => cte), ', ')} SELECT 1 AS done`);
+    await queryRows(
+      db,
+      name,
+      Prisma.sql`WITH ${Prisma.join(
+        parts.map(([, cte]) => cte),
+        ', ',
+      )} SELECT 1 AS done`,
+    );
   }
 }
 
@@ -119,7 +142,9 @@ export type ImportRead = { applied: Set<string>; items: Map<string, WorkflowItem
 
 /** Inserts or replaces whole items; every column but the key is set, so a status change fires the counting trigger. */
 function savedItemsCte(tenantId: string, items: WorkflowItem[]): Prisma.Sql {
-  const rows = JSON.stringify(items.map((item) => ({ ...item, priority_rank: PRIORITY_RANK[item.priority as Priority] ?? PRIORITY_RANK.normal })));
+  const rows = JSON.stringify(
+    items.map((item) => ({ ...item, priority_rank: PRIORITY_RANK[item.priority as Priority] ?? PRIORITY_RANK.normal })),
+  );
   return Prisma.sql`saved_items AS (
     INSERT INTO dg_workflow_items
     SELECT * FROM json_populate_recordset(NULL::dg_workflow_items, ${rows}::json) WHERE tenant_id = ${tenantId}
@@ -157,7 +182,14 @@ export function toItem({ priority_rank: _rank, ...row }: ItemRow): WorkflowItem 
   };
 }
 
-const ITEM_TIMES = ['requested_at', 'sla_due_at', 'updated_at', 'resolved_at', 'last_action_at', 'deadline_risk_notified_for'] as const;
+const ITEM_TIMES = [
+  'requested_at',
+  'sla_due_at',
+  'updated_at',
+  'resolved_at',
+  'last_action_at',
+  'deadline_risk_notified_for',
+] as const;
 
 /** An item row as PostgreSQL's JSON gives it: times as text, bigints as numbers. */
 function itemFromJson(json: Record<string, unknown>): WorkflowItem {

@@ -3,7 +3,10 @@ import type { WorkflowItem } from './workflow-item';
 import { assignmentLabel } from './workflow-transitions';
 
 /** SPEC §8's notifications of an item; the recipient is the item's assignment when written. */
-function notice(item: WorkflowItem, draft: Omit<NotificationDraft, 'workflow_id' | 'recipient_account_id' | 'recipient_role'>): NotificationDraft {
+function notice(
+  item: WorkflowItem,
+  draft: Omit<NotificationDraft, 'workflow_id' | 'recipient_account_id' | 'recipient_role'>,
+): NotificationDraft {
   return {
     workflow_id: item.workflow_id,
     recipient_account_id: item.assigned_account_id,
@@ -12,7 +15,8 @@ function notice(item: WorkflowItem, draft: Omit<NotificationDraft, 'workflow_id'
   };
 }
 
-const labelOf = (item: WorkflowItem) => assignmentLabel({ account_id: item.assigned_account_id, role: item.assigned_role });
+const labelOf = (item: WorkflowItem) =>
+  assignmentLabel({ account_id: item.assigned_account_id, role: item.assigned_role });
 
 export function assignmentNotice(item: WorkflowItem, reassigned: boolean): NotificationDraft {
   const label = labelOf(item);
@@ -33,7 +37,10 @@ export function approvalNotice(item: WorkflowItem, eventId: string): Notificatio
   });
 }
 
-export function escalationNotice(item: WorkflowItem, source: 'manual_escalation' | 'automatic_sla_escalation'): NotificationDraft {
+export function escalationNotice(
+  item: WorkflowItem,
+  source: 'manual_escalation' | 'automatic_sla_escalation',
+): NotificationDraft {
   const label = labelOf(item);
   return notice(item, {
     category: 'escalation',
@@ -43,7 +50,12 @@ export function escalationNotice(item: WorkflowItem, source: 'manual_escalation'
   });
 }
 
-export function failureNotice(item: WorkflowItem, action: string, id: string, details: Record<string, unknown>): NotificationDraft {
+export function failureNotice(
+  item: WorkflowItem,
+  action: string,
+  id: string,
+  details: Record<string, unknown>,
+): NotificationDraft {
   return notice(item, {
     category: 'failure',
     dedupe_key: `failure:${item.workflow_id}:${action}:${id}`,

@@ -24,7 +24,10 @@ export class InboxQueryDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() assigned_role?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() trace_id?: string;
 
-  @ApiPropertyOptional({ enum: BOOL, description: 'default true, or false when a closed status (approved, rejected, overridden) is asked for' })
+  @ApiPropertyOptional({
+    enum: BOOL,
+    description: 'default true, or false when a closed status (approved, rejected, overridden) is asked for',
+  })
   @IsOptional()
   @IsIn(BOOL, { message: 'only_open must be true or false' })
   only_open?: string;

@@ -21,7 +21,11 @@ const DETAIL_NOTIFICATIONS = 12;
 
 /** A branch (0/1) and a priority rank (0–3) as the page wrote them, and instants the database can hold. */
 const isInboxCursor = (v: Record<string, unknown>): v is InboxCursor =>
-  [0, 1].includes(v.o as number) && [0, 1, 2, 3].includes(v.p as number) && isStorableInstant(v.r) && isStorableInstant(v.now) && typeof v.w === 'string';
+  [0, 1].includes(v.o as number) &&
+  [0, 1, 2, 3].includes(v.p as number) &&
+  isStorableInstant(v.r) &&
+  isStorableInstant(v.now) &&
+  typeof v.w === 'string';
 
 /** Reads of the workflow layer (SPEC §6.4): the inbox, an item's detail, its notifications. */
 @Injectable()
@@ -49,7 +53,10 @@ export class WorkflowQueryService {
       assignedRole: query.assigned_role,
       traceId: query.trace_id,
       // Default true (SPEC §6.4), except that asking for a closed status asks for closed items.
-      onlyOpen: query.only_open === undefined ? query.status === undefined || isOpenStatus(query.status) : query.only_open === 'true',
+      onlyOpen:
+        query.only_open === undefined
+          ? query.status === undefined || isOpenStatus(query.status)
+          : query.only_open === 'true',
       onlyOverdue: query.only_overdue === 'true',
     };
     const rows = await this.inbox.page(this.prisma, principal.tenantId, filter, now, cursor, limit + 1);
@@ -113,5 +120,10 @@ export class WorkflowQueryService {
 function reviewContext(item: WorkflowItem) {
   const m = item.metadata;
   if (typeof m.template_id !== 'string') return null;
-  return { template_id: m.template_id, template_description: m.template_description ?? null, reason: m.reason ?? null, simulation: m.simulation ?? {} };
+  return {
+    template_id: m.template_id,
+    template_description: m.template_description ?? null,
+    reason: m.reason ?? null,
+    simulation: m.simulation ?? {},
+  };
 }

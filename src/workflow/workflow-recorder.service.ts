@@ -12,7 +12,12 @@ import type { WorkflowItem } from './workflow-item';
 @Injectable()
 export class WorkflowRecorderService {
   /** Adds one change to `changes`, written later with the rest (WorkflowItemRepository.saveChanges). */
-  stage(changes: WorkflowChanges, item: WorkflowItem, draft: ActionDraft, notices: NotificationDraft[]): WorkflowActionRecord {
+  stage(
+    changes: WorkflowChanges,
+    item: WorkflowItem,
+    draft: ActionDraft,
+    notices: NotificationDraft[],
+  ): WorkflowActionRecord {
     item.version += 1;
     item.updated_at = draft.created_at;
     const action = chainAction(item, draft);

@@ -58,14 +58,21 @@ export class WorkflowSlaService {
           action_type: 'escalate',
           actor: { actor_id: 'workflow-sla', actor_type: 'system', account_id: null },
           note: SLA_ESCALATION_REASON,
-          payload: { reason: SLA_ESCALATION_REASON, source: 'automatic_sla_escalation', escalation_count: item.escalation_count },
+          payload: {
+            reason: SLA_ESCALATION_REASON,
+            source: 'automatic_sla_escalation',
+            escalation_count: item.escalation_count,
+          },
           source_event_id: null,
           resulting_status: 'escalated',
           created_at: now,
         },
         [escalationNotice(item, 'automatic_sla_escalation')],
       );
-    } else if (verdict === 'deadline_risk' && item.deadline_risk_notified_for?.getTime() !== item.sla_due_at.getTime()) {
+    } else if (
+      verdict === 'deadline_risk' &&
+      item.deadline_risk_notified_for?.getTime() !== item.sla_due_at.getTime()
+    ) {
       const due = item.sla_due_at.toISOString();
       changes.notices.push({
         workflow_id: item.workflow_id,

@@ -26,7 +26,9 @@ describe(`${transition.name} results`, () => {
   });
 
   it('rejects an item and appends a rejection of the item', () => {
-    expect(transition(aTransition('reject')).effects).toEqual([{ kind: 'append_decision', decision: 'rejected', subject: 'item' }]);
+    expect(transition(aTransition('reject')).effects).toEqual([
+      { kind: 'append_decision', decision: 'rejected', subject: 'item' },
+    ]);
   });
 
   it('overrides an exception review and appends an approval of the override', () => {
@@ -45,7 +47,14 @@ describe(`${transition.name} results`, () => {
   });
 
   it('changes nothing on a comment', () => {
-    const input = aTransition('comment', { item: { status: 'approved', claimed_by_account_id: 'svc-other', assigned_account_id: 'svc-a', escalation_count: 2 } });
+    const input = aTransition('comment', {
+      item: {
+        status: 'approved',
+        claimed_by_account_id: 'svc-other',
+        assigned_account_id: 'svc-a',
+        escalation_count: 2,
+      },
+    });
     expect(transition(input)).toEqual({
       status: 'approved',
       outcome: 'commented',
@@ -58,14 +67,22 @@ describe(`${transition.name} results`, () => {
   });
 
   it('reassigns both fields from the request and announces the reassignment', () => {
-    const input = aTransition('reassign', { item: { status: 'in_review', assigned_account_id: 'svc-a' }, request: { assigned_account_id: 'svc-b', assigned_role: 'writer' } });
+    const input = aTransition('reassign', {
+      item: { status: 'in_review', assigned_account_id: 'svc-a' },
+      request: { assigned_account_id: 'svc-b', assigned_role: 'writer' },
+    });
     const result = transition(input);
     expect(result).toMatchObject({ status: 'in_review', assignment: { account_id: 'svc-b', role: 'writer' } });
-    expect(result.effects).toEqual([{ kind: 'notify_assignment', assignment: { account_id: 'svc-b', role: 'writer' }, reassigned: true }]);
+    expect(result.effects).toEqual([
+      { kind: 'notify_assignment', assignment: { account_id: 'svc-b', role: 'writer' }, reassigned: true },
+    ]);
   });
 
   it('clears the field a reassignment leaves out', () => {
-    const input = aTransition('reassign', { item: { assigned_account_id: 'svc-a', assigned_role: 'admin' }, request: { assigned_account_id: undefined, assigned_role: 'writer' } });
+    const input = aTransition('reassign', {
+      item: { assigned_account_id: 'svc-a', assigned_role: 'admin' },
+      request: { assigned_account_id: undefined, assigned_role: 'writer' },
+    });
     expect(transition(input).assignment).toEqual({ account_id: null, role: 'writer' });
   });
 
@@ -75,24 +92,44 @@ describe(`${transition.name} results`, () => {
   });
 
   it('escalates to the escalation target, counting the escalation and announcing it', () => {
-    const input = aTransition('escalate', { item: { status: 'changes_requested', assigned_account_id: 'svc-a', escalation_count: 1 } });
+    const input = aTransition('escalate', {
+      item: { status: 'changes_requested', assigned_account_id: 'svc-a', escalation_count: 1 },
+    });
     const result = transition(input);
-    expect(result).toMatchObject({ status: 'escalated', assignment: { account_id: 'svc-oncall', role: 'admin' }, escalation_count: 2, claimed_by_account_id: null });
-    expect(result.effects).toEqual([{ kind: 'notify_escalation', assignment: { account_id: 'svc-oncall', role: 'admin' }, escalation_count: 2 }]);
+    expect(result).toMatchObject({
+      status: 'escalated',
+      assignment: { account_id: 'svc-oncall', role: 'admin' },
+      escalation_count: 2,
+      claimed_by_account_id: null,
+    });
+    expect(result.effects).toEqual([
+      { kind: 'notify_escalation', assignment: { account_id: 'svc-oncall', role: 'admin' }, escalation_count: 2 },
+    ]);
   });
 
   it('takes a claimed item from its claimant', () => {
-    const input = aTransition('escalate', { item: { status: 'in_review', claimed_by_account_id: REVIEWER, assigned_account_id: REVIEWER } });
-    expect(transition(input)).toMatchObject({ status: 'escalated', claimed_by_account_id: null, assignment: { account_id: 'svc-oncall', role: 'admin' } });
+    const input = aTransition('escalate', {
+      item: { status: 'in_review', claimed_by_account_id: REVIEWER, assigned_account_id: REVIEWER },
+    });
+    expect(transition(input)).toMatchObject({
+      status: 'escalated',
+      claimed_by_account_id: null,
+      assignment: { account_id: 'svc-oncall', role: 'admin' },
+    });
   });
 
   it('clears the assigned account when the escalation target has none', () => {
-    const input = aTransition('escalate', { item: { assigned_account_id: 'svc-a' }, escalationTarget: { account_id: null, role: 'supervisor' } });
+    const input = aTransition('escalate', {
+      item: { assigned_account_id: 'svc-a' },
+      escalationTarget: { account_id: null, role: 'supervisor' },
+    });
     expect(transition(input).assignment).toEqual({ account_id: null, role: 'supervisor' });
   });
 
   it('claims an item for the caller, keeping the assigned role', () => {
-    const input = aTransition('claim', { item: { status: 'requested', assigned_account_id: 'svc-a', assigned_role: 'writer' } });
+    const input = aTransition('claim', {
+      item: { status: 'requested', assigned_account_id: 'svc-a', assigned_role: 'writer' },
+    });
     expect(transition(input)).toMatchObject({
       status: 'in_review',
       claimed_by_account_id: REVIEWER,
@@ -102,7 +139,9 @@ describe(`${transition.name} results`, () => {
   });
 
   it('releases a claim back to requested, keeping the assignment', () => {
-    const input = aTransition('release', { item: { status: 'in_review', claimed_by_account_id: REVIEWER, assigned_account_id: REVIEWER } });
+    const input = aTransition('release', {
+      item: { status: 'in_review', claimed_by_account_id: REVIEWER, assigned_account_id: REVIEWER },
+    });
     expect(transition(input)).toMatchObject({
       status: 'requested',
       claimed_by_account_id: null,

@@ -1,4 +1,10 @@
-import { aTransition, CONFIRM_TEXT, domainErrorOf, REVIEWER, WORKFLOW_ID } from '../../test/factories/workflow-transitions';
+import {
+  aTransition,
+  CONFIRM_TEXT,
+  domainErrorOf,
+  REVIEWER,
+  WORKFLOW_ID,
+} from '../../test/factories/workflow-transitions';
 import { WORKFLOW_ACTIONS, WORKFLOW_STATUSES, WorkflowActionType, WorkflowStatus } from './workflow-status';
 import { Refusal, transition, TRANSITIONS, TransitionTarget } from './workflow-transitions';
 
@@ -8,12 +14,62 @@ const ESCALATED: Refusal = { refuse: 'already_escalated' };
 
 // SPEC §6.3 written out by hand, one row per status, so the table is checked against the spec
 // rather than against itself.
-const COLUMNS: WorkflowActionType[] = ['approve', 'reject', 'override', 'request_change', 'comment', 'reassign', 'escalate', 'claim', 'release'];
+const COLUMNS: WorkflowActionType[] = [
+  'approve',
+  'reject',
+  'override',
+  'request_change',
+  'comment',
+  'reassign',
+  'escalate',
+  'claim',
+  'release',
+];
 const EXPECTED: Record<WorkflowStatus, TransitionTarget[]> = {
-  requested: ['approved', 'rejected', 'overridden', 'changes_requested', SAME, SAME, 'escalated', 'in_review', 'requested'],
-  in_review: ['approved', 'rejected', 'overridden', 'changes_requested', SAME, SAME, 'escalated', 'in_review', 'requested'],
-  changes_requested: ['approved', 'rejected', 'overridden', 'changes_requested', SAME, SAME, 'escalated', 'in_review', 'requested'],
-  escalated: ['approved', 'rejected', 'overridden', 'changes_requested', SAME, SAME, ESCALATED, 'in_review', 'requested'],
+  requested: [
+    'approved',
+    'rejected',
+    'overridden',
+    'changes_requested',
+    SAME,
+    SAME,
+    'escalated',
+    'in_review',
+    'requested',
+  ],
+  in_review: [
+    'approved',
+    'rejected',
+    'overridden',
+    'changes_requested',
+    SAME,
+    SAME,
+    'escalated',
+    'in_review',
+    'requested',
+  ],
+  changes_requested: [
+    'approved',
+    'rejected',
+    'overridden',
+    'changes_requested',
+    SAME,
+    SAME,
+    'escalated',
+    'in_review',
+    'requested',
+  ],
+  escalated: [
+    'approved',
+    'rejected',
+    'overridden',
+    'changes_requested',
+    SAME,
+    SAME,
+    ESCALATED,
+    'in_review',
+    'requested',
+  ],
   approved: [TERMINAL, TERMINAL, TERMINAL, TERMINAL, SAME, TERMINAL, TERMINAL, TERMINAL, TERMINAL],
   rejected: [TERMINAL, TERMINAL, TERMINAL, TERMINAL, SAME, TERMINAL, TERMINAL, TERMINAL, TERMINAL],
   overridden: [TERMINAL, TERMINAL, TERMINAL, TERMINAL, SAME, TERMINAL, TERMINAL, TERMINAL, TERMINAL],
@@ -33,7 +89,8 @@ describe(transition.name, () => {
       expect(Object.keys(EXPECTED).sort()).toEqual([...WORKFLOW_STATUSES].sort());
       expect([...COLUMNS].sort()).toEqual([...WORKFLOW_ACTIONS].sort());
       expect(Object.keys(TRANSITIONS).sort()).toEqual([...WORKFLOW_STATUSES].sort());
-      for (const status of WORKFLOW_STATUSES) expect(Object.keys(TRANSITIONS[status]).sort()).toEqual([...WORKFLOW_ACTIONS].sort());
+      for (const status of WORKFLOW_STATUSES)
+        expect(Object.keys(TRANSITIONS[status]).sort()).toEqual([...WORKFLOW_ACTIONS].sort());
     });
 
     it.each(PAIRS)('$action on a $status item is $shown', ({ status, action, expected }) => {
@@ -42,7 +99,10 @@ describe(transition.name, () => {
       const input = aTransition(action, { item: { status, claimed_by_account_id: REVIEWER } });
       if (typeof expected === 'object') {
         const state = expected.refuse === 'already_escalated' ? 'escalated' : status;
-        expect(domainErrorOf(() => transition(input))).toMatchObject({ code: 'invalid_argument', message: `already ${state}` });
+        expect(domainErrorOf(() => transition(input))).toMatchObject({
+          code: 'invalid_argument',
+          message: `already ${state}`,
+        });
       } else {
         expect(transition(input).status).toBe(expected === SAME ? status : expected);
       }
@@ -71,29 +131,46 @@ describe(transition.name, () => {
       ['blank', '   '],
     ])('refuses a comment whose note and reason are %s', (_label, value) => {
       const input = aTransition('comment', { request: { note: value, reason: value } });
-      expect(domainErrorOf(() => transition(input))).toMatchObject({ code: 'invalid_argument', message: 'comment requires a reason' });
+      expect(domainErrorOf(() => transition(input))).toMatchObject({
+        code: 'invalid_argument',
+        message: 'comment requires a reason',
+      });
     });
 
     it('refuses escalate on an escalated item', () => {
       const input = aTransition('escalate', { item: { status: 'escalated' } });
-      expect(domainErrorOf(() => transition(input))).toMatchObject({ code: 'invalid_argument', message: `already escalated` });
+      expect(domainErrorOf(() => transition(input))).toMatchObject({
+        code: 'invalid_argument',
+        message: `already escalated`,
+      });
     });
 
     it('refuses override on an item that is not an exception review', () => {
       const input = aTransition('override', { item: { workflow_kind: 'incident_review' } });
-      expect(domainErrorOf(() => transition(input))).toMatchObject({ code: 'invalid_argument', message: 'override is only allowed on exception reviews' });
-    });
-
-    it.each(['approve', 'reject', 'override', 'request_change', 'escalate'] as const)('refuses %s without a reason', (action) => {
-      expect(domainErrorOf(() => transition(aTransition(action, { request: { reason: undefined } })))).toMatchObject({
+      expect(domainErrorOf(() => transition(input))).toMatchObject({
         code: 'invalid_argument',
-        message: `${action} requires a reason`,
+        message: 'override is only allowed on exception reviews',
       });
     });
 
-    it.each(['approve', 'reject', 'override', 'request_change', 'escalate'] as const)('refuses %s with a blank reason', (action) => {
-      expect(domainErrorOf(() => transition(aTransition(action, { request: { reason: ' \t' } }))).message).toBe(`${action} requires a reason`);
-    });
+    it.each(['approve', 'reject', 'override', 'request_change', 'escalate'] as const)(
+      'refuses %s without a reason',
+      (action) => {
+        expect(domainErrorOf(() => transition(aTransition(action, { request: { reason: undefined } })))).toMatchObject({
+          code: 'invalid_argument',
+          message: `${action} requires a reason`,
+        });
+      },
+    );
+
+    it.each(['approve', 'reject', 'override', 'request_change', 'escalate'] as const)(
+      'refuses %s with a blank reason',
+      (action) => {
+        expect(domainErrorOf(() => transition(aTransition(action, { request: { reason: ' \t' } }))).message).toBe(
+          `${action} requires a reason`,
+        );
+      },
+    );
 
     it.each(['comment', 'reassign', 'claim', 'release'] as const)('does not require a reason for %s', (action) => {
       const input = aTransition(action, { item: { claimed_by_account_id: REVIEWER }, request: { reason: null } });
@@ -127,7 +204,10 @@ describe(transition.name, () => {
 
   describe('guard order', () => {
     it('reports a terminal item before a non-exception kind and a missing reason', () => {
-      const input = aTransition('override', { item: { status: 'approved', workflow_kind: 'incident_review' }, request: { reason: null, confirm_text: null } });
+      const input = aTransition('override', {
+        item: { status: 'approved', workflow_kind: 'incident_review' },
+        request: { reason: null, confirm_text: null },
+      });
       expect(domainErrorOf(() => transition(input)).message).toBe(`already approved`);
     });
 
@@ -142,7 +222,10 @@ describe(transition.name, () => {
     });
 
     it('reports a non-exception kind before a missing reason and a wrong phrase', () => {
-      const input = aTransition('override', { item: { workflow_kind: 'incident_review' }, request: { reason: null, confirm_text: 'nope' } });
+      const input = aTransition('override', {
+        item: { workflow_kind: 'incident_review' },
+        request: { reason: null, confirm_text: 'nope' },
+      });
       expect(domainErrorOf(() => transition(input)).message).toBe('override is only allowed on exception reviews');
     });
 
@@ -152,18 +235,27 @@ describe(transition.name, () => {
     });
 
     it('reports a terminal item before a missing reassign target', () => {
-      const input = aTransition('reassign', { item: { status: 'rejected' }, request: { assigned_account_id: null, assigned_role: null } });
+      const input = aTransition('reassign', {
+        item: { status: 'rejected' },
+        request: { assigned_account_id: null, assigned_role: null },
+      });
       expect(domainErrorOf(() => transition(input)).message).toBe(`already rejected`);
     });
 
     it('reports a terminal item before a claim held by someone else', () => {
       const input = aTransition('claim', { item: { status: 'approved', claimed_by_account_id: 'svc-other' } });
-      expect(domainErrorOf(() => transition(input))).toMatchObject({ code: 'invalid_argument', message: `already approved` });
+      expect(domainErrorOf(() => transition(input))).toMatchObject({
+        code: 'invalid_argument',
+        message: `already approved`,
+      });
     });
 
     it('reports a terminal item before an unclaimed release', () => {
       const input = aTransition('release', { item: { status: 'overridden', claimed_by_account_id: null } });
-      expect(domainErrorOf(() => transition(input))).toMatchObject({ code: 'invalid_argument', message: `already overridden` });
+      expect(domainErrorOf(() => transition(input))).toMatchObject({
+        code: 'invalid_argument',
+        message: `already overridden`,
+      });
     });
   });
 
@@ -183,7 +275,9 @@ describe(transition.name, () => {
     });
 
     it('lets the claimant claim again', () => {
-      const result = transition(aTransition('claim', { item: { status: 'in_review', claimed_by_account_id: REVIEWER } }));
+      const result = transition(
+        aTransition('claim', { item: { status: 'in_review', claimed_by_account_id: REVIEWER } }),
+      );
       expect(result).toMatchObject({ status: 'in_review', claimed_by_account_id: REVIEWER, outcome: 'claimed' });
     });
 
@@ -205,8 +299,15 @@ describe(transition.name, () => {
     });
 
     it("lets an admin release someone else's claim", () => {
-      const input = aTransition('release', { item: { status: 'in_review', claimed_by_account_id: 'svc-other' }, actor: { is_admin: true } });
-      expect(transition(input)).toMatchObject({ status: 'requested', claimed_by_account_id: null, outcome: 'released' });
+      const input = aTransition('release', {
+        item: { status: 'in_review', claimed_by_account_id: 'svc-other' },
+        actor: { is_admin: true },
+      });
+      expect(transition(input)).toMatchObject({
+        status: 'requested',
+        claimed_by_account_id: null,
+        outcome: 'released',
+      });
     });
   });
 });

@@ -23,14 +23,28 @@ const TERMINAL: Refusal = Object.freeze({ refuse: 'terminal' });
 const ALREADY_ESCALATED: Refusal = Object.freeze({ refuse: 'already_escalated' });
 
 const OPEN_ROW: TransitionRow = Object.freeze({
-  approve: 'approved', reject: 'rejected', override: 'overridden', request_change: 'changes_requested',
-  comment: 'unchanged', reassign: 'unchanged', escalate: 'escalated', claim: 'in_review', release: 'requested',
+  approve: 'approved',
+  reject: 'rejected',
+  override: 'overridden',
+  request_change: 'changes_requested',
+  comment: 'unchanged',
+  reassign: 'unchanged',
+  escalate: 'escalated',
+  claim: 'in_review',
+  release: 'requested',
 });
 
 // Comments stay possible on closed items so reviewers can annotate a decision after the fact.
 const TERMINAL_ROW: TransitionRow = Object.freeze({
-  approve: TERMINAL, reject: TERMINAL, override: TERMINAL, request_change: TERMINAL,
-  comment: 'unchanged', reassign: TERMINAL, escalate: TERMINAL, claim: TERMINAL, release: TERMINAL,
+  approve: TERMINAL,
+  reject: TERMINAL,
+  override: TERMINAL,
+  request_change: TERMINAL,
+  comment: 'unchanged',
+  reassign: TERMINAL,
+  escalate: TERMINAL,
+  claim: TERMINAL,
+  release: TERMINAL,
 });
 
 /** status × action → next status, `unchanged`, or a refusal (SPEC §6.3, STYLE rule 11). */
@@ -67,7 +81,13 @@ export const ACTION_OUTCOMES: Readonly<Record<WorkflowActionType, ActionOutcome>
   release: 'released',
 });
 
-const REASON_REQUIRED: ReadonlySet<WorkflowActionType> = new Set(['approve', 'reject', 'override', 'request_change', 'escalate']);
+const REASON_REQUIRED: ReadonlySet<WorkflowActionType> = new Set([
+  'approve',
+  'reject',
+  'override',
+  'request_change',
+  'escalate',
+]);
 
 export type TransitionInput = {
   action: WorkflowActionType;
@@ -181,17 +201,27 @@ function apply(input: TransitionInput, status: WorkflowStatus): TransitionResult
     case 'override':
       return withEffect(result, { kind: 'append_decision', decision: 'approved', subject: 'override' });
     case 'reassign': {
-      const assignment = { account_id: orNull(input.request.assigned_account_id), role: orNull(input.request.assigned_role) };
+      const assignment = {
+        account_id: orNull(input.request.assigned_account_id),
+        role: orNull(input.request.assigned_role),
+      };
       return withEffect({ ...result, assignment }, { kind: 'notify_assignment', assignment, reassigned: true });
     }
     case 'escalate': {
       const assignment = { account_id: input.escalationTarget.account_id, role: input.escalationTarget.role };
       const escalation_count = item.escalation_count + 1;
       // Like the SLA's escalation: the item leaves its claimant for the escalation target.
-      return withEffect({ ...result, assignment, escalation_count, claimed_by_account_id: null }, { kind: 'notify_escalation', assignment, escalation_count });
+      return withEffect(
+        { ...result, assignment, escalation_count, claimed_by_account_id: null },
+        { kind: 'notify_escalation', assignment, escalation_count },
+      );
     }
     case 'claim':
-      return { ...result, claimed_by_account_id: actor.account_id, assignment: { ...result.assignment, account_id: actor.account_id } };
+      return {
+        ...result,
+        claimed_by_account_id: actor.account_id,
+        assignment: { ...result.assignment, account_id: actor.account_id },
+      };
     case 'release':
       return { ...result, claimed_by_account_id: null };
     case 'request_change':
@@ -214,7 +244,10 @@ function invalid(workflowId: string, message: string): DomainError {
 }
 
 function claimedBy(workflowId: string, holder: string): DomainError {
-  return new DomainError('conflict', `Workflow ${workflowId} is claimed by ${holder}`, { workflow_id: workflowId, claimed_by: holder });
+  return new DomainError('conflict', `Workflow ${workflowId} is claimed by ${holder}`, {
+    workflow_id: workflowId,
+    claimed_by: holder,
+  });
 }
 
 function present(value: string | null | undefined): value is string {

@@ -80,7 +80,10 @@ export class InboxSummaryDto {
 
 export class InboxDto {
   @ApiProperty({ type: [WorkflowDto] }) items!: WorkflowDto[];
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'the filters applied' }) filters!: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'the filters applied' }) filters!: Record<
+    string,
+    unknown
+  >;
   @ApiProperty({ type: InboxSummaryDto }) summary!: InboxSummaryDto;
   @ApiProperty({ nullable: true, type: String }) next_cursor!: string | null;
 }
@@ -99,7 +102,10 @@ export class WorkflowDetailDto {
   @ApiProperty({ type: [NotificationDto], description: 'newest 12' }) notifications!: NotificationDto[];
   @ApiProperty() notification_count!: number;
   @ApiProperty({ type: TraceReferenceDto }) trace_reference!: TraceReferenceDto;
-  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) review_context!: Record<string, unknown> | null;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) review_context!: Record<
+    string,
+    unknown
+  > | null;
 }
 
 export class ActionOutcomeDto {

@@ -33,7 +33,13 @@ import { WorkflowStudioService } from './studio/workflow-studio.service';
     WorkflowSlaService,
     WorkflowStudioService,
   ],
-  exports: [WorkflowRecorderService, WorkflowItemRepository, WorkflowQueryService, WorkflowSlaService, WorkflowStudioService],
+  exports: [
+    WorkflowRecorderService,
+    WorkflowItemRepository,
+    WorkflowQueryService,
+    WorkflowSlaService,
+    WorkflowStudioService,
+  ],
 })
 export class WorkflowModule implements OnModuleInit {
   constructor(

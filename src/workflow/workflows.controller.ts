@@ -12,7 +12,9 @@ import { WorkflowQueryService } from './workflow-query.service';
 import { ActionResultDto, InboxDto, WorkflowDetailDto } from './workflow.dto';
 import { ApiErrors } from '../common/api-errors.decorator';
 
-const ETAG_HEADER = { ETag: { required: true, description: 'the item version, quoted; send it as If-Match', schema: { type: 'string' } } };
+const ETAG_HEADER = {
+  ETag: { required: true, description: 'the item version, quoted; send it as If-Match', schema: { type: 'string' } },
+};
 
 @ApiTags('workflows')
 @Controller('v1/workflows')
@@ -35,7 +37,11 @@ export class WorkflowsController {
   @ApiErrors(HttpStatus.NOT_FOUND)
   @ApiOperation({ summary: 'An item with its actions, newest notifications and trace reference; ETag is its version' })
   @ApiEnvelope(WorkflowDetailDto, HttpStatus.OK, '', ETAG_HEADER)
-  async getWorkflow(@CurrentPrincipal() principal: Principal, @Param('workflow_id') workflowId: string, @Res({ passthrough: true }) res: Response) {
+  async getWorkflow(
+    @CurrentPrincipal() principal: Principal,
+    @Param('workflow_id') workflowId: string,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const detail = await this.queries.detail(principal, workflowId);
     res.setHeader('ETag', `"${detail.workflow.version}"`);
     return detail;
@@ -46,7 +52,11 @@ export class WorkflowsController {
   @ApiErrors(HttpStatus.NOT_FOUND)
   @ApiOperation({ summary: 'An item’s notifications, newest first' })
   @ApiEnvelope(NotificationPageDto)
-  listWorkflowNotifications(@CurrentPrincipal() principal: Principal, @Param('workflow_id') workflowId: string, @Query() query: WorkflowNotificationQueryDto) {
+  listWorkflowNotifications(
+    @CurrentPrincipal() principal: Principal,
+    @Param('workflow_id') workflowId: string,
+    @Query() query: WorkflowNotificationQueryDto,
+  ) {
     return this.queries.itemNotifications(principal, workflowId, query);
   }
 
@@ -54,9 +64,15 @@ export class WorkflowsController {
   @Access('write')
   @ApiErrors(HttpStatus.NOT_FOUND, HttpStatus.CONFLICT, HttpStatus.PRECONDITION_FAILED, HttpStatus.UNPROCESSABLE_ENTITY)
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Approve, reject, override, request a change, comment, reassign, escalate, claim or release' })
+  @ApiOperation({
+    summary: 'Approve, reject, override, request a change, comment, reassign, escalate, claim or release',
+  })
   @ApiHeader({ name: 'If-Match', required: false, description: 'the item version from the ETag; 412 when stale' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'replays the first response for the same key and body' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'replays the first response for the same key and body',
+  })
   @ApiEnvelope(ActionResultDto, HttpStatus.OK, '', ETAG_HEADER)
   async actOnWorkflow(
     @CurrentPrincipal() principal: Principal,

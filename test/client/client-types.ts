@@ -9,5 +9,7 @@ export const CLIENT_TYPES = 'test/client/openapi-schema.d.ts';
  * `npm run openapi:client` writes). A child process: the package is ESM, which Jest cannot load here.
  */
 export function renderClientTypes(): string {
-  return execFileSync(process.execPath, ['node_modules/openapi-typescript/bin/cli.js', OPENAPI_DOCUMENT], { encoding: 'utf8' });
+  return execFileSync(process.execPath, ['node_modules/openapi-typescript/bin/cli.js', OPENAPI_DOCUMENT], {
+    encoding: 'utf8',
+  });
 }

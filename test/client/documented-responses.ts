@@ -4,7 +4,9 @@ import { OPENAPI_DOCUMENT } from './client-types';
 
 type Schema = Record<string, unknown>;
 type Header = { required?: boolean; schema?: Schema };
-type Operation = { responses: Record<string, { headers?: Record<string, Header>; content?: Record<string, { schema?: Schema }> }> };
+type Operation = {
+  responses: Record<string, { headers?: Record<string, Header>; content?: Record<string, { schema?: Schema }> }>;
+};
 type Document = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema> } };
 
 const METHODS = ['get', 'put', 'post', 'patch', 'delete', 'head', 'options', 'trace'];
@@ -21,8 +23,12 @@ function toJsonSchema(node: unknown): unknown {
   const { nullable, ...rest } = node as Schema;
   const out: Schema = {};
   for (const [key, value] of Object.entries(rest)) {
-    if (key === '$ref' && typeof value === 'string') out.$ref = value.replace('#/components/schemas/', `${DOCUMENT_ID}#/definitions/`);
-    else if (key === 'properties') out.properties = Object.fromEntries(Object.entries(value as Schema).map(([name, schema]) => [name, toJsonSchema(schema)]));
+    if (key === '$ref' && typeof value === 'string')
+      out.$ref = value.replace('#/components/schemas/', `${DOCUMENT_ID}#/definitions/`);
+    else if (key === 'properties')
+      out.properties = Object.fromEntries(
+        Object.entries(value as Schema).map(([name, schema]) => [name, toJsonSchema(schema)]),
+      );
     else out[key] = toJsonSchema(value);
   }
   if (out.properties && out.additionalProperties === undefined && !out.allOf) out.additionalProperties = false;
@@ -36,8 +42,14 @@ export class DocumentedResponses {
 
   constructor() {
     this.ajv.addKeyword('example');
-    this.ajv.addFormat('date-time', { type: 'string', validate: (s: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)) });
-    const definitions = Object.fromEntries(Object.entries(this.document.components.schemas).map(([name, schema]) => [name, toJsonSchema(schema)]));
+    this.ajv.addFormat('date-time', {
+      type: 'string',
+      validate: (s: string) =>
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(s) && !Number.isNaN(Date.parse(s)),
+    });
+    const definitions = Object.fromEntries(
+      Object.entries(this.document.components.schemas).map(([name, schema]) => [name, toJsonSchema(schema)]),
+    );
     this.ajv.addSchema({ $id: DOCUMENT_ID, definitions });
   }
 
@@ -62,12 +74,17 @@ export class DocumentedResponses {
     if (!response) return [`${operation}: status ${status} is not documented`];
     const headerProblems = Object.entries(response.headers ?? {}).flatMap(([name, header]) => {
       const value = headers.get(name);
-      if (value === null) return header.required ? [`${operation} ${status}: documented header ${name} is missing`] : [];
+      if (value === null)
+        return header.required ? [`${operation} ${status}: documented header ${name} is missing`] : [];
       return header.schema ? this.validate(`${operation} ${status} header ${name}`, header.schema, value) : [];
     });
     const mediaType = (headers.get('content-type') ?? '').split(';')[0].trim();
     const media = response.content?.[mediaType];
-    if (!media?.schema) return [...headerProblems, `${operation} ${status}: no schema documented for content-type ${mediaType || '(none)'}`];
+    if (!media?.schema)
+      return [
+        ...headerProblems,
+        `${operation} ${status}: no schema documented for content-type ${mediaType || '(none)'}`,
+      ];
     return [...headerProblems, ...this.validate(`${operation} ${status} ${mediaType}`, media.schema, body)];
   }
 
@@ -78,6 +95,8 @@ export class DocumentedResponses {
       this.validators.set(key, validate);
     }
     if (validate(value)) return [];
-    return (validate.errors ?? []).map((e) => `${key}: ${e.instancePath || '(body)'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
+    return (validate.errors ?? []).map(
+      (e) => `${key}: ${e.instancePath || '(body)'} ${e.message ?? ''} ${JSON.stringify(e.params)}`,
+    );
   }
 }

@@ -22,12 +22,19 @@ export function typeCheck(files: string[], virtualFiles: VirtualFile[] = []): Ma
     const text = virtual.get(resolve(name));
     return text === undefined ? getSourceFile(name, language, ...rest) : ts.createSourceFile(name, text, language);
   };
-  const program = ts.createProgram({ rootNames: [...files, ...virtual.keys()], options: { ...options, noEmit: true }, host });
+  const program = ts.createProgram({
+    rootNames: [...files, ...virtual.keys()],
+    options: { ...options, noEmit: true },
+    host,
+  });
   const byFile = new Map<string, string[]>();
   for (const diagnostic of ts.getPreEmitDiagnostics(program)) {
     const file = diagnostic.file ? resolve(diagnostic.file.fileName) : '(program)';
     const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
-    const line = diagnostic.file && diagnostic.start !== undefined ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line + 1 : 0;
+    const line =
+      diagnostic.file && diagnostic.start !== undefined
+        ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line + 1
+        : 0;
     byFile.set(file, [...(byFile.get(file) ?? []), `${file}:${line}: ${message}`]);
   }
   return byFile;

@@ -18,7 +18,10 @@ export class DocumentedClients {
   constructor(private readonly baseUrl: string) {}
 
   client(token?: string): ApiClient {
-    const client = createClient<paths>({ baseUrl: this.baseUrl, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const client = createClient<paths>({
+      baseUrl: this.baseUrl,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
     client.use({
       onResponse: ({ request, schemaPath, response }) => {
         this.operations.set(response, `${request.method} ${schemaPath}`);
@@ -32,7 +35,8 @@ export class DocumentedClients {
     const { data, error, response } = await call;
     const operation = this.operations.get(response);
     if (!operation) throw new Error(`response of ${response.url} was not made by a documented client`);
-    if (response.status !== status) throw new Error(`${operation}: expected ${status}, got ${response.status} ${JSON.stringify(error)}`);
+    if (response.status !== status)
+      throw new Error(`${operation}: expected ${status}, got ${response.status} ${JSON.stringify(error)}`);
     const problems = this.documented.check(operation, status, response.headers, data);
     if (problems.length > 0) throw new Error(`${operation} does not match the document:\n${problems.join('\n')}`);
     this.driven.add(operation);

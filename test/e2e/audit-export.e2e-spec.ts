@@ -15,8 +15,21 @@ import { closeApp, createTestApp, uniqueTenant } from '../setup/test-app';
 const run = promisify(execFile);
 const keys = generateKeyPairSync('ed25519');
 const PUBLIC_PEM = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-const ALL_BUT_EXPORT = ['workflow_review', 'workflow_assign', 'workflow_escalate', 'workflow_override', 'projection_replay', 'projection_rebuild', 'webhook_manage'];
-const TOKENS = { admin: 'exp-admin-token', adminNoExport: 'exp-admin-noexport-token', writer: 'exp-writer-token', reader: 'exp-reader-token' };
+const ALL_BUT_EXPORT = [
+  'workflow_review',
+  'workflow_assign',
+  'workflow_escalate',
+  'workflow_override',
+  'projection_replay',
+  'projection_rebuild',
+  'webhook_manage',
+];
+const TOKENS = {
+  admin: 'exp-admin-token',
+  adminNoExport: 'exp-admin-noexport-token',
+  writer: 'exp-writer-token',
+  reader: 'exp-reader-token',
+};
 
 const exportPath = (workflowId: string) => `/api/v1/admin/workflows/${encodeURIComponent(workflowId)}/export`;
 
@@ -42,7 +55,13 @@ async function verifyCli(dir: string, name: string, content: string): Promise<{ 
   const file = join(dir, name);
   writeFileSync(file, content);
   try {
-    const { stdout } = await run(process.execPath, ['dist/cli/main.js', 'verify-export', file, '--public-key', join(dir, 'public.pem')]);
+    const { stdout } = await run(process.execPath, [
+      'dist/cli/main.js',
+      'verify-export',
+      file,
+      '--public-key',
+      join(dir, 'public.pem'),
+    ]);
     return { code: 0, stdout };
   } catch (e) {
     const failed = e as { code: number; stdout: string };
@@ -64,9 +83,27 @@ describe('audit export (SPEC §9)', () => {
         DG_EXPORT_SIGNING_KEY: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
         DG_EXPORT_KEY_ID: 'e2e-key',
         DG_SERVICE_ACCOUNTS: serviceAccountsEnv([
-          { account_id: 'auditor', roles: ['admin'], tenant_ids: ['*'], permissions: ['*'], tokens: [{ token: TOKENS.admin }] },
-          { account_id: 'ops', roles: ['admin'], tenant_ids: ['*'], permissions: ALL_BUT_EXPORT, tokens: [{ token: TOKENS.adminNoExport }] },
-          { account_id: 'rev', roles: ['writer'], tenant_ids: ['*'], permissions: ['workflow_review', 'workflow_assign'], tokens: [{ token: TOKENS.writer }] },
+          {
+            account_id: 'auditor',
+            roles: ['admin'],
+            tenant_ids: ['*'],
+            permissions: ['*'],
+            tokens: [{ token: TOKENS.admin }],
+          },
+          {
+            account_id: 'ops',
+            roles: ['admin'],
+            tenant_ids: ['*'],
+            permissions: ALL_BUT_EXPORT,
+            tokens: [{ token: TOKENS.adminNoExport }],
+          },
+          {
+            account_id: 'rev',
+            roles: ['writer'],
+            tenant_ids: ['*'],
+            permissions: ['workflow_review', 'workflow_assign'],
+            tokens: [{ token: TOKENS.writer }],
+          },
           { account_id: 'viewer', roles: ['reader'], tenant_ids: ['*'], tokens: [{ token: TOKENS.reader }] },
         ]),
       },
@@ -93,14 +130,33 @@ describe('audit export (SPEC §9)', () => {
       const res = await admin.get(exportPath(workflowId)).expect(200);
       const exported = res.body.data;
       expect(res.body.request_id).toEqual(expect.any(String));
-      expect(exported).toMatchObject({ export_version: 1, exported_at: expect.any(String), trace_reference: detail.trace_reference });
+      expect(exported).toMatchObject({
+        export_version: 1,
+        exported_at: expect.any(String),
+        trace_reference: detail.trace_reference,
+      });
       expect(exported.workflow).toEqual({ ...detail.workflow, overdue: false });
       expect(exported.workflow_actions).toEqual(detail.actions);
-      expect(exported.workflow_actions.map((a: { action_type: string }) => a.action_type)).toEqual(['requested', 'comment', 'approval_recorded', 'approve']);
+      expect(exported.workflow_actions.map((a: { action_type: string }) => a.action_type)).toEqual([
+        'requested',
+        'comment',
+        'approval_recorded',
+        'approve',
+      ]);
       expect(exported.workflow_notifications).toEqual([...notifications].reverse());
-      expect(exported.workflow_notifications.map((n: { category: string }) => n.category)).toEqual(['assignment', 'approval']);
+      expect(exported.workflow_notifications.map((n: { category: string }) => n.category)).toEqual([
+        'assignment',
+        'approval',
+      ]);
       expect(exported.trace_events).toEqual(trace.events);
-      expect(exported.audit_summary).toEqual({ action_count: 4, closed: true, current_decision: 'approved', notification_count: 2, overdue: false, workflow_kind: 'exception_review' });
+      expect(exported.audit_summary).toEqual({
+        action_count: 4,
+        closed: true,
+        current_decision: 'approved',
+        notification_count: 2,
+        overdue: false,
+        workflow_kind: 'exception_review',
+      });
       expect(exported.integrity).toMatchObject({
         event_chain_head: trace.events.at(-1).event_hash,
         action_chain_head: detail.actions.at(-1).action_hash,
@@ -113,7 +169,10 @@ describe('audit export (SPEC §9)', () => {
     it('refuses an admin without workflow_export, writers and readers', async () => {
       const { workflowId } = await openException(writer, 'exp-perm');
       const noExport = await apiAs(app, tenant, TOKENS.adminNoExport).get(exportPath(workflowId)).expect(403);
-      expect(noExport.body.error).toMatchObject({ code: 'forbidden', message: expect.stringContaining('workflow_export') });
+      expect(noExport.body.error).toMatchObject({
+        code: 'forbidden',
+        message: expect.stringContaining('workflow_export'),
+      });
       await writer.get(exportPath(workflowId)).expect(403);
       await apiAs(app, tenant, TOKENS.reader).get(exportPath(workflowId)).expect(403);
       await apiAs(app, tenant, TOKENS.adminNoExport).get('/api/v1/admin/exports/workflows').expect(403);
@@ -197,7 +256,11 @@ describe('audit export (SPEC §9)', () => {
       await act(w, workflowId, { action: 'approve', reason: 'Quote attached' }).expect(200);
       await openException(w, 'cli-b');
       const overridden = await openException(w, 'cli-c');
-      await act(apiAs(app, t, TOKENS.admin), overridden.workflowId, { action: 'override', reason: 'CFO call', confirm_text: overridePhrase(overridden.workflowId) }).expect(200);
+      await act(apiAs(app, t, TOKENS.admin), overridden.workflowId, {
+        action: 'override',
+        reason: 'CFO call',
+        confirm_text: overridePhrase(overridden.workflowId),
+      }).expect(200);
       single = (await apiAs(app, t, TOKENS.admin).get(exportPath(workflowId)).expect(200)).body;
       bulkText = (await bulk(app, t).expect(200)).body.toString('utf8');
     });
@@ -208,18 +271,37 @@ describe('audit export (SPEC §9)', () => {
     };
 
     it('verifies an untouched export, as the whole response or its data, and an untouched bulk file', async () => {
-      expect(await verifyCli(dir, 'response.json', JSON.stringify(single))).toEqual({ code: 0, stdout: 'OK workflow export: digest, signature and hash chains verify\n' });
+      expect(await verifyCli(dir, 'response.json', JSON.stringify(single))).toEqual({
+        code: 0,
+        stdout: 'OK workflow export: digest, signature and hash chains verify\n',
+      });
       expect((await verifyCli(dir, 'data.json', JSON.stringify(single.data, null, 2))).code).toBe(0);
-      expect(await verifyCli(dir, 'bulk.ndjson', bulkText)).toEqual({ code: 0, stdout: 'OK bulk export of 3 workflow(s): digest, signature and hash chains verify\n' });
+      expect(await verifyCli(dir, 'bulk.ndjson', bulkText)).toEqual({
+        code: 0,
+        stdout: 'OK bulk export of 3 workflow(s): digest, signature and hash chains verify\n',
+      });
     });
 
     it.each([
-      ['a changed reason', (d: Record<string, any>) => (d.workflow.current_reason = 'Quote not needed'), /FAIL integrity.digest does not match the content/],
-      ['a removed action', (d: Record<string, any>) => d.workflow_actions.splice(1, 1), /FAIL workflow_actions\[1\] \(action_id "[^"]+"\): prev_action_hash does not link/],
-      ['a reordered event', (d: Record<string, any>) => d.trace_events.reverse(), /FAIL trace_events\[0\] \(event_id "[^"]+"\): trace_seq is \d, expected 0/],
+      [
+        'a changed reason',
+        (d: Record<string, any>) => (d.workflow.current_reason = 'Quote not needed'),
+        /FAIL integrity.digest does not match the content/,
+      ],
+      [
+        'a removed action',
+        (d: Record<string, any>) => d.workflow_actions.splice(1, 1),
+        /FAIL workflow_actions\[1\] \(action_id "[^"]+"\): prev_action_hash does not link/,
+      ],
+      [
+        'a reordered event',
+        (d: Record<string, any>) => d.trace_events.reverse(),
+        /FAIL trace_events\[0\] \(event_id "[^"]+"\): trace_seq is \d, expected 0/,
+      ],
       [
         'a swapped signature',
-        (d: Record<string, any>) => (d.integrity.signature = Buffer.from(d.integrity.signature, 'base64').reverse().toString('base64')),
+        (d: Record<string, any>) =>
+          (d.integrity.signature = Buffer.from(d.integrity.signature, 'base64').reverse().toString('base64')),
         /^FAIL integrity.signature does not verify with the given public key\nworkflow export: 1 check\(s\) failed\n$/,
       ],
     ])('reports %s and exits 1', async (_what, edit, expected) => {
@@ -231,7 +313,9 @@ describe('audit export (SPEC §9)', () => {
     it('reports an edited, a removed and a truncated line of a bulk file', async () => {
       const lines = bulkText.split(/(?<=\n)/);
       const changed = [lines[0].replace('"status":"approved"', '"status":"rejected"'), ...lines.slice(1)].join('');
-      expect((await verifyCli(dir, 'b1.ndjson', changed)).stdout).toMatch(/FAIL line 1 \(workflow [^)]+\): integrity.digest does not match[\s\S]*FAIL line 4: manifest.digest does not match/);
+      expect((await verifyCli(dir, 'b1.ndjson', changed)).stdout).toMatch(
+        /FAIL line 1 \(workflow [^)]+\): integrity.digest does not match[\s\S]*FAIL line 4: manifest.digest does not match/,
+      );
       const removed = await verifyCli(dir, 'b2.ndjson', [lines[0], ...lines.slice(2)].join(''));
       expect(removed.code).toBe(1);
       expect(removed.stdout).toContain('FAIL line 3: manifest.count is 3 but the file has 2 export lines');

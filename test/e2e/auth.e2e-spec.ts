@@ -13,7 +13,13 @@ const ACCOUNTS = serviceAccountsEnv([
     permissions: ['workflow_assign'],
     tokens: [{ token: 'writer-old', expires_at: '2020-01-01T00:00:00Z' }, { token: 'writer-new' }],
   },
-  { account_id: 'reviewer', roles: ['writer'], tenant_ids: ['acme', 'globex'], permissions: ['workflow_review'], tokens: [{ token: 'reviewer-token' }] },
+  {
+    account_id: 'reviewer',
+    roles: ['writer'],
+    tenant_ids: ['acme', 'globex'],
+    permissions: ['workflow_review'],
+    tokens: [{ token: 'reviewer-token' }],
+  },
   { account_id: 'root', roles: ['admin'], tenant_ids: ['*'], permissions: ['*'], tokens: [{ token: 'root-token' }] },
   { account_id: 'limited', roles: ['reader'], tenant_ids: ['acme'], tokens: [{ token: 'limited-token' }] },
 ]);
@@ -25,19 +31,31 @@ describe('authentication and tenancy (SPEC §4)', () => {
   beforeAll(async () => {
     app = await createTestApp({
       controllers: [GuardProbeController],
-      env: { DG_SERVICE_ACCOUNTS: ACCOUNTS, DG_RATE_LIMIT_READ_PER_MINUTE: '5', DG_AUTH_FAILURE_LIMIT_PER_MINUTE: '1000' },
+      env: {
+        DG_SERVICE_ACCOUNTS: ACCOUNTS,
+        DG_RATE_LIMIT_READ_PER_MINUTE: '5',
+        DG_AUTH_FAILURE_LIMIT_PER_MINUTE: '1000',
+      },
     });
   });
   afterAll(() => closeApp(app));
 
   it('checks the tenant header before anything else', async () => {
     const res = await request(app.getHttpServer()).get('/api/v1/probe/read').expect(400);
-    expect(res.body.error).toEqual({ code: 'invalid_argument', message: 'x-tenant-id header is required', details: {} });
+    expect(res.body.error).toEqual({
+      code: 'invalid_argument',
+      message: 'x-tenant-id header is required',
+      details: {},
+    });
   });
 
   it('refuses a repeated x-tenant-id rather than reading "a, b" as one tenant', async () => {
     // superagent sends an array value as one header line per value; its types admit only Cookie arrays.
-    const res = await request(app.getHttpServer()).get('/api/v1/whoami').set({ authorization: 'Bearer root-token' }).set('x-tenant-id', ['acme', 'globex'] as unknown as string).expect(400);
+    const res = await request(app.getHttpServer())
+      .get('/api/v1/whoami')
+      .set({ authorization: 'Bearer root-token' })
+      .set('x-tenant-id', ['acme', 'globex'] as unknown as string)
+      .expect(400);
     expect(res.body.error.message).toMatch(/^x-tenant-id must be a single value/);
   });
 
@@ -45,7 +63,10 @@ describe('authentication and tenancy (SPEC §4)', () => {
     const server = app.getHttpServer();
     const missing = await request(server).get('/api/v1/probe/read').set('x-tenant-id', 'acme').expect(401);
     expect(missing.body.error.message).toBe('Authentication required');
-    await request(server).get('/api/v1/probe/read').set({ 'x-tenant-id': 'acme', authorization: 'Basic cm9vdDpyb290' }).expect(401);
+    await request(server)
+      .get('/api/v1/probe/read')
+      .set({ 'x-tenant-id': 'acme', authorization: 'Basic cm9vdDpyb290' })
+      .expect(401);
     await request(server).get('/api/v1/probe/read').set(as('nope')).expect(401);
     const expired = await request(server).get('/api/v1/probe/read').set(as('writer-old')).expect(401);
     expect(expired.body.error.code).toBe('unauthorized');
@@ -57,12 +78,23 @@ describe('authentication and tenancy (SPEC §4)', () => {
       .get('/api/v1/whoami')
       .set({ 'x-tenant-id': 'acme', authorization: 'bEaReR writer-new' })
       .expect(200);
-    expect(res.body.data).toEqual({ account_id: 'acme-writer', roles: ['writer'], permissions: ['workflow_assign'], tenant_id: 'acme' });
-    await request(app.getHttpServer()).get('/api/v1/whoami').set({ 'x-tenant-id': 'acme', authorization: 'Bearer   writer-new' }).expect(200);
+    expect(res.body.data).toEqual({
+      account_id: 'acme-writer',
+      roles: ['writer'],
+      permissions: ['workflow_assign'],
+      tenant_id: 'acme',
+    });
+    await request(app.getHttpServer())
+      .get('/api/v1/whoami')
+      .set({ 'x-tenant-id': 'acme', authorization: 'Bearer   writer-new' })
+      .expect(200);
   });
 
   it('refuses a tenant the account does not belong to, and lets "*" in everywhere', async () => {
-    const res = await request(app.getHttpServer()).get('/api/v1/whoami').set(as('reviewer-token', 'initech')).expect(403);
+    const res = await request(app.getHttpServer())
+      .get('/api/v1/whoami')
+      .set(as('reviewer-token', 'initech'))
+      .expect(403);
     expect(res.body.error.code).toBe('forbidden');
     await request(app.getHttpServer()).get('/api/v1/whoami').set(as('reviewer-token', 'globex')).expect(200);
     await request(app.getHttpServer()).get('/api/v1/whoami').set(as('root-token', 'anything')).expect(200);
@@ -76,7 +108,11 @@ describe('authentication and tenancy (SPEC §4)', () => {
 
   it('names the missing permission', async () => {
     const res = await request(app.getHttpServer()).post('/api/v1/probe/review').set(as('writer-new')).expect(403);
-    expect(res.body.error).toMatchObject({ code: 'forbidden', message: 'Missing permission: workflow_review', details: { permission: 'workflow_review' } });
+    expect(res.body.error).toMatchObject({
+      code: 'forbidden',
+      message: 'Missing permission: workflow_review',
+      details: { permission: 'workflow_review' },
+    });
     await request(app.getHttpServer()).post('/api/v1/probe/review').set(as('reviewer-token')).expect(201);
   });
 
@@ -97,7 +133,10 @@ describe('authentication and tenancy (SPEC §4)', () => {
 
   it('echoes a well-formed x-request-id and replaces a malformed one', async () => {
     const server = app.getHttpServer();
-    const kept = await request(server).get('/api/v1/whoami').set({ ...as('root-token'), 'x-request-id': 'abc.DEF:123-_' }).expect(200);
+    const kept = await request(server)
+      .get('/api/v1/whoami')
+      .set({ ...as('root-token'), 'x-request-id': 'abc.DEF:123-_' })
+      .expect(200);
     expect(kept.headers['x-request-id']).toBe('abc.DEF:123-_');
     expect(kept.body.request_id).toBe('abc.DEF:123-_');
     const replaced = await request(server).get('/api/v1/whoami').set({ 'x-request-id': 'has spaces!' }).expect(400);
@@ -115,7 +154,10 @@ describe('failed-authentication throttling', () => {
 
   it('answers 429 instead of 401 to a client address’s failed tokens beyond the budget; good tokens and missing credentials are not counted', async () => {
     const server = app.getHttpServer();
-    const whoami = (headers: Record<string, string>) => request(server).get('/api/v1/whoami').set({ 'x-tenant-id': 'acme', ...headers });
+    const whoami = (headers: Record<string, string>) =>
+      request(server)
+        .get('/api/v1/whoami')
+        .set({ 'x-tenant-id': 'acme', ...headers });
     for (let i = 0; i < 5; i++) await whoami({}).expect(401);
     for (let i = 0; i < 3; i++) await whoami({ authorization: `Bearer guess-${i}` }).expect(401);
     const res = await whoami({ authorization: 'Bearer guess-3' }).expect(429);

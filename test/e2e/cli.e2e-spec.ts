@@ -22,7 +22,8 @@ describe('the command line (SPEC §10)', () => {
   it.each([[['--help']], [[]]])('lists its commands when run with %p, and exits 0', async (args) => {
     const { code, stdout } = await cli(...args);
     expect(code).toBe(0);
-    for (const command of ['token', 'migrate', 'seed-demo', 'openapi', 'keygen', 'verify-export']) expect(stdout).toContain(command);
+    for (const command of ['token', 'migrate', 'seed-demo', 'openapi', 'keygen', 'verify-export'])
+      expect(stdout).toContain(command);
   });
 
   it('prints a token and the sha256 hash of exactly that token', async () => {
@@ -52,6 +53,9 @@ describe('the command line (SPEC §10)', () => {
     const unknown = await cli('no-such-command');
     expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining("unknown command 'no-such-command'")]);
     const verify = await cli('verify-export', 'export.json');
-    expect([verify.code, verify.stderr]).toEqual([1, expect.stringContaining("required option '--public-key <pem>' not specified")]);
+    expect([verify.code, verify.stderr]).toEqual([
+      1,
+      expect.stringContaining("required option '--public-key <pem>' not specified"),
+    ]);
   });
 });

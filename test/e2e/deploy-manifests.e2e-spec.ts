@@ -72,7 +72,8 @@ function containerEnv(container: Container, dir: string, files: Record<string, s
   for (const mount of container.volumeMounts ?? []) {
     const volume = pod.volumes.find((v) => v.name === mount.name)!;
     expect(volume.secret.secretName).toBe(secret.metadata.name);
-    for (const item of volume.secret.items) writeFileSync(join(dir, item.path), files[item.key] ?? secret.stringData[item.key]);
+    for (const item of volume.secret.items)
+      writeFileSync(join(dir, item.path), files[item.key] ?? secret.stringData[item.key]);
     for (const [name, value] of Object.entries(env)) {
       if (value?.startsWith(`${mount.mountPath}/`)) env[name] = join(dir, basename(value));
     }
@@ -127,7 +128,10 @@ describe('deployment: Dockerfile and Kubernetes manifests (SPEC §10)', () => {
     expect(config).toMatchObject({ production: true, database: { kind: 'pg' }, exportSigning: { ephemeral: false } });
     expect(config.auth.accounts.map((a) => a.accountId)).toEqual(['policy-engine', 'ops-admin']);
     // The init container applies the migrations, to the same database, before the service starts.
-    expect([migrate.args, config.database.migrateOnStart]).toEqual([['node', 'dist/cli/main.js', 'migrate', 'deploy'], false]);
+    expect([migrate.args, config.database.migrateOnStart]).toEqual([
+      ['node', 'dist/cli/main.js', 'migrate', 'deploy'],
+      false,
+    ]);
     expect([migrate.envFrom, migrate.env]).toEqual([main.envFrom, main.env]);
   });
 
@@ -152,7 +156,8 @@ describe('deployment: Dockerfile and Kubernetes manifests (SPEC §10)', () => {
     expect(port.containerPort).toBe(config.port);
     expect(steps.find((s) => s.instruction === 'EXPOSE')?.args).toBe(String(config.port));
     expect(service.spec.ports.map((p) => p.targetPort)).toEqual([port.name]);
-    for (const probe of [main.startupProbe, main.livenessProbe, main.readinessProbe]) expect(probe.httpGet.port).toBe(port.name);
+    for (const probe of [main.startupProbe, main.livenessProbe, main.readinessProbe])
+      expect(probe.httpGet.port).toBe(port.name);
   });
 
   it('copies only paths that exist and that .dockerignore leaves in the build context', () => {
@@ -179,13 +184,23 @@ describe('deployment: Dockerfile and Kubernetes manifests (SPEC §10)', () => {
       const probeDir = mkdtempSync(join(tmpdir(), 'dg-deploy-app-'));
       const env = containerEnv(main, probeDir, { 'export-signing-key.pem': signingKey });
       // The test database instead of the example's host, migrated at start as the init container would.
-      app = await createTestApp({ env: { ...(env as Record<string, string>), DATABASE_URL: process.env.DATABASE_URL!, DG_MIGRATE_ON_START: 'true', DG_LOG_LEVEL: 'warn' } });
+      app = await createTestApp({
+        env: {
+          ...(env as Record<string, string>),
+          DATABASE_URL: process.env.DATABASE_URL!,
+          DG_MIGRATE_ON_START: 'true',
+          DG_LOG_LEVEL: 'warn',
+        },
+      });
       rmSync(probeDir, { recursive: true, force: true });
     });
     afterAll(() => closeApp(app));
 
     it('answers the startup, liveness and readiness probes without credentials', async () => {
-      expect([main.livenessProbe.httpGet.path, main.readinessProbe.httpGet.path]).toEqual(['/api/healthz', '/api/readyz']);
+      expect([main.livenessProbe.httpGet.path, main.readinessProbe.httpGet.path]).toEqual([
+        '/api/healthz',
+        '/api/readyz',
+      ]);
       for (const probe of [main.startupProbe, main.livenessProbe, main.readinessProbe]) {
         await request(app.getHttpServer()).get(probe.httpGet.path).expect(200);
       }

@@ -36,7 +36,9 @@ describe('POST /api/v1/events', () => {
   });
 
   it('normalises occurred_at with an offset to UTC', async () => {
-    const res = await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'tz', occurred_at: '2026-11-25T12:30:00.5+02:00' })).expect(201);
+    const res = await api
+      .post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'tz', occurred_at: '2026-11-25T12:30:00.5+02:00' }))
+      .expect(201);
     expect(res.body.data.event.occurred_at).toBe('2026-11-25T10:30:00.500Z');
   });
 
@@ -54,7 +56,13 @@ describe('POST /api/v1/events', () => {
   it.each([
     ['payload', { payload: { workflow: 'other', title: 'x', primary_entity: { entity_type: 'a', entity_id: 'b' } } }],
     ['trace_id', { trace_id: 'elsewhere' }],
-    ['event_type', { event_type: 'PolicyEvaluated', payload: { policy: { policy_id: 'p', policy_version: '1' }, inputs: [], decision: 'allow' } }],
+    [
+      'event_type',
+      {
+        event_type: 'PolicyEvaluated',
+        payload: { policy: { policy_id: 'p', policy_version: '1' }, inputs: [], decision: 'allow' },
+      },
+    ],
     ['source', { source: { producer_id: 'policy-engine', system: 'pricing', subsystem: 'eu' } }],
     ['actor', { actor: { actor_id: 'agent-8', actor_type: 'agent' } }],
     ['correlation_id', { correlation_id: 'corr-1' }],
@@ -73,41 +81,59 @@ describe('POST /api/v1/events', () => {
 
   it('enforces the trace sequence with the expected trace_seq', async () => {
     await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 's' })).expect(201);
-    const gap = await api.post('/api/v1/events', anEvent('PolicyEvaluated', { trace_id: 's', trace_seq: 3 })).expect(409);
+    const gap = await api
+      .post('/api/v1/events', anEvent('PolicyEvaluated', { trace_id: 's', trace_seq: 3 }))
+      .expect(409);
     expect(gap.body.error).toMatchObject({ code: 'event_sequence_invalid', details: { expected_trace_seq: 1 } });
-    const restart = await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 's', trace_seq: 1 })).expect(409);
+    const restart = await api
+      .post('/api/v1/events', anEvent('TraceStarted', { trace_id: 's', trace_seq: 1 }))
+      .expect(409);
     expect(restart.body.error.code).toBe('event_sequence_invalid');
-    const notStarted = await api.post('/api/v1/events', anEvent('PolicyEvaluated', { trace_id: 'fresh', trace_seq: 0 })).expect(409);
+    const notStarted = await api
+      .post('/api/v1/events', anEvent('PolicyEvaluated', { trace_id: 'fresh', trace_seq: 0 }))
+      .expect(409);
     expect(notStarted.body.error.code).toBe('event_sequence_invalid');
   });
 
   it('refuses events on a finished trace', async () => {
     for (const e of aTrace('done', ['TraceStarted', 'TraceFinished'])) await api.post('/api/v1/events', e).expect(201);
-    const res = await api.post('/api/v1/events', anEvent('ApprovalRecorded', { trace_id: 'done', trace_seq: 2 })).expect(409);
+    const res = await api
+      .post('/api/v1/events', anEvent('ApprovalRecorded', { trace_id: 'done', trace_seq: 2 }))
+      .expect(409);
     expect(res.body.error.code).toBe('conflict');
   });
 
   it('refuses a duplicate event_id within a tenant but not across tenants', async () => {
     const start = anEvent('TraceStarted', { trace_id: 'd1', event_id: 'shared-id' });
     await api.post('/api/v1/events', start).expect(201);
-    const dup = await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'd2', event_id: 'shared-id' })).expect(409);
+    const dup = await api
+      .post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'd2', event_id: 'shared-id' }))
+      .expect(409);
     expect(dup.body.error.code).toBe('conflict');
     await apiAs(app, uniqueTenant()).post('/api/v1/events', start).expect(201);
   });
 
   it('rejects floats found in the raw request text, even 1.0', async () => {
-    const body = JSON.stringify(anEvent('TraceStarted', { trace_id: 'f' })).replace('"payload":{', '"payload":{"score":1.0,');
+    const body = JSON.stringify(anEvent('TraceStarted', { trace_id: 'f' })).replace(
+      '"payload":{',
+      '"payload":{"score":1.0,',
+    );
     const res = await api.postRaw('/api/v1/events', body).expect(422);
     expect(res.body.error).toMatchObject({ code: 'schema_violation', details: { path: '$.payload.score' } });
   });
 
   it('refuses a schema_version beyond what is stored with 422, not a 500', async () => {
-    const res = await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'sv', schema_version: 2 ** 31 })).expect(422);
+    const res = await api
+      .post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'sv', schema_version: 2 ** 31 }))
+      .expect(422);
     expect(res.body.error).toMatchObject({ code: 'schema_violation', details: { path: '$.schema_version' } });
   });
 
   it('reads a JSON body sent as text/plain or without a content type', async () => {
-    for (const [traceId, type] of [['plain', 'text/plain;charset=UTF-8'], ['untyped', undefined]] as const) {
+    for (const [traceId, type] of [
+      ['plain', 'text/plain;charset=UTF-8'],
+      ['untyped', undefined],
+    ] as const) {
       const text = JSON.stringify(anEvent('TraceStarted', { trace_id: traceId }));
       const req = api.postRaw('/api/v1/events', text);
       if (type) req.set('content-type', type);
@@ -118,20 +144,35 @@ describe('POST /api/v1/events', () => {
   });
 
   it('tells JSON that is not an object from JSON that does not parse', async () => {
-    expect((await api.postRaw('/api/v1/events', 'null').expect(400)).body.error.message).toBe('Request body must be a JSON object');
-    expect((await api.postRaw('/api/v1/events', '{"event_id":').expect(400)).body.error.message).toBe('Request body is not valid JSON');
+    expect((await api.postRaw('/api/v1/events', 'null').expect(400)).body.error.message).toBe(
+      'Request body must be a JSON object',
+    );
+    expect((await api.postRaw('/api/v1/events', '{"event_id":').expect(400)).body.error.message).toBe(
+      'Request body is not valid JSON',
+    );
   });
 
   it('names the JSON path of a missing payload field', async () => {
     const res = await api
-      .post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'p', payload: { workflow: 'w', title: 't', primary_entity: { entity_type: 'x' } } }))
+      .post(
+        '/api/v1/events',
+        anEvent('TraceStarted', {
+          trace_id: 'p',
+          payload: { workflow: 'w', title: 't', primary_entity: { entity_type: 'x' } },
+        }),
+      )
       .expect(422);
-    expect(res.body.error).toMatchObject({ code: 'schema_violation', details: { path: '$.payload.primary_entity.entity_id' } });
+    expect(res.body.error).toMatchObject({
+      code: 'schema_violation',
+      details: { path: '$.payload.primary_entity.entity_id' },
+    });
   });
 
   it('refuses credentials without echoing them', async () => {
     const secret = 'ghp_0123456789abcdefghijABCDEFGHIJ012345';
-    const res = await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'sec', tags: [secret] })).expect(422);
+    const res = await api
+      .post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'sec', tags: [secret] }))
+      .expect(422);
     expect(res.body.error).toMatchObject({ code: 'pii_policy_violation', details: { path: '$.tags[0]' } });
     expect(JSON.stringify(res.body)).not.toContain(secret);
   });
@@ -149,7 +190,10 @@ describe('POST /api/v1/events/batch', () => {
   afterAll(() => closeApp(app));
 
   it('appends several traces at once, in order, and replays within the batch response', async () => {
-    const events = [...aTrace('b1', ['TraceStarted', 'PolicyEvaluated', 'TraceFinished']), ...aTrace('b2', ['TraceStarted'])];
+    const events = [
+      ...aTrace('b1', ['TraceStarted', 'PolicyEvaluated', 'TraceFinished']),
+      ...aTrace('b2', ['TraceStarted']),
+    ];
     const res = await api.post('/api/v1/events/batch', { events }).expect(201);
     expect(res.body.data.events.map((r: { replayed: boolean }) => r.replayed)).toEqual([false, false, false, false]);
     const seqs = res.body.data.events.map((r: { event: { log_seq: number } }) => r.event.log_seq);
@@ -189,7 +233,10 @@ describe('reads: GET /api/v1/traces/:trace_id and GET /api/v1/events', () => {
     app = await createTestApp({ env: GENEROUS_LIMITS });
     tenant = uniqueTenant();
     api = apiAs(app, tenant);
-    const events = [...aTrace('r1', ['TraceStarted', 'PolicyEvaluated', 'TraceFinished']), ...aTrace('r2', ['TraceStarted', 'ExceptionRequested'])];
+    const events = [
+      ...aTrace('r1', ['TraceStarted', 'PolicyEvaluated', 'TraceFinished']),
+      ...aTrace('r2', ['TraceStarted', 'ExceptionRequested']),
+    ];
     for (const e of events) e.occurred_at = '2026-11-25T10:00:00Z';
     await api.post('/api/v1/events/batch', { events }).expect(201);
   });
@@ -239,8 +286,11 @@ describe('reads: GET /api/v1/traces/:trace_id and GET /api/v1/events', () => {
     expect(byTrace.body.data.events).toHaveLength(2);
   });
 
-  it.each(['limit=0', 'limit=1001', 'limit=abc', 'since_log_seq=-1', 'event_type=Nope'])('answers 400 for %s', async (query) => {
-    const res = await api.get(`/api/v1/events?${query}`).expect(400);
-    expect(res.body.error.code).toBe('invalid_argument');
-  });
+  it.each(['limit=0', 'limit=1001', 'limit=abc', 'since_log_seq=-1', 'event_type=Nope'])(
+    'answers 400 for %s',
+    async (query) => {
+      const res = await api.get(`/api/v1/events?${query}`).expect(400);
+      expect(res.body.error.code).toBe('invalid_argument');
+    },
+  );
 });

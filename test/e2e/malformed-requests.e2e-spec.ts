@@ -24,7 +24,8 @@ describe('malformed requests never produce a 5xx', () => {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const junk = (n: number) => Array.from({ length: n }, () => String.fromCharCode(Math.floor(rnd() * 0x2fff))).join('');
   /** Printable ASCII only: anything else cannot be sent in a header at all. */
-  const headerJunk = (n: number) => Array.from({ length: n }, () => String.fromCharCode(0x21 + Math.floor(rnd() * 94))).join('');
+  const headerJunk = (n: number) =>
+    Array.from({ length: n }, () => String.fromCharCode(0x21 + Math.floor(rnd() * 94))).join('');
 
   const bodies: (() => string | Buffer)[] = [
     () => '{bad json',
@@ -36,19 +37,52 @@ describe('malformed requests never produce a 5xx', () => {
     () => JSON.stringify({ events: Array.from({ length: 3 }, () => ({ trace_seq: rnd() })) }),
     () => JSON.stringify({ event_id: junk(5), trace_seq: -1, payload: [] }),
     () => JSON.stringify({ action: junk(8), evidence: 'x', reason: null }),
-    () => '{"a":' .repeat(500) + '1' + '}'.repeat(500),
+    () => '{"a":'.repeat(500) + '1' + '}'.repeat(500),
     () => Buffer.from(Array.from({ length: 64 }, () => Math.floor(rnd() * 256))),
     () => `{"x":"${'a'.repeat(2 * 1024 * 1024)}"}`,
     () => JSON.stringify({ nul: '\u0000', big: 1e400, neg: -0, deep: [[[[[]]]]] }),
     () => '{"__proto__":{"polluted":true},"constructor":{"prototype":{}}}',
   ];
-  const contentTypes = ['application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin-9', 'application/merge-patch+json'];
+  const contentTypes = [
+    'application/json',
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'application/json; charset=latin-9',
+    'application/merge-patch+json',
+  ];
   const tenants = [undefined, '', ' ', 'acme', 'x'.repeat(500), 'tenant;drop', 'release-demo'];
-  const auths = [undefined, '', 'Bearer', `Bearer ${DEV_TOKENS.admin}`, `bearer ${DEV_TOKENS.writer}`, `Bearer ${DEV_TOKENS.reader}`, 'Basic Zm9vOmJhcg==', `Bearer ${'z'.repeat(5000)}`];
-  const queries = ['', '?limit=abc', '?limit=-5', '?limit=99999999999999999999', '?cursor=%ZZ', '?since_log_seq=1e3', '?status[]=x&status[]=y', '?only_open=maybe', '?a=%00', `?q=${'%41'.repeat(200)}`];
+  const auths = [
+    undefined,
+    '',
+    'Bearer',
+    `Bearer ${DEV_TOKENS.admin}`,
+    `bearer ${DEV_TOKENS.writer}`,
+    `Bearer ${DEV_TOKENS.reader}`,
+    'Basic Zm9vOmJhcg==',
+    `Bearer ${'z'.repeat(5000)}`,
+  ];
+  const queries = [
+    '',
+    '?limit=abc',
+    '?limit=-5',
+    '?limit=99999999999999999999',
+    '?cursor=%ZZ',
+    '?since_log_seq=1e3',
+    '?status[]=x&status[]=y',
+    '?only_open=maybe',
+    '?a=%00',
+    `?q=${'%41'.repeat(200)}`,
+  ];
 
   beforeAll(async () => {
-    app = await createTestApp({ env: { DG_RATE_LIMIT_READ_PER_MINUTE: '100000', DG_RATE_LIMIT_WRITE_PER_MINUTE: '100000', DG_RATE_LIMIT_ADMIN_PER_MINUTE: '100000', DG_AUTH_FAILURE_LIMIT_PER_MINUTE: '100000' } });
+    app = await createTestApp({
+      env: {
+        DG_RATE_LIMIT_READ_PER_MINUTE: '100000',
+        DG_RATE_LIMIT_WRITE_PER_MINUTE: '100000',
+        DG_RATE_LIMIT_ADMIN_PER_MINUTE: '100000',
+        DG_AUTH_FAILURE_LIMIT_PER_MINUTE: '100000',
+      },
+    });
     const document = buildOpenApiDocument(app);
     operations = Object.entries(document.paths).flatMap(([path, item]) =>
       Object.keys(item as object).map((method) => ({ method, path })),
@@ -73,9 +107,11 @@ describe('malformed requests never produce a 5xx', () => {
       if (rnd() < 0.1) req = req.set('if-match', headerJunk(3));
       if (method !== 'get') req = req.set('content-type', pick(contentTypes)).send(pick(bodies)());
       const res = await req;
-      if (res.status >= 500) failures.push(`#${i} ${method.toUpperCase()} ${path} -> ${res.status} ${res.text.slice(0, 200)}`);
+      if (res.status >= 500)
+        failures.push(`#${i} ${method.toUpperCase()} ${path} -> ${res.status} ${res.text.slice(0, 200)}`);
       else if (res.status >= 400 && res.headers['content-type']?.includes('json')) {
-        if (typeof res.body?.error?.code !== 'string') failures.push(`#${i} ${method} ${path} -> ${res.status} without an error envelope`);
+        if (typeof res.body?.error?.code !== 'string')
+          failures.push(`#${i} ${method} ${path} -> ${res.status} without an error envelope`);
       }
     }
     expect(failures).toEqual([]);

@@ -40,7 +40,12 @@ function sample(text: string, series: string): number | undefined {
 describe('observability: JSON request logs and Prometheus metrics', () => {
   let app: NestExpressApplication;
   const written: string[] = [];
-  const lines = (): LogLine[] => written.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine);
+  const lines = (): LogLine[] =>
+    written
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as LogLine);
   const linesOf = (requestId: string) => lines().filter((l) => l.request_id === requestId);
   const scrape = async () => (await request(app.getHttpServer()).get('/metrics').expect(200)).text;
 
@@ -59,7 +64,10 @@ describe('observability: JSON request logs and Prometheus metrics', () => {
       ...(own ? { DATABASE_URL: own.url } : {}),
     };
     const config = loadConfig({ ...process.env, ...env });
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(config)], controllers: [FailingProbeController] })
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.register(config)],
+      controllers: [FailingProbeController],
+    })
       .overrideProvider(LOG_DESTINATION)
       .useValue({ write: (chunk: string) => void written.push(chunk) })
       .compile();
@@ -82,11 +90,22 @@ describe('observability: JSON request logs and Prometheus metrics', () => {
       const unnamed = await api.get('/api/v1/traces/no-such-trace').expect(404);
 
       expect(linesOf('obs-append-1')).toEqual([
-        expect.objectContaining({ level: 'info', msg: 'request completed', method: 'POST', route: '/api/v1/events', status: 201, duration_ms: expect.any(Number) }),
+        expect.objectContaining({
+          level: 'info',
+          msg: 'request completed',
+          method: 'POST',
+          route: '/api/v1/events',
+          status: 201,
+          duration_ms: expect.any(Number),
+        }),
       ]);
-      expect(linesOf('obs-read-1')).toEqual([expect.objectContaining({ method: 'GET', route: '/api/v1/traces/:trace_id', status: 200 })]);
+      expect(linesOf('obs-read-1')).toEqual([
+        expect.objectContaining({ method: 'GET', route: '/api/v1/traces/:trace_id', status: 200 }),
+      ]);
       // The id the app generated is the one in the response header and in the log: one id, not two.
-      expect(linesOf(unnamed.headers['x-request-id'])).toEqual([expect.objectContaining({ route: '/api/v1/traces/:trace_id', status: 404 })]);
+      expect(linesOf(unnamed.headers['x-request-id'])).toEqual([
+        expect.objectContaining({ route: '/api/v1/traces/:trace_id', status: 404 }),
+      ]);
       const all = written.join('');
       expect(all).not.toContain(DEV_TOKENS.writer);
       expect(all).not.toContain('payload-marker-5f1c');
@@ -94,13 +113,21 @@ describe('observability: JSON request logs and Prometheus metrics', () => {
     });
 
     it('logs an unknown error once, at error level, with the request id the 500 answer carries', async () => {
-      const res = await request(app.getHttpServer()).get('/api/v1/observability-probe').set('x-request-id', 'obs-failure-1').expect(500);
+      const res = await request(app.getHttpServer())
+        .get('/api/v1/observability-probe')
+        .set('x-request-id', 'obs-failure-1')
+        .expect(500);
       expect(res.body).toMatchObject({ error: { code: 'internal_error' }, request_id: 'obs-failure-1' });
       const logged = linesOf('obs-failure-1');
       const errors = logged.filter((l) => l.level === 'error');
       expect(errors).toHaveLength(1);
-      expect(errors[0]).toMatchObject({ context: 'AllExceptionsFilter', err: { stack: expect.stringContaining('probe failure at line 1') } });
-      expect(logged.filter((l) => l.level !== 'error')).toEqual([expect.objectContaining({ level: 'warn', msg: 'request completed', status: 500 })]);
+      expect(errors[0]).toMatchObject({
+        context: 'AllExceptionsFilter',
+        err: { stack: expect.stringContaining('probe failure at line 1') },
+      });
+      expect(logged.filter((l) => l.level !== 'error')).toEqual([
+        expect.objectContaining({ level: 'warn', msg: 'request completed', status: 500 }),
+      ]);
     });
 
     it('does not log probes and scrapes', async () => {
@@ -121,7 +148,14 @@ describe('observability: JSON request logs and Prometheus metrics', () => {
       await openException(api, 'overdue', {}, { occurred_at: ago(5 * HOUR) });
       await openException(api, 'due-soon', {}, { occurred_at: ago(4 * HOUR - 90_000) });
       const fresh = await openException(api, 'fresh');
-      await api.post('/api/v1/events/batch', { events: [anEvent('TraceStarted', { trace_id: 'batch' }), anEvent('InputObserved', { trace_id: 'batch', trace_seq: 1 })] }).expect(201);
+      await api
+        .post('/api/v1/events/batch', {
+          events: [
+            anEvent('TraceStarted', { trace_id: 'batch' }),
+            anEvent('InputObserved', { trace_id: 'batch', trace_seq: 1 }),
+          ],
+        })
+        .expect(201);
       await api.post('/api/v1/events', anEvent('InputObserved', { trace_id: 'batch', trace_seq: 7 })).expect(409);
       await act(api, fresh.workflowId, { action: 'claim' }).expect(200);
       await act(api, fresh.workflowId, { action: 'comment', note: 'stale' }, { 'If-Match': '"1"' }).expect(412);
@@ -133,13 +167,19 @@ describe('observability: JSON request logs and Prometheus metrics', () => {
 
       expect(delta('dg_http_requests_total{method="POST",route="/api/v1/events",status="201"}')).toBe(6);
       expect(delta('dg_http_requests_total{method="POST",route="/api/v1/events",status="409"}')).toBe(1);
-      expect(delta('dg_http_request_duration_seconds_count{method="POST",route="/api/v1/workflows/:workflow_id/actions",status="200"}')).toBe(1);
+      expect(
+        delta(
+          'dg_http_request_duration_seconds_count{method="POST",route="/api/v1/workflows/:workflow_id/actions",status="200"}',
+        ),
+      ).toBe(1);
       expect(delta('dg_append_duration_seconds_count{mode="single",outcome="ok"}')).toBe(6);
       expect(delta('dg_append_duration_seconds_count{mode="batch",outcome="ok"}')).toBe(1);
       expect(delta('dg_append_duration_seconds_count{mode="single",outcome="event_sequence_invalid"}')).toBe(1);
       expect(delta('dg_append_duration_seconds_sum{mode="single",outcome="ok"}')).toBeGreaterThan(0);
       expect(delta('dg_workflow_action_duration_seconds_count{action="claim",outcome="claimed"}')).toBe(1);
-      expect(delta('dg_workflow_action_duration_seconds_count{action="comment",outcome="precondition_failed"}')).toBe(1);
+      expect(delta('dg_workflow_action_duration_seconds_count{action="comment",outcome="precondition_failed"}')).toBe(
+        1,
+      );
       expect(delta('dg_sla_sweep_duration_seconds_count{outcome="ok"}')).toBe(1);
       expect(swept.items).toBeGreaterThanOrEqual(1);
       expect(delta('dg_sla_sweep_items_total')).toBe(swept.items);
@@ -157,7 +197,9 @@ describe('observability: JSON request logs and Prometheus metrics', () => {
       await openException(api, 'one');
       await openException(api, 'two');
       const idle = uniqueTenant('idle');
-      await apiAs(app, idle, DEV_TOKENS.writer).post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'no-items' })).expect(201);
+      await apiAs(app, idle, DEV_TOKENS.writer)
+        .post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'no-items' }))
+        .expect(201);
 
       const top = await app.get(InboxCountsRepository).busiestTenants(app.get(PrismaService), new Date(), 2);
       expect(top.length).toBeLessThanOrEqual(2);

@@ -20,7 +20,9 @@ describe('OpenAPI document', () => {
   it('is served at /api/openapi.json and Swagger UI at /api/docs', async () => {
     const doc = await request(app.getHttpServer()).get('/api/openapi.json').expect(200);
     expect(doc.body.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/healthz', '/api/readyz', '/api/v1/whoami']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/healthz', '/api/readyz', '/api/v1/whoami']),
+    );
     const ui = await request(app.getHttpServer()).get('/api/docs/').expect(200);
     expect(ui.text).toContain('swagger-ui');
   });

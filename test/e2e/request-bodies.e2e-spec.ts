@@ -8,7 +8,10 @@ const LIMIT = 2048;
 
 /** A TraceStarted whose JSON is exactly `bytes` long. */
 function eventOfSize(bytes: number): string {
-  const event = anEvent('TraceStarted', { trace_id: 'sized', payload: { workflow: 'w', title: '', primary_entity: { entity_type: 'e', entity_id: '1' } } });
+  const event = anEvent('TraceStarted', {
+    trace_id: 'sized',
+    payload: { workflow: 'w', title: '', primary_entity: { entity_type: 'e', entity_id: '1' } },
+  });
   const base = JSON.stringify(event).length;
   event.payload = { ...(event.payload as object), title: 't'.repeat(bytes - base) };
   return JSON.stringify(event);
@@ -17,7 +20,10 @@ function eventOfSize(bytes: number): string {
 describe('request bodies: limit, parse errors and their place after the guards (SPEC §3, §4)', () => {
   let app: NestExpressApplication;
   const post = (headers: Record<string, string>, body: string) =>
-    request(app.getHttpServer()).post('/api/v1/events').set({ 'content-type': 'application/json', ...headers }).send(body);
+    request(app.getHttpServer())
+      .post('/api/v1/events')
+      .set({ 'content-type': 'application/json', ...headers })
+      .send(body);
   const as = (token: string) => ({ 'x-tenant-id': uniqueTenant(), authorization: `Bearer ${token}` });
 
   beforeAll(async () => {
@@ -30,7 +36,11 @@ describe('request bodies: limit, parse errors and their place after the guards (
     await post(as(DEV_TOKENS.writer), eventOfSize(LIMIT)).expect(201);
     const res = await post(as(DEV_TOKENS.writer), eventOfSize(LIMIT + 1)).expect(413);
     expect(res.body).toEqual({
-      error: { code: 'payload_too_large', message: `Request body exceeds the limit of ${LIMIT} bytes`, details: { limit_bytes: LIMIT } },
+      error: {
+        code: 'payload_too_large',
+        message: `Request body exceeds the limit of ${LIMIT} bytes`,
+        details: { limit_bytes: LIMIT },
+      },
       request_id: expect.any(String),
     });
   });
@@ -48,8 +58,17 @@ describe('request bodies: limit, parse errors and their place after the guards (
   it('ignores a body sent with a GET, probes included', async () => {
     const server = app.getHttpServer();
     await request(server).get('/api/healthz').set('content-type', 'text/plain').send('not json').expect(200);
-    await request(server).get('/metrics').set('content-type', 'application/json').send('x'.repeat(LIMIT + 1)).expect(200);
-    await request(server).get('/api/v1/workflows').set(as(DEV_TOKENS.reader)).set('content-type', 'application/json').send('{').expect(200);
+    await request(server)
+      .get('/metrics')
+      .set('content-type', 'application/json')
+      .send('x'.repeat(LIMIT + 1))
+      .expect(200);
+    await request(server)
+      .get('/api/v1/workflows')
+      .set(as(DEV_TOKENS.reader))
+      .set('content-type', 'application/json')
+      .send('{')
+      .expect(200);
   });
 
   it('answers JSON that does not parse with 400 invalid_argument', async () => {

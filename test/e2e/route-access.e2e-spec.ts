@@ -33,7 +33,11 @@ describe('route access rules', () => {
         const targets = [handler, wrapper.metatype as () => unknown] as (() => unknown)[];
         const isPublic = reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets);
         const rule = reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, targets);
-        const access = isPublic ? 'public' : rule ? `${rule.scope}${rule.permission ? `+${rule.permission}` : ''}` : 'UNDECLARED';
+        const access = isPublic
+          ? 'public'
+          : rule
+            ? `${rule.scope}${rule.permission ? `+${rule.permission}` : ''}`
+            : 'UNDECLARED';
         routes.push(`${method} ${[base, path].filter((p) => p && p !== '/').join('/')} -> ${access}`);
       }
     }

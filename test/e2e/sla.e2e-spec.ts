@@ -11,16 +11,23 @@ const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 /** An exception (4 h SLA) requested `age` ms ago, in a trace of its own. */
 async function exceptionRequestedAgo(api: ReturnType<typeof apiAs>, traceId: string, age: number): Promise<string> {
   await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: traceId })).expect(201);
-  await api.post('/api/v1/events', anEvent('ExceptionRequested', { trace_id: traceId, trace_seq: 1, occurred_at: ago(age) })).expect(201);
+  await api
+    .post('/api/v1/events', anEvent('ExceptionRequested', { trace_id: traceId, trace_seq: 1, occurred_at: ago(age) }))
+    .expect(201);
   return encodeURIComponent(`${traceId}:exception:ex-1`);
 }
 
-type Detail = { workflow: { status: string; escalation_count: number; assigned_role: string }; actions: { action_type: string; actor: { actor_id: string; actor_type: string }; payload: Record<string, unknown> }[]; notifications: { category: string; message: string }[] };
+type Detail = {
+  workflow: { status: string; escalation_count: number; assigned_role: string };
+  actions: { action_type: string; actor: { actor_id: string; actor_type: string }; payload: Record<string, unknown> }[];
+  notifications: { category: string; message: string }[];
+};
 
 describe('SLA: deadline risk and automatic escalation (SPEC §7)', () => {
   let app: NestExpressApplication;
   let api: ReturnType<typeof apiAs>;
-  const detail = async (wf: string): Promise<Detail> => (await api.get(`/api/v1/workflows/${wf}`).expect(200)).body.data;
+  const detail = async (wf: string): Promise<Detail> =>
+    (await api.get(`/api/v1/workflows/${wf}`).expect(200)).body.data;
 
   beforeAll(async () => {
     app = await createTestApp({ env: { ...GENEROUS_LIMITS, DG_SLA_SWEEP_INTERVAL_SECONDS: '1' } });
@@ -40,12 +47,19 @@ describe('SLA: deadline risk and automatic escalation (SPEC §7)', () => {
       actor: { actor_id: 'workflow-sla', actor_type: 'system' },
       payload: { reason: 'SLA deadline passed', source: 'automatic_sla_escalation', escalation_count: 1 },
     });
-    expect(notifications.filter((n) => n.category === 'escalation').map((n) => n.message)).toEqual([`Workflow late:exception:ex-1 escalated to admin`]);
+    expect(notifications.filter((n) => n.category === 'escalation').map((n) => n.message)).toEqual([
+      `Workflow late:exception:ex-1 escalated to admin`,
+    ]);
   });
 
   it('holds a deadline beyond 9999-12-31 at the last storable instant instead of failing the append', async () => {
     await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'far' })).expect(201);
-    await api.post('/api/v1/events', anEvent('ExceptionRequested', { trace_id: 'far', trace_seq: 1, occurred_at: '9999-12-31T23:00:00Z' })).expect(201);
+    await api
+      .post(
+        '/api/v1/events',
+        anEvent('ExceptionRequested', { trace_id: 'far', trace_seq: 1, occurred_at: '9999-12-31T23:00:00Z' }),
+      )
+      .expect(201);
     const { workflow } = await detail(encodeURIComponent('far:exception:ex-1'));
     expect(workflow).toMatchObject({ status: 'requested', sla_due_at: '9999-12-31T23:59:59.999Z', overdue: false });
   });
@@ -54,8 +68,11 @@ describe('SLA: deadline risk and automatic escalation (SPEC §7)', () => {
     const wf = await exceptionRequestedAgo(api, 'soon', 4 * HOUR - 15 * 60_000);
     for (let i = 0; i < 3; i++) await detail(wf);
     await app.get(SlaSweepService).sweep(new Date());
-    const risks = (await api.get(`/api/v1/workflows/${wf}/notifications?category=deadline_risk`).expect(200)).body.data.notifications;
-    expect(risks.map((n: { message: string }) => n.message)).toEqual(['Workflow soon:exception:ex-1 is nearing its SLA deadline']);
+    const risks = (await api.get(`/api/v1/workflows/${wf}/notifications?category=deadline_risk`).expect(200)).body.data
+      .notifications;
+    expect(risks.map((n: { message: string }) => n.message)).toEqual([
+      'Workflow soon:exception:ex-1 is nearing its SLA deadline',
+    ]);
     expect((await detail(wf)).workflow.status).toBe('requested');
   });
 
@@ -77,7 +94,9 @@ describe('SLA: deadline risk and automatic escalation (SPEC §7)', () => {
 
   it('escalates again, with count 2, an item sent back with request_change while past due', async () => {
     const wf = await exceptionRequestedAgo(api, 'again', 5 * HOUR);
-    await api.post(`/api/v1/workflows/${wf}/actions`, { action: 'request_change', reason: 'need more data' }).expect(200);
+    await api
+      .post(`/api/v1/workflows/${wf}/actions`, { action: 'request_change', reason: 'need more data' })
+      .expect(200);
     const { workflow, actions } = await detail(wf);
     expect(workflow).toMatchObject({ status: 'escalated', escalation_count: 2 });
     expect(actions.map((a) => a.action_type)).toEqual(['requested', 'escalate', 'request_change', 'escalate']);

@@ -29,10 +29,16 @@ describe('text PostgreSQL cannot store, and over-deep bodies (SPEC §3)', () => 
       for (const method of Object.keys(item as object) as ('get' | 'post' | 'patch' | 'delete')[]) {
         const param = /\{([^}]+)\}/.exec(path)?.[1];
         const url = path.replace(/\{[^}]+\}/g, 'a%00b');
-        let req = request(app.getHttpServer())[method](url).set({ 'x-tenant-id': tenant, authorization: `Bearer ${DEV_TOKENS.admin}` });
+        let req = request(app.getHttpServer())
+          [method](url)
+          .set({ 'x-tenant-id': tenant, authorization: `Bearer ${DEV_TOKENS.admin}` });
         if (method !== 'get' && method !== 'delete') req = req.send({});
         const res = await req;
-        expect({ route: `${method} ${path}`, status: res.status, code: res.body.error?.code }).toEqual({ route: `${method} ${path}`, status: 400, code: 'invalid_argument' });
+        expect({ route: `${method} ${path}`, status: res.status, code: res.body.error?.code }).toEqual({
+          route: `${method} ${path}`,
+          status: 400,
+          code: 'invalid_argument',
+        });
         if (method === 'get') expect(res.body.error.message).toBe(`${param} must not contain a NUL character`);
       }
     }
@@ -45,15 +51,25 @@ describe('text PostgreSQL cannot store, and over-deep bodies (SPEC §3)', () => 
     ['/api/v1/notifications?recipient_role=a%00b', 'recipient_role'],
   ])('answers 400 for a NUL character in a query parameter: %s', async (url, field) => {
     const res = await apiAs(app, tenant, DEV_TOKENS.admin).get(url).expect(400);
-    expect(res.body.error).toMatchObject({ code: 'invalid_argument', message: `${field} must not contain a NUL character`, details: { fields: [field] } });
+    expect(res.body.error).toMatchObject({
+      code: 'invalid_argument',
+      message: `${field} must not contain a NUL character`,
+      details: { fields: [field] },
+    });
   });
 
   it('answers 400 for a NUL character in an action body field, and the item is unchanged', async () => {
     const api = apiAs(app, tenant, DEV_TOKENS.admin);
     const { workflowId } = await openException(api, 'nul-trace');
-    for (const body of [{ action: 'comment', note: 'a\u0000b' }, { action: 'reassign', assigned_role: 'a\u0000b' }, { action: 'approve', reason: 'ok', evidence: [{ note: 'a\u0000b' }] }]) {
+    for (const body of [
+      { action: 'comment', note: 'a\u0000b' },
+      { action: 'reassign', assigned_role: 'a\u0000b' },
+      { action: 'approve', reason: 'ok', evidence: [{ note: 'a\u0000b' }] },
+    ]) {
       const res = await act(api, workflowId, body).expect(400);
-      expect(res.body.error.message).toMatch(/^\$\.(note|assigned_role|evidence\[0\]\.note) must not contain a NUL character$/);
+      expect(res.body.error.message).toMatch(
+        /^\$\.(note|assigned_role|evidence\[0\]\.note) must not contain a NUL character$/,
+      );
     }
     const detail = (await api.get(`/api/v1/workflows/${encodeURIComponent(workflowId)}`).expect(200)).body.data;
     expect(detail.workflow.status).toBe('requested');
@@ -73,7 +89,9 @@ describe('text PostgreSQL cannot store, and over-deep bodies (SPEC §3)', () => 
   });
 
   it('answers 400 for a NUL character in a webhook endpoint', async () => {
-    const res = await apiAs(app, tenant, DEV_TOKENS.admin).post('/api/v1/admin/webhooks', { url: 'https://hooks.example/\u0000', categories: [] }).expect(400);
+    const res = await apiAs(app, tenant, DEV_TOKENS.admin)
+      .post('/api/v1/admin/webhooks', { url: 'https://hooks.example/\u0000', categories: [] })
+      .expect(400);
     expect(res.body.error).toMatchObject({ code: 'invalid_argument', details: { path: '$.url' } });
   });
 });

@@ -26,11 +26,23 @@ const FAST_DELIVERY = {
 
 /** The embedded database must outlive an app that is closed and created again: a directory, not memory. */
 const persistentDataDir = () => (onPostgres ? undefined : mkdtempSync(join(tmpdir(), 'dg-webhooks-')));
-const databaseIn = (dataDir: string | undefined): Record<string, string> => (dataDir ? { DATABASE_URL: `pglite:${dataDir}` } : {});
+const databaseIn = (dataDir: string | undefined): Record<string, string> =>
+  dataDir ? { DATABASE_URL: `pglite:${dataDir}` } : {};
 
 type Api = ReturnType<typeof apiAs>;
-type Attempt = { attempt_number: number; response_status: number | null; error: string | null; response_body: string | null };
-type Delivery = { delivery_id: string; notification_id: string; status: string; attempt_count: number; attempts: Attempt[] };
+type Attempt = {
+  attempt_number: number;
+  response_status: number | null;
+  error: string | null;
+  response_body: string | null;
+};
+type Delivery = {
+  delivery_id: string;
+  notification_id: string;
+  status: string;
+  attempt_count: number;
+  attempts: Attempt[];
+};
 
 /** A trace with `count` exception requests: one `assignment` notification each, in one batch. */
 async function exceptions(api: Api, traceId: string, count: number): Promise<void> {
@@ -46,7 +58,11 @@ async function deliveries(api: Api, endpointId: string, query = ''): Promise<Del
   return (await api.get(`${BASE}/${endpointId}/deliveries?limit=100${query}`).expect(200)).body.data.deliveries;
 }
 
-async function createEndpoint(api: Api, url: string, categories?: string[]): Promise<{ endpoint_id: string; secret: string }> {
+async function createEndpoint(
+  api: Api,
+  url: string,
+  categories?: string[],
+): Promise<{ endpoint_id: string; secret: string }> {
   return (await api.post(BASE, { url, ...(categories ? { categories } : {}) }).expect(201)).body.data;
 }
 
@@ -81,12 +97,27 @@ describe('webhook delivery to a live receiver (SPEC §8)', () => {
   it('POSTs the notification, signed so that standardwebhooks verifies it', async () => {
     const { endpoint_id, secret } = await endpoint('/signed');
     await exceptions(api, 'signed', 1);
-    const [request] = await eventually('the delivery', () => receiver.at('/signed').length > 0 && receiver.at('/signed'));
-    const verified = new Webhook(secret).verify(request.body, request.headers as Record<string, string>) as Record<string, unknown>;
+    const [request] = await eventually(
+      'the delivery',
+      () => receiver.at('/signed').length > 0 && receiver.at('/signed'),
+    );
+    const verified = new Webhook(secret).verify(request.body, request.headers as Record<string, string>) as Record<
+      string,
+      unknown
+    >;
     const [notification] = (await api.get('/api/v1/notifications').expect(200)).body.data.notifications;
-    expect(verified).toEqual({ type: 'workflow.notification.assignment', timestamp: notification.created_at, data: notification });
+    expect(verified).toEqual({
+      type: 'workflow.notification.assignment',
+      timestamp: notification.created_at,
+      data: notification,
+    });
     expect(request.headers['content-type']).toBe('application/json');
-    expect(() => new Webhook(`whsec_${Buffer.from('not the secret at all!').toString('base64')}`).verify(request.body, request.headers as Record<string, string>)).toThrow();
+    expect(() =>
+      new Webhook(`whsec_${Buffer.from('not the secret at all!').toString('base64')}`).verify(
+        request.body,
+        request.headers as Record<string, string>,
+      ),
+    ).toThrow();
 
     const [delivery] = await eventually('the recorded success', async () => {
       const list = await deliveries(api, endpoint_id);
@@ -94,7 +125,9 @@ describe('webhook delivery to a live receiver (SPEC §8)', () => {
     });
     expect(request.headers['webhook-id']).toBe(delivery.delivery_id);
     expect(delivery).toMatchObject({ notification_id: notification.notification_id, attempt_count: 1 });
-    expect(delivery.attempts).toEqual([expect.objectContaining({ attempt_number: 1, response_status: 200, response_body: 'answered 200', error: null })]);
+    expect(delivery.attempts).toEqual([
+      expect.objectContaining({ attempt_number: 1, response_status: 200, response_body: 'answered 200', error: null }),
+    ]);
   });
 
   it('retries a 500 with backoff: three failures, then a success, four attempts recorded', async () => {
@@ -113,7 +146,11 @@ describe('webhook delivery to a live receiver (SPEC §8)', () => {
     ]);
     expect(receiver.at('/flaky').map((r) => r.status)).toEqual([500, 500, 500, 200]);
     expect(new Set(receiver.at('/flaky').map((r) => r.headers['webhook-id']))).toEqual(new Set([delivery.delivery_id]));
-    expect((await api.get(`${BASE}/${endpoint_id}`).expect(200)).body.data).toMatchObject({ enabled: true, consecutive_failures: 0, failing_since: null });
+    expect((await api.get(`${BASE}/${endpoint_id}`).expect(200)).body.data).toMatchObject({
+      enabled: true,
+      consecutive_failures: 0,
+      failing_since: null,
+    });
     const metrics = (await request(app.getHttpServer()).get('/metrics').expect(200)).text;
     expect(metrics).toMatch(/^dg_webhook_deliveries_total\{outcome="retrying"\} [1-9]\d*$/m);
     expect(metrics).toMatch(/^dg_webhook_deliveries_total\{outcome="succeeded"\} [1-9]\d*$/m);
@@ -123,10 +160,19 @@ describe('webhook delivery to a live receiver (SPEC §8)', () => {
     const all = await endpoint('/all');
     const approvals = await endpoint('/approvals', ['approval']);
     await exceptions(api, 'cats', 1);
-    await api.post(`/api/v1/workflows/${encodeURIComponent('cats:exception:ex-0')}/actions`, { action: 'approve', reason: 'within policy' }).expect(200);
+    await api
+      .post(`/api/v1/workflows/${encodeURIComponent('cats:exception:ex-0')}/actions`, {
+        action: 'approve',
+        reason: 'within policy',
+      })
+      .expect(200);
     await eventually('both deliveries to /all', () => receiver.at('/all').length === 2);
     await eventually('the approval delivery', () => receiver.at('/approvals').length === 1);
-    const types = (path: string) => receiver.at(path).map((r) => JSON.parse(r.body).type as string).sort();
+    const types = (path: string) =>
+      receiver
+        .at(path)
+        .map((r) => JSON.parse(r.body).type as string)
+        .sort();
     expect(types('/all')).toEqual(['workflow.notification.approval', 'workflow.notification.assignment']);
     expect(types('/approvals')).toEqual(['workflow.notification.approval']);
     expect(await deliveries(api, approvals.endpoint_id)).toHaveLength(1);
@@ -160,7 +206,10 @@ describe('webhook delivery to a live receiver (SPEC §8)', () => {
       return (list[0]?.attempts.length ?? 0) >= 2 && list;
     });
     expect(delivery.status).toBe('pending');
-    expect(delivery.attempts[0]).toMatchObject({ response_status: null, error: expect.stringContaining('ECONNREFUSED') });
+    expect(delivery.attempts[0]).toMatchObject({
+      response_status: null,
+      error: expect.stringContaining('ECONNREFUSED'),
+    });
   });
 });
 
@@ -172,7 +221,12 @@ describe('webhook delivery giving up and disabling a failing endpoint', () => {
     receiver.respond = (r) => (r.path === '/healthy' ? 200 : 503);
     // No retries (give up at the first failure); disable after three failures in a row.
     app = await createTestApp({
-      env: { ...FAST_DELIVERY, DG_WEBHOOK_RETRY_HOURS: '0', DG_WEBHOOK_DISABLE_AFTER_FAILURES: '3', DG_WEBHOOK_DISABLE_AFTER_HOURS: '0' },
+      env: {
+        ...FAST_DELIVERY,
+        DG_WEBHOOK_RETRY_HOURS: '0',
+        DG_WEBHOOK_DISABLE_AFTER_FAILURES: '3',
+        DG_WEBHOOK_DISABLE_AFTER_HOURS: '0',
+      },
     });
   });
   afterAll(async () => {
@@ -190,7 +244,10 @@ describe('webhook delivery giving up and disabling a failing endpoint', () => {
       const e = (await api.get(`${BASE}/${failing.endpoint_id}`).expect(200)).body.data;
       return !e.enabled && e;
     });
-    expect(endpoint).toMatchObject({ consecutive_failures: 3, disabled_reason: expect.stringContaining('3 or more consecutive failed attempts') });
+    expect(endpoint).toMatchObject({
+      consecutive_failures: 3,
+      disabled_reason: expect.stringContaining('3 or more consecutive failed attempts'),
+    });
     const failed = await eventually('three failed deliveries', async () => {
       const list = await deliveries(api, failing.endpoint_id, '&status=failed');
       return list.length === 3 && list;
@@ -207,8 +264,14 @@ describe('webhook delivery giving up and disabling a failing endpoint', () => {
       }),
     ]);
     // The failure notification goes out to the other endpoint like any other notification.
-    const [alert] = await eventually('the failure notification at /healthy', () => receiver.at('/healthy').length === 1 && receiver.at('/healthy'));
-    expect(JSON.parse(alert.body)).toMatchObject({ type: 'workflow.notification.failure', data: { notification_id: notices[0].notification_id } });
+    const [alert] = await eventually(
+      'the failure notification at /healthy',
+      () => receiver.at('/healthy').length === 1 && receiver.at('/healthy'),
+    );
+    expect(JSON.parse(alert.body)).toMatchObject({
+      type: 'workflow.notification.failure',
+      data: { notification_id: notices[0].notification_id },
+    });
 
     // While disabled, new notifications queue nothing for it; a redelivery is parked until enabled.
     await exceptions(api, 'later', 1);
@@ -216,7 +279,10 @@ describe('webhook delivery giving up and disabling a failing endpoint', () => {
     await api.post(`${BASE}/${failing.endpoint_id}/deliveries/${failed[0].delivery_id}/redeliver`).expect(202);
     await eventually('the redelivery to be parked', async () => {
       const [parked] = await deliveries(api, failing.endpoint_id, '&status=pending');
-      return parked?.attempt_count === 1 && (parked as Delivery & { next_attempt_at: string | null }).next_attempt_at === null;
+      return (
+        parked?.attempt_count === 1 &&
+        (parked as Delivery & { next_attempt_at: string | null }).next_attempt_at === null
+      );
     });
     receiver.respond = () => 200;
     const enabled = await api.patch(`${BASE}/${failing.endpoint_id}`, { enabled: true }).expect(200);
@@ -226,7 +292,12 @@ describe('webhook delivery giving up and disabling a failing endpoint', () => {
       return d.status === 'succeeded' && d;
     });
     expect(resumed.attempts.map((a) => a.response_status)).toEqual([503, 200]);
-    expect(receiver.at('/failing').filter((r) => r.status === 200).map((r) => r.headers['webhook-id'])).toEqual([failed[0].delivery_id]);
+    expect(
+      receiver
+        .at('/failing')
+        .filter((r) => r.status === 200)
+        .map((r) => r.headers['webhook-id']),
+    ).toEqual([failed[0].delivery_id]);
   });
 });
 
@@ -265,14 +336,27 @@ describe('webhook delivery across an outage and a restart', () => {
     api = apiAs(app, tenant, DEV_TOKENS.admin);
     await receiver.start();
 
-    await eventually('every delivery to succeed', async () => (await prisma().webhookDelivery.count({ where: { tenant_id: tenant, endpoint_id, status: 'succeeded' } })) === 100, 1200);
+    await eventually(
+      'every delivery to succeed',
+      async () =>
+        (await prisma().webhookDelivery.count({ where: { tenant_id: tenant, endpoint_id, status: 'succeeded' } })) ===
+        100,
+      1200,
+    );
     const ids = receiver.at('/outage').map((r) => r.headers['webhook-id'] as string);
-    const stored = await prisma().webhookDelivery.findMany({ where: { tenant_id: tenant, endpoint_id }, select: { delivery_id: true, notification_id: true } });
+    const stored = await prisma().webhookDelivery.findMany({
+      where: { tenant_id: tenant, endpoint_id },
+      select: { delivery_id: true, notification_id: true },
+    });
     expect(ids).toHaveLength(100);
     expect(new Set(ids)).toEqual(new Set(stored.map((d) => d.delivery_id)));
     const notifications = receiver.at('/outage').map((r) => JSON.parse(r.body).data.notification_id as string);
     expect(new Set(notifications)).toEqual(new Set(stored.map((d) => d.notification_id)));
-    const attempts = await prisma().webhookAttempt.groupBy({ by: ['delivery_id'], where: { tenant_id: tenant }, _count: true });
+    const attempts = await prisma().webhookAttempt.groupBy({
+      by: ['delivery_id'],
+      where: { tenant_id: tenant },
+      _count: true,
+    });
     expect(attempts.every((a) => a._count >= 2)).toBe(true);
     await api.delete(`${BASE}/${endpoint_id}`).expect(200);
   }, 120_000);
@@ -307,7 +391,10 @@ describe('webhook delivery re-checks the address at every attempt', () => {
       const list = await deliveries(api, endpoint_id);
       return (list[0]?.attempts.length ?? 0) >= 1 && list;
     });
-    expect(delivery.attempts[0]).toMatchObject({ response_status: null, error: 'refused: host 127.0.0.1 resolves to a loopback address (127.0.0.1)' });
+    expect(delivery.attempts[0]).toMatchObject({
+      response_status: null,
+      error: 'refused: host 127.0.0.1 resolves to a loopback address (127.0.0.1)',
+    });
     expect(delivery.status).toBe('pending');
     expect(receiver.received).toEqual([]);
     await api.delete(`${BASE}/${endpoint_id}`).expect(200);

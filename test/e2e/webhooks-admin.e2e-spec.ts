@@ -7,8 +7,20 @@ import { closeApp, createTestApp, uniqueTenant } from '../setup/test-app';
 const BASE = '/api/v1/admin/webhooks';
 const ACCOUNTS = serviceAccountsEnv([
   { account_id: 'ops', roles: ['admin'], tenant_ids: ['*'], permissions: ['*'], tokens: [{ token: 'ops-token' }] },
-  { account_id: 'auditor', roles: ['admin'], tenant_ids: ['*'], permissions: ['workflow_export'], tokens: [{ token: 'auditor-token' }] },
-  { account_id: 'producer', roles: ['writer'], tenant_ids: ['*'], permissions: ['workflow_assign', 'workflow_review'], tokens: [{ token: 'writer-token' }] },
+  {
+    account_id: 'auditor',
+    roles: ['admin'],
+    tenant_ids: ['*'],
+    permissions: ['workflow_export'],
+    tokens: [{ token: 'auditor-token' }],
+  },
+  {
+    account_id: 'producer',
+    roles: ['writer'],
+    tenant_ids: ['*'],
+    permissions: ['workflow_assign', 'workflow_review'],
+    tokens: [{ token: 'writer-token' }],
+  },
 ]);
 // Public literals that never need DNS; nothing is delivered in this file (the worker is off).
 const PUBLIC_URL = 'https://93.184.216.34/hooks/dg';
@@ -28,14 +40,17 @@ describe('webhook endpoints: administration (SPEC §8)', () => {
   afterEach(async () => {
     for (const tenant of tenants.splice(0)) {
       const api = apiAs(app, tenant, 'ops-token');
-      for (const { endpoint_id } of (await api.get(BASE).expect(200)).body.data.endpoints) await api.delete(`${BASE}/${endpoint_id}`).expect(200);
+      for (const { endpoint_id } of (await api.get(BASE).expect(200)).body.data.endpoints)
+        await api.delete(`${BASE}/${endpoint_id}`).expect(200);
     }
   });
   afterAll(() => closeApp(app));
 
   it('creates an endpoint and shows its signing secret only in the creation response', async () => {
     const api = admin(uniqueTenant());
-    const created = await api.post(BASE, { url: PUBLIC_URL, description: 'pager bridge', categories: ['failure', 'escalation', 'failure'] }).expect(201);
+    const created = await api
+      .post(BASE, { url: PUBLIC_URL, description: 'pager bridge', categories: ['failure', 'escalation', 'failure'] })
+      .expect(201);
     const endpoint = created.body.data;
     expect(endpoint).toMatchObject({
       endpoint_id: expect.stringMatching(/^whe_[0-9a-f-]{36}$/),
@@ -59,9 +74,20 @@ describe('webhook endpoints: administration (SPEC §8)', () => {
     const api = admin(uniqueTenant());
     const { endpoint_id } = (await api.post(BASE, { url: PUBLIC_URL }).expect(201)).body.data;
     const patched = await api
-      .patch(`${BASE}/${endpoint_id}`, { url: 'https://93.184.216.34/other', description: null, categories: ['approval'], enabled: false })
+      .patch(`${BASE}/${endpoint_id}`, {
+        url: 'https://93.184.216.34/other',
+        description: null,
+        categories: ['approval'],
+        enabled: false,
+      })
       .expect(200);
-    expect(patched.body.data).toMatchObject({ url: 'https://93.184.216.34/other', description: null, categories: ['approval'], enabled: false, disabled_reason: 'disabled by ops' });
+    expect(patched.body.data).toMatchObject({
+      url: 'https://93.184.216.34/other',
+      description: null,
+      categories: ['approval'],
+      enabled: false,
+      disabled_reason: 'disabled by ops',
+    });
     const enabled = await api.patch(`${BASE}/${endpoint_id}`, { enabled: true, categories: [] }).expect(200);
     expect(enabled.body.data).toMatchObject({ enabled: true, disabled_reason: null, categories: [] });
     expect((await api.delete(`${BASE}/${endpoint_id}`).expect(200)).body.data).toEqual({ endpoint_id, deleted: true });
@@ -83,7 +109,9 @@ describe('webhook endpoints: administration (SPEC §8)', () => {
 
   it('refuses unknown categories and unknown fields with 400', async () => {
     const api = admin(uniqueTenant());
-    expect((await api.post(BASE, { url: PUBLIC_URL, categories: ['billing'] }).expect(400)).body.error.message).toContain('categories must be among');
+    expect(
+      (await api.post(BASE, { url: PUBLIC_URL, categories: ['billing'] }).expect(400)).body.error.message,
+    ).toContain('categories must be among');
     await api.post(BASE, { url: PUBLIC_URL, secret: 'whsec_mine' }).expect(400);
   });
 
@@ -103,7 +131,12 @@ describe('webhook endpoints: administration (SPEC §8)', () => {
     'http://2130706433/hook',
   ])('refuses %s (private, loopback, link-local or unspecified) with 400', async (url) => {
     const res = await admin(uniqueTenant()).post(BASE, { url }).expect(400);
-    expect(res.body.error).toMatchObject({ code: 'invalid_argument', message: expect.stringMatching(/^url is not allowed: host .* resolves to a (private|loopback|link-local|unspecified) address/) });
+    expect(res.body.error).toMatchObject({
+      code: 'invalid_argument',
+      message: expect.stringMatching(
+        /^url is not allowed: host .* resolves to a (private|loopback|link-local|unspecified) address/,
+      ),
+    });
   });
 
   it('refuses to move an endpoint to a private address', async () => {
@@ -158,7 +191,9 @@ describe('webhook endpoints: administration (SPEC §8)', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const res = await api.get(`${BASE}/${endpoint_id}/deliveries?limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      const res = await api
+        .get(`${BASE}/${endpoint_id}/deliveries?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+        .expect(200);
       const data = res.body.data as { deliveries: { delivery_id: string }[]; next_cursor: string | null };
       seen.push(...data.deliveries.map((d) => d.delivery_id));
       cursor = data.next_cursor;
@@ -167,9 +202,15 @@ describe('webhook endpoints: administration (SPEC §8)', () => {
     expect(seen).toHaveLength(5);
     expect(new Set(seen).size).toBe(5);
     await api.get(`${BASE}/${endpoint_id}/deliveries?cursor=bogus`).expect(400);
-    for (const position of [{ c: '0000-01-01T00:00:00Z', d: 'x' }, { c: '-000001-01-01T00:00:00Z', d: 'x' }, { c: '2026-01-01T00:00:00Z', d: 'a\u0000b' }]) {
+    for (const position of [
+      { c: '0000-01-01T00:00:00Z', d: 'x' },
+      { c: '-000001-01-01T00:00:00Z', d: 'x' },
+      { c: '2026-01-01T00:00:00Z', d: 'a\u0000b' },
+    ]) {
       const cursor = Buffer.from(JSON.stringify(position)).toString('base64url');
-      expect((await api.get(`${BASE}/${endpoint_id}/deliveries?cursor=${cursor}`).expect(400)).body.error.code).toBe('invalid_argument');
+      expect((await api.get(`${BASE}/${endpoint_id}/deliveries?cursor=${cursor}`).expect(400)).body.error.code).toBe(
+        'invalid_argument',
+      );
     }
     await api.get(`${BASE}/${endpoint_id}/deliveries?status=lost`).expect(400);
   });

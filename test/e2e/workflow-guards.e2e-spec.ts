@@ -1,14 +1,40 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { act, Api, detailOf, exceptionWorkflowId, openException, openReview, overridePhrase, WF_TOKENS, WORKFLOW_ACCOUNTS } from '../factories/workflows';
+import {
+  act,
+  Api,
+  detailOf,
+  exceptionWorkflowId,
+  openException,
+  openReview,
+  overridePhrase,
+  WF_TOKENS,
+  WORKFLOW_ACCOUNTS,
+} from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
 import { closeApp, createTestApp, uniqueTenant } from '../setup/test-app';
 
 /** A request body that passes every guard of `action` on an open, unclaimed exception item. */
 function validBody(action: string, workflowId: string): Record<string, unknown> {
-  return { action, reason: 'Checked the contract', note: 'ok', assigned_role: 'writer', confirm_text: overridePhrase(workflowId) };
+  return {
+    action,
+    reason: 'Checked the contract',
+    note: 'ok',
+    assigned_role: 'writer',
+    confirm_text: overridePhrase(workflowId),
+  };
 }
 
-const ALL_ACTIONS = ['approve', 'reject', 'override', 'request_change', 'comment', 'reassign', 'escalate', 'claim', 'release'];
+const ALL_ACTIONS = [
+  'approve',
+  'reject',
+  'override',
+  'request_change',
+  'comment',
+  'reassign',
+  'escalate',
+  'claim',
+  'release',
+];
 
 /** SPEC §6.3's guards, in their order, each with its status and message. */
 describe('workflow action guards (SPEC §6.3)', () => {
@@ -69,14 +95,17 @@ describe('workflow action guards (SPEC §6.3)', () => {
     ['reassign', WF_TOKENS.reviewer, 'workflow_assign'],
     ['escalate', WF_TOKENS.reviewer, 'workflow_escalate'],
     ['override', WF_TOKENS.reviewer, 'workflow_override'],
-  ])('answers 403 Missing permission for %s without its permission, changing nothing', async (action, token, permission) => {
-    const { workflowId } = await openException(as(WF_TOKENS.admin), 'perm');
-    const res = await act(as(token), workflowId, validBody(action, workflowId)).expect(403);
-    expect(res.body.error).toMatchObject({ code: 'forbidden', message: `Missing permission: ${permission}` });
-    const detail = await detailOf(as(WF_TOKENS.admin), workflowId);
-    expect(detail.workflow.status).toBe('requested');
-    expect(detail.actions).toHaveLength(1);
-  });
+  ])(
+    'answers 403 Missing permission for %s without its permission, changing nothing',
+    async (action, token, permission) => {
+      const { workflowId } = await openException(as(WF_TOKENS.admin), 'perm');
+      const res = await act(as(token), workflowId, validBody(action, workflowId)).expect(403);
+      expect(res.body.error).toMatchObject({ code: 'forbidden', message: `Missing permission: ${permission}` });
+      const detail = await detailOf(as(WF_TOKENS.admin), workflowId);
+      expect(detail.workflow.status).toBe('requested');
+      expect(detail.actions).toHaveLength(1);
+    },
+  );
 
   it.each([
     ['approve', WF_TOKENS.reviewer],
@@ -115,7 +144,11 @@ describe('workflow action guards (SPEC §6.3)', () => {
   it('names the terminal status before a missing reason', async () => {
     const admin = as(WF_TOKENS.admin);
     const { workflowId } = await openException(admin, 'order');
-    await act(admin, workflowId, { action: 'override', reason: 'board', confirm_text: overridePhrase(workflowId) }).expect(200);
+    await act(admin, workflowId, {
+      action: 'override',
+      reason: 'board',
+      confirm_text: overridePhrase(workflowId),
+    }).expect(200);
     const res = await act(admin, workflowId, { action: 'approve' }).expect(400);
     expect(res.body.error.message).toBe(`already overridden`);
   });
@@ -124,19 +157,25 @@ describe('workflow action guards (SPEC §6.3)', () => {
     const admin = as(WF_TOKENS.admin);
     const { workflowId } = await openReview(admin, 'review');
     const res = await act(admin, workflowId, { action: 'override' }).expect(400);
-    expect(res.body.error).toMatchObject({ code: 'invalid_argument', message: 'override is only allowed on exception reviews' });
+    expect(res.body.error).toMatchObject({
+      code: 'invalid_argument',
+      message: 'override is only allowed on exception reviews',
+    });
     expect((await detailOf(admin, workflowId)).workflow.status).toBe('requested');
   });
 
-  it.each(['approve', 'reject', 'override', 'request_change', 'escalate'])('answers 400 "%s requires a reason" without a reason or with a blank one', async (action) => {
-    const admin = as(WF_TOKENS.admin);
-    const { workflowId } = await openException(admin, 'reason');
-    for (const reason of [undefined, '', '   ']) {
-      const res = await act(admin, workflowId, { ...validBody(action, workflowId), reason }).expect(400);
-      expect(res.body.error).toMatchObject({ code: 'invalid_argument', message: `${action} requires a reason` });
-    }
-    expect((await detailOf(admin, workflowId)).actions).toHaveLength(1);
-  });
+  it.each(['approve', 'reject', 'override', 'request_change', 'escalate'])(
+    'answers 400 "%s requires a reason" without a reason or with a blank one',
+    async (action) => {
+      const admin = as(WF_TOKENS.admin);
+      const { workflowId } = await openException(admin, 'reason');
+      for (const reason of [undefined, '', '   ']) {
+        const res = await act(admin, workflowId, { ...validBody(action, workflowId), reason }).expect(400);
+        expect(res.body.error).toMatchObject({ code: 'invalid_argument', message: `${action} requires a reason` });
+      }
+      expect((await detailOf(admin, workflowId)).actions).toHaveLength(1);
+    },
+  );
 
   it('answers 400 for reassign without a target', async () => {
     const admin = as(WF_TOKENS.admin);
@@ -147,13 +186,18 @@ describe('workflow action guards (SPEC §6.3)', () => {
     }
   });
 
-  it.each([undefined, 'OVERRIDE', 'override x', 'OVERRIDE OTHER:EXCEPTION:EX-1'])('answers 400 for override confirmed with %p', async (confirm) => {
-    const admin = as(WF_TOKENS.admin);
-    const { workflowId } = await openException(admin, 'phrase');
-    const res = await act(admin, workflowId, { action: 'override', reason: 'board', confirm_text: confirm }).expect(400);
-    expect(res.body.error.message).toBe(`override requires confirm_text "${overridePhrase(workflowId)}"`);
-    expect((await detailOf(admin, workflowId)).workflow.status).toBe('requested');
-  });
+  it.each([undefined, 'OVERRIDE', 'override x', 'OVERRIDE OTHER:EXCEPTION:EX-1'])(
+    'answers 400 for override confirmed with %p',
+    async (confirm) => {
+      const admin = as(WF_TOKENS.admin);
+      const { workflowId } = await openException(admin, 'phrase');
+      const res = await act(admin, workflowId, { action: 'override', reason: 'board', confirm_text: confirm }).expect(
+        400,
+      );
+      expect(res.body.error.message).toBe(`override requires confirm_text "${overridePhrase(workflowId)}"`);
+      expect((await detailOf(admin, workflowId)).workflow.status).toBe('requested');
+    },
+  );
 
   it('checks the reason before the confirmation phrase', async () => {
     const admin = as(WF_TOKENS.admin);
@@ -198,9 +242,16 @@ describe('workflow action guards (SPEC §6.3)', () => {
     const admin = as(WF_TOKENS.admin);
     const { workflowId } = await openException(admin, 'wrap');
     const evidence = ['quote-17', 42, true, { url: 'https://crm.example/q/17', pages: 3 }];
-    const expected = [{ value: 'quote-17' }, { value: '42' }, { value: 'true' }, { url: 'https://crm.example/q/17', pages: 3 }];
+    const expected = [
+      { value: 'quote-17' },
+      { value: '42' },
+      { value: 'true' },
+      { url: 'https://crm.example/q/17', pages: 3 },
+    ];
     await act(admin, workflowId, { action: 'approve', reason: 'ok', evidence }).expect(200);
-    const approve = (await detailOf(admin, workflowId)).actions.find((a: { action_type: string }) => a.action_type === 'approve');
+    const approve = (await detailOf(admin, workflowId)).actions.find(
+      (a: { action_type: string }) => a.action_type === 'approve',
+    );
     expect(approve.payload.evidence).toEqual(expected);
     const events = (await admin.get('/api/v1/traces/wrap').expect(200)).body.data.events;
     expect(events[events.length - 1].payload.evidence).toEqual(expected);
@@ -210,26 +261,42 @@ describe('workflow action guards (SPEC §6.3)', () => {
     ['reason', { action: 'approve', reason: 'token=abcdef0123456789' }, '$.reason'],
     ['note', { action: 'comment', note: 'use ghp_0123456789abcdefghijABCDEFGHIJ012345 to log in' }, '$.note'],
     ['reason of a comment', { action: 'comment', reason: 'password=hunter2hunter2' }, '$.reason'],
-    ['evidence object', { action: 'reject', reason: 'no', evidence: [{ doc: 'AKIAABCDEFGHIJKLMNOP' }] }, '$.evidence[0]'],
-    ['evidence scalar', { action: 'request_change', reason: 'fix', evidence: ['xoxb-123456789012-abcdefghijkl'] }, '$.evidence[0]'],
-  ])('refuses a credential in the %s with 422 pii_policy_violation, echoing nothing and changing nothing', async (_name, body, path) => {
-    const admin = as(WF_TOKENS.admin);
-    const { workflowId } = await openException(admin, 'secret');
-    const res = await act(admin, workflowId, body).expect(422);
-    expect(res.body.error.code).toBe('pii_policy_violation');
-    expect(res.body.error.details.path.startsWith(path)).toBe(true);
-    const raw = JSON.stringify(res.body);
-    for (const secret of ['abcdef0123456789', 'ghp_0123456789', 'hunter2', 'AKIAABCDEFGHIJKLMNOP', 'xoxb-1234']) expect(raw).not.toContain(secret);
-    const detail = await detailOf(admin, workflowId);
-    expect(detail.workflow.status).toBe('requested');
-    expect(detail.actions).toHaveLength(1);
-    const events = (await admin.get('/api/v1/traces/secret').expect(200)).body.data.events;
-    expect(events).toHaveLength(2);
-  });
+    [
+      'evidence object',
+      { action: 'reject', reason: 'no', evidence: [{ doc: 'AKIAABCDEFGHIJKLMNOP' }] },
+      '$.evidence[0]',
+    ],
+    [
+      'evidence scalar',
+      { action: 'request_change', reason: 'fix', evidence: ['xoxb-123456789012-abcdefghijkl'] },
+      '$.evidence[0]',
+    ],
+  ])(
+    'refuses a credential in the %s with 422 pii_policy_violation, echoing nothing and changing nothing',
+    async (_name, body, path) => {
+      const admin = as(WF_TOKENS.admin);
+      const { workflowId } = await openException(admin, 'secret');
+      const res = await act(admin, workflowId, body).expect(422);
+      expect(res.body.error.code).toBe('pii_policy_violation');
+      expect(res.body.error.details.path.startsWith(path)).toBe(true);
+      const raw = JSON.stringify(res.body);
+      for (const secret of ['abcdef0123456789', 'ghp_0123456789', 'hunter2', 'AKIAABCDEFGHIJKLMNOP', 'xoxb-1234'])
+        expect(raw).not.toContain(secret);
+      const detail = await detailOf(admin, workflowId);
+      expect(detail.workflow.status).toBe('requested');
+      expect(detail.actions).toHaveLength(1);
+      const events = (await admin.get('/api/v1/traces/secret').expect(200)).body.data.events;
+      expect(events).toHaveLength(2);
+    },
+  );
 
   it('lets ordinary ids through the secret guard', async () => {
     const admin = as(WF_TOKENS.admin);
     const { workflowId } = await openException(admin, 'ordinary');
-    await act(admin, workflowId, { action: 'approve', reason: 'task-7f3a9b2c4d5e6f7a8b9c0d1e2f3a4b5c, risk-score ok, desk-12 in Asia', evidence: ['task-7'] }).expect(200);
+    await act(admin, workflowId, {
+      action: 'approve',
+      reason: 'task-7f3a9b2c4d5e6f7a8b9c0d1e2f3a4b5c, risk-score ok, desk-12 in Asia',
+      evidence: ['task-7'],
+    }).expect(200);
   });
 });

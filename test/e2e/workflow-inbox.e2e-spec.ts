@@ -32,12 +32,30 @@ async function seedInbox(api: Api): Promise<void> {
   // Same priority and requested_at: workflow_id decides.
   const tieAt = ago(30 * MINUTE);
   await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'tie' })).expect(201);
-  await api.post('/api/v1/events', anException('tie', 1, { exception_id: 'ex-b', priority: 'normal' }, { occurred_at: tieAt })).expect(201);
-  await api.post('/api/v1/events', anException('tie', 2, { exception_id: 'ex-a', priority: 'normal' }, { occurred_at: tieAt })).expect(201);
-  await api.post('/api/v1/events', aReviewRequest('tie', 3, { priority: 'low', assignee: { account_id: 'carol', role: 'writer' } }, { occurred_at: ago(5 * MINUTE) })).expect(201);
+  await api
+    .post('/api/v1/events', anException('tie', 1, { exception_id: 'ex-b', priority: 'normal' }, { occurred_at: tieAt }))
+    .expect(201);
+  await api
+    .post('/api/v1/events', anException('tie', 2, { exception_id: 'ex-a', priority: 'normal' }, { occurred_at: tieAt }))
+    .expect(201);
+  await api
+    .post(
+      '/api/v1/events',
+      aReviewRequest(
+        'tie',
+        3,
+        { priority: 'low', assignee: { account_id: 'carol', role: 'writer' } },
+        { occurred_at: ago(5 * MINUTE) },
+      ),
+    )
+    .expect(201);
   await act(api, 'done:exception:ex-1', { action: 'approve', reason: 'ok' }).expect(200);
   await act(api, 'old-done:exception:ex-1', { action: 'reject', reason: 'too late anyway' }).expect(200);
-  await act(api, 'h:exception:ex-1', { action: 'reassign', assigned_account_id: 'dave', assigned_role: 'admin' }).expect(200);
+  await act(api, 'h:exception:ex-1', {
+    action: 'reassign',
+    assigned_account_id: 'dave',
+    assigned_role: 'admin',
+  }).expect(200);
 }
 
 const OPEN_ORDER = [
@@ -67,7 +85,18 @@ describe('GET /api/v1/workflows: the inbox (SPEC §6.4)', () => {
   it('lists open items: overdue first, then urgent > high > normal > low, then requested_at, then workflow_id', async () => {
     const data = await inbox('?limit=200');
     expect(ids(data.items)).toEqual(OPEN_ORDER);
-    expect(data.items.map((i: Item) => i.overdue)).toEqual([true, true, false, false, false, false, false, false, false, false]);
+    expect(data.items.map((i: Item) => i.overdue)).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect(data.next_cursor).toBeNull();
   });
 
@@ -89,7 +118,16 @@ describe('GET /api/v1/workflows: the inbox (SPEC §6.4)', () => {
 
   it('summarises the whole tenant', async () => {
     const { summary } = await inbox('?priority=low');
-    expect(summary).toMatchObject({ total_count: 12, open_count: 10, overdue_count: 2, approved_count: 1, rejected_count: 1, overridden_count: 0, in_review_count: 0, changes_requested_count: 0 });
+    expect(summary).toMatchObject({
+      total_count: 12,
+      open_count: 10,
+      overdue_count: 2,
+      approved_count: 1,
+      rejected_count: 1,
+      overridden_count: 0,
+      in_review_count: 0,
+      changes_requested_count: 0,
+    });
     expect(summary.requested_count + summary.escalated_count).toBe(10);
     expect(summary.notification_count).toBeGreaterThanOrEqual(12);
   });

@@ -1,6 +1,16 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { anEvent } from '../factories/events';
-import { act, anException, Api, aReviewRequest, detailOf, exceptionWorkflowId, openException, openReview, workflowPath } from '../factories/workflows';
+import {
+  act,
+  anException,
+  Api,
+  aReviewRequest,
+  detailOf,
+  exceptionWorkflowId,
+  openException,
+  openReview,
+  workflowPath,
+} from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
 import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
 
@@ -78,7 +88,13 @@ describe('workflow intake: events become items (SPEC §6.1, §6.2)', () => {
     ]);
     expect(detail.notifications.map((n: { category: string }) => n.category)).toEqual(['assignment']);
     expect(detail.notification_count).toBe(1);
-    expect(detail.trace_reference).toEqual({ tenant_id: detail.workflow.tenant_id, trace_id: 'renewal-1', subject_type: 'exception', subject_id: 'ex-1', workflow_name: 'renewal' });
+    expect(detail.trace_reference).toEqual({
+      tenant_id: detail.workflow.tenant_id,
+      trace_id: 'renewal-1',
+      subject_type: 'exception',
+      subject_id: 'ex-1',
+      workflow_name: 'renewal',
+    });
     expect(detail.review_context).toBeNull();
   });
 
@@ -88,7 +104,11 @@ describe('workflow intake: events become items (SPEC §6.1, §6.2)', () => {
     const trace = (await api.get('/api/v1/traces/with-items').expect(200)).body.data;
     const ids = trace.workflows.map((w: { workflow_id: string }) => w.workflow_id).sort();
     expect(ids).toEqual([workflowId, exceptionWorkflowId('with-items', 'ex-2')].sort());
-    expect(trace.workflows[0]).toMatchObject({ trace_id: 'with-items', status: 'requested', workflow_kind: 'exception_review' });
+    expect(trace.workflows[0]).toMatchObject({
+      trace_id: 'with-items',
+      status: 'requested',
+      workflow_kind: 'exception_review',
+    });
   });
 
   it('shows an empty workflows list in the read of a trace without exceptions', async () => {
@@ -116,7 +136,11 @@ describe('workflow intake: events become items (SPEC §6.1, §6.2)', () => {
     await api.post('/api/v1/events', again).expect(201);
     const detail = await detailOf(api, workflowId);
     expect(detail.workflow).toMatchObject({ status: 'requested', priority: 'urgent' });
-    expect(detail.actions.map((a: { action_type: string }) => a.action_type)).toEqual(['requested', 'claim', 'requested']);
+    expect(detail.actions.map((a: { action_type: string }) => a.action_type)).toEqual([
+      'requested',
+      'claim',
+      'requested',
+    ]);
     // One item, one assignment notification: the re-request is not a new assignment.
     expect(detail.notifications.filter((n: { category: string }) => n.category === 'assignment')).toHaveLength(1);
   });
@@ -127,16 +151,29 @@ describe('workflow intake: events become items (SPEC §6.1, §6.2)', () => {
     await act(admin, workflowId, { action: 'escalate', reason: 'No owner' }).expect(200);
     const before = (await detailOf(api, workflowId)).workflow;
     const later = new Date(Date.now() - 5_000).toISOString();
-    await api.post('/api/v1/events', anException('kept', 2, { reason: 'Asked again', evidence: [{ doc: 'v2' }] }, { occurred_at: later })).expect(201);
+    await api
+      .post(
+        '/api/v1/events',
+        anException('kept', 2, { reason: 'Asked again', evidence: [{ doc: 'v2' }] }, { occurred_at: later }),
+      )
+      .expect(201);
     const after = (await detailOf(api, workflowId)).workflow;
-    expect(after).toMatchObject({ status: 'requested', requested_at: before.requested_at, sla_due_at: before.sla_due_at, escalation_count: 1 });
+    expect(after).toMatchObject({
+      status: 'requested',
+      requested_at: before.requested_at,
+      sla_due_at: before.sla_due_at,
+      escalation_count: 1,
+    });
     expect(after.metadata).toMatchObject({ exception_id: 'ex-1', reason: 'Asked again', evidence: [{ doc: 'v2' }] });
   });
 
   it('merges a re-request’s metadata: evidence left out keeps the evidence given before', async () => {
     const { workflowId, nextSeq } = await openException(api, 'evidence', { evidence: [{ doc: 'v1' }] });
     await api.post('/api/v1/events', anException('evidence', nextSeq, { reason: 'Asked again' })).expect(201);
-    expect((await detailOf(api, workflowId)).workflow.metadata).toMatchObject({ reason: 'Asked again', evidence: [{ doc: 'v1' }] });
+    expect((await detailOf(api, workflowId)).workflow.metadata).toMatchObject({
+      reason: 'Asked again',
+      evidence: [{ doc: 'v1' }],
+    });
     const { workflowId: bare } = await openException(api, 'no-evidence');
     expect((await detailOf(api, bare)).workflow.metadata.evidence).toEqual([]);
   });
@@ -165,13 +202,21 @@ describe('workflow intake: events become items (SPEC §6.1, §6.2)', () => {
     const events = ['ex-a', 'ex-b', 'ex-c'].map((id, i) => anException('multi', i + 1, { exception_id: id }));
     await api.post('/api/v1/events/batch', { events }).expect(201);
     const inbox = (await api.get('/api/v1/workflows?trace_id=multi').expect(200)).body.data;
-    expect(inbox.items.map((w: { workflow_id: string }) => w.workflow_id).sort()).toEqual(['multi:exception:ex-a', 'multi:exception:ex-b', 'multi:exception:ex-c']);
+    expect(inbox.items.map((w: { workflow_id: string }) => w.workflow_id).sort()).toEqual([
+      'multi:exception:ex-a',
+      'multi:exception:ex-b',
+      'multi:exception:ex-c',
+    ]);
     const feed = (await api.get('/api/v1/notifications?category=assignment').expect(200)).body.data;
     expect(feed.notifications).toHaveLength(3);
   });
 
   it('creates a review item from WorkflowReviewRequested with the payload’s kind, title, assignee and SLA', async () => {
-    const { workflowId } = await openReview(api, 'incident-1', { assignee: { account_id: 'alice', role: 'writer' }, sla_hours: 6, priority: 'Normal' });
+    const { workflowId } = await openReview(api, 'incident-1', {
+      assignee: { account_id: 'alice', role: 'writer' },
+      sla_hours: 6,
+      priority: 'Normal',
+    });
     expect(workflowId).toBe('incident-1:trace_review:incident_triage');
     const detail = await detailOf(api, workflowId);
     const requestedAt = new Date(detail.workflow.requested_at).getTime();
@@ -194,19 +239,28 @@ describe('workflow intake: events become items (SPEC §6.1, §6.2)', () => {
       recipient_account_id: 'alice',
       recipient_role: 'writer',
     });
-    expect(detail.review_context).toMatchObject({ template_id: 'incident_triage', reason: 'Outcome was a failure', simulation: {} });
+    expect(detail.review_context).toMatchObject({
+      template_id: 'incident_triage',
+      reason: 'Outcome was a failure',
+      simulation: {},
+    });
   });
 
   it('labels an assignment with neither account nor role "unassigned"', async () => {
     const { workflowId } = await openReview(api, 'nobody', { assignee: {} });
     const [notice] = (await api.get(workflowPath(workflowId, '/notifications')).expect(200)).body.data.notifications;
-    expect(notice).toMatchObject({ dedupe_key: `assignment:${workflowId}:unassigned`, message: `Workflow ${workflowId} assigned to unassigned` });
+    expect(notice).toMatchObject({
+      dedupe_key: `assignment:${workflowId}:unassigned`,
+      message: `Workflow ${workflowId} assigned to unassigned`,
+    });
   });
 
   it('keeps review and exception items of one trace apart', async () => {
     const { workflowId } = await openException(api, 'both');
     await api.post('/api/v1/events', aReviewRequest('both', 2)).expect(201);
-    const kinds = (await api.get('/api/v1/workflows?trace_id=both').expect(200)).body.data.items.map((w: { workflow_kind: string }) => w.workflow_kind);
+    const kinds = (await api.get('/api/v1/workflows?trace_id=both').expect(200)).body.data.items.map(
+      (w: { workflow_kind: string }) => w.workflow_kind,
+    );
     expect(kinds.sort()).toEqual(['exception_review', 'incident_review']);
     expect((await detailOf(api, workflowId)).workflow.workflow_kind).toBe('exception_review');
   });

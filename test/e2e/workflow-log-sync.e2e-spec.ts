@@ -1,6 +1,17 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { anEvent } from '../factories/events';
-import { act, anException, anExternalApproval, Api, detailOf, exceptionWorkflowId, openException, overridePhrase, traceEvents, workflowPath } from '../factories/workflows';
+import {
+  act,
+  anException,
+  anExternalApproval,
+  Api,
+  detailOf,
+  exceptionWorkflowId,
+  openException,
+  overridePhrase,
+  traceEvents,
+  workflowPath,
+} from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
 import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
 
@@ -35,10 +46,12 @@ describe('workflow items follow the log (SPEC §6.1, §6.3)', () => {
       approval_event_id: approval.event_id,
       resolved_at: new Date(approval.occurred_at as string).toISOString(),
     });
-    expect(detail.actions.map((a: { action_id: string; action_type: string }) => [a.action_id, a.action_type])).toEqual([
-      [expect.stringMatching(/^wfa:event:/), 'requested'],
-      [`wfa:event:${approval.event_id}`, 'approval_recorded'],
-    ]);
+    expect(detail.actions.map((a: { action_id: string; action_type: string }) => [a.action_id, a.action_type])).toEqual(
+      [
+        [expect.stringMatching(/^wfa:event:/), 'requested'],
+        [`wfa:event:${approval.event_id}`, 'approval_recorded'],
+      ],
+    );
     expect(detail.notifications.find((n: Notice) => n.category === 'approval')).toMatchObject({
       dedupe_key: `approval:${workflowId}:${approval.event_id}`,
       message: `Workflow ${workflowId} recorded approved`,
@@ -49,12 +62,20 @@ describe('workflow items follow the log (SPEC §6.1, §6.3)', () => {
   it.each([
     ['Urgent: approved by phone', 'urgent'],
     ['Approved in the ERP', 'high'],
-  ])('creates an exception_review item from an ApprovalRecorded with no item (reason %p → priority %s)', async (reason, priority) => {
-    await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'orphan' })).expect(201);
-    await api.post('/api/v1/events', anExternalApproval('orphan', 1, 'approved', { reason })).expect(201);
-    const { workflow } = await detailOf(api, exceptionWorkflowId('orphan'));
-    expect(workflow).toMatchObject({ workflow_kind: 'exception_review', status: 'approved', priority, subject: { subject_type: 'exception', subject_id: 'ex-1' } });
-  });
+  ])(
+    'creates an exception_review item from an ApprovalRecorded with no item (reason %p → priority %s)',
+    async (reason, priority) => {
+      await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'orphan' })).expect(201);
+      await api.post('/api/v1/events', anExternalApproval('orphan', 1, 'approved', { reason })).expect(201);
+      const { workflow } = await detailOf(api, exceptionWorkflowId('orphan'));
+      expect(workflow).toMatchObject({
+        workflow_kind: 'exception_review',
+        status: 'approved',
+        priority,
+        subject: { subject_type: 'exception', subject_id: 'ex-1' },
+      });
+    },
+  );
 
   it('applies a batch holding the request and its decision in order, in the same transaction', async () => {
     const approval = anExternalApproval('batched', 2, 'approved');
@@ -62,12 +83,19 @@ describe('workflow items follow the log (SPEC §6.1, §6.3)', () => {
     await api.post('/api/v1/events/batch', { events }).expect(201);
     const detail = await detailOf(api, exceptionWorkflowId('batched'));
     expect(detail.workflow).toMatchObject({ status: 'approved', approval_event_id: approval.event_id });
-    expect(detail.actions.map((a: { action_type: string }) => a.action_type)).toEqual(['requested', 'approval_recorded']);
+    expect(detail.actions.map((a: { action_type: string }) => a.action_type)).toEqual([
+      'requested',
+      'approval_recorded',
+    ]);
     expect(detail.notifications.map((n: Notice) => n.category).sort()).toEqual(['approval', 'assignment']);
   });
 
   it('creates no item and no notification when the batch that requested it is refused', async () => {
-    const bad = anEvent('PolicyEvaluated', { trace_id: 'refused', trace_seq: 2, payload: { policy: { policy_id: 'p' } } });
+    const bad = anEvent('PolicyEvaluated', {
+      trace_id: 'refused',
+      trace_seq: 2,
+      payload: { policy: { policy_id: 'p' } },
+    });
     const events = [anEvent('TraceStarted', { trace_id: 'refused' }), anException('refused', 1), bad];
     const res = await api.post('/api/v1/events/batch', { events });
     expect(res.status).toBe(422);
@@ -84,20 +112,43 @@ describe('workflow items follow the log (SPEC §6.1, §6.3)', () => {
     const rejection = anExternalApproval('conflict', nextSeq + 1, 'rejected', { reason: 'Finance said no' });
     await api.post('/api/v1/events', rejection).expect(201);
     const detail = await detailOf(api, workflowId);
-    expect(detail.workflow).toMatchObject({ status: 'rejected', current_decision: 'rejected', current_reason: 'Finance said no', approval_event_id: rejection.event_id });
+    expect(detail.workflow).toMatchObject({
+      status: 'rejected',
+      current_decision: 'rejected',
+      current_reason: 'Finance said no',
+      approval_event_id: rejection.event_id,
+    });
 
     const [failure] = await failures(workflowId);
-    expect(failure).toMatchObject({ dedupe_key: `failure:${workflowId}:approval:${rejection.event_id}`, message: `Workflow ${workflowId} failed to record approval` });
-    const approvals = detail.notifications.filter((n: Notice) => n.category === 'approval').map((n: Notice) => n.dedupe_key);
-    expect(approvals.sort()).toEqual([`approval:${workflowId}:${apiEventId}`, `approval:${workflowId}:${rejection.event_id}`].sort());
-    expect(detail.actions.map((a: { action_type: string }) => a.action_type)).toEqual(['requested', 'approval_recorded', 'approve', 'approval_recorded']);
+    expect(failure).toMatchObject({
+      dedupe_key: `failure:${workflowId}:approval:${rejection.event_id}`,
+      message: `Workflow ${workflowId} failed to record approval`,
+    });
+    const approvals = detail.notifications
+      .filter((n: Notice) => n.category === 'approval')
+      .map((n: Notice) => n.dedupe_key);
+    expect(approvals.sort()).toEqual(
+      [`approval:${workflowId}:${apiEventId}`, `approval:${workflowId}:${rejection.event_id}`].sort(),
+    );
+    expect(detail.actions.map((a: { action_type: string }) => a.action_type)).toEqual([
+      'requested',
+      'approval_recorded',
+      'approve',
+      'approval_recorded',
+    ]);
 
     // Turned back again: the latest event in the log decides once more, with a second failure notice.
     const reapproval = anExternalApproval('conflict', nextSeq + 2, 'approved');
     await api.post('/api/v1/events', reapproval).expect(201);
-    expect((await detailOf(api, workflowId)).workflow).toMatchObject({ status: 'approved', approval_event_id: reapproval.event_id });
+    expect((await detailOf(api, workflowId)).workflow).toMatchObject({
+      status: 'approved',
+      approval_event_id: reapproval.event_id,
+    });
     expect((await failures(workflowId)).map((n) => n.dedupe_key).sort()).toEqual(
-      [`failure:${workflowId}:approval:${rejection.event_id}`, `failure:${workflowId}:approval:${reapproval.event_id}`].sort(),
+      [
+        `failure:${workflowId}:approval:${rejection.event_id}`,
+        `failure:${workflowId}:approval:${reapproval.event_id}`,
+      ].sort(),
     );
   });
 
@@ -118,10 +169,16 @@ describe('workflow items follow the log (SPEC §6.1, §6.3)', () => {
 
   it('moves an item to overridden when an external ApprovalRecorded names it as override subject', async () => {
     const { workflowId, nextSeq } = await openException(api, 'ext-ovr');
-    const override = anExternalApproval('ext-ovr', nextSeq, 'approved', { subject: { subject_type: 'override', subject_id: workflowId } });
+    const override = anExternalApproval('ext-ovr', nextSeq, 'approved', {
+      subject: { subject_type: 'override', subject_id: workflowId },
+    });
     await api.post('/api/v1/events', override).expect(201);
     const detail = await detailOf(api, workflowId);
-    expect(detail.workflow).toMatchObject({ status: 'overridden', current_decision: 'override_approved', subject: { subject_type: 'exception', subject_id: 'ex-1' } });
+    expect(detail.workflow).toMatchObject({
+      status: 'overridden',
+      current_decision: 'override_approved',
+      subject: { subject_type: 'exception', subject_id: 'ex-1' },
+    });
   });
 
   it('refuses (409) an event whose workflow id spells another trace’s item, and leaves that item alone', async () => {
@@ -130,13 +187,17 @@ describe('workflow items follow the log (SPEC §6.1, §6.3)', () => {
     const theirs = await openException(api, 'a:exception:b', { exception_id: 'c' });
     expect(theirs.workflowId).toBe('a:exception:b:exception:c');
     await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'a' })).expect(201);
-    const request = await api.post('/api/v1/events', anException('a', 1, { exception_id: 'b:exception:c' })).expect(409);
+    const request = await api
+      .post('/api/v1/events', anException('a', 1, { exception_id: 'b:exception:c' }))
+      .expect(409);
     expect(request.body.error).toMatchObject({
       code: 'conflict',
       message: 'Workflow a:exception:b:exception:c belongs to trace a:exception:b, not a',
       details: { workflow_id: 'a:exception:b:exception:c', trace_id: 'a:exception:b' },
     });
-    const decision = anExternalApproval('a', 1, 'approved', { subject: { subject_type: 'exception', subject_id: 'b:exception:c' } });
+    const decision = anExternalApproval('a', 1, 'approved', {
+      subject: { subject_type: 'exception', subject_id: 'b:exception:c' },
+    });
     await api.post('/api/v1/events', decision).expect(409);
     expect((await traceEvents(api, 'a')).map((e) => e.event_type)).toEqual(['TraceStarted']);
     const detail = await detailOf(api, theirs.workflowId);
@@ -146,8 +207,10 @@ describe('workflow items follow the log (SPEC §6.1, §6.3)', () => {
 
   it('appends the decisions on several items of one trace at consecutive trace_seq values', async () => {
     await openException(api, 'many');
-    for (const [i, id] of ['ex-2', 'ex-3'].entries()) await api.post('/api/v1/events', anException('many', 2 + i, { exception_id: id })).expect(201);
-    for (const id of ['ex-1', 'ex-2', 'ex-3']) await act(api, `many:exception:${id}`, { action: 'approve', reason: 'ok' }).expect(200);
+    for (const [i, id] of ['ex-2', 'ex-3'].entries())
+      await api.post('/api/v1/events', anException('many', 2 + i, { exception_id: id })).expect(201);
+    for (const id of ['ex-1', 'ex-2', 'ex-3'])
+      await act(api, `many:exception:${id}`, { action: 'approve', reason: 'ok' }).expect(200);
     const events = await traceEvents(api, 'many');
     expect(events.map((e) => (e as unknown as { trace_seq: number }).trace_seq)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(events.filter((e) => e.event_type === 'ApprovalRecorded')).toHaveLength(3);
@@ -158,23 +221,32 @@ describe('workflow items follow the log (SPEC §6.1, §6.3)', () => {
     ['approve', 'an integer beyond 2^53-1', '{"count":9007199254740993}'],
     ['reject', 'a float', '{"score":0.5}'],
     ['override', 'an integer beyond 2^53-1', '{"count":9007199254740993}'],
-  ])('refuses %s whose evidence holds %s the log would refuse: nothing changes, a failure notification says so', async (action, _name, evidenceObject) => {
-    // SPEC §5.1: no floats at any depth, no integers beyond ±(2^53−1) in a payload; §6.3: the
-    // decision goes through the normal append path, and when that append fails the item is
-    // unchanged and a `failure` notification records it.
-    const { workflowId } = await openException(api, 'numbers');
-    const confirm = action === 'override' ? `,"confirm_text":"${overridePhrase(workflowId)}"` : '';
-    const raw = `{"action":"${action}","reason":"ok"${confirm},"evidence":[${evidenceObject}]}`;
-    const res = await apiAs(app, tenant, DEV_TOKENS.admin).postRaw(workflowPath(workflowId, '/actions'), raw);
-    expect(res.status).toBe(422);
-    expect(res.body.error.code).toBe('schema_violation');
-    const detail = await detailOf(api, workflowId);
-    expect(detail.workflow.status).toBe('requested');
-    expect(detail.actions).toHaveLength(1);
-    expect((await traceEvents(api, 'numbers')).map((e) => e.event_type)).toEqual(['TraceStarted', 'ExceptionRequested']);
-    const recorded = await failures(workflowId);
-    expect(recorded).toHaveLength(1);
-    expect(recorded[0]).toMatchObject({ message: `Workflow ${workflowId} failed to record ${action}`, payload: { error_code: 'schema_violation' } });
-    expect(recorded[0].dedupe_key).toMatch(new RegExp(`^failure:${workflowId}:${action}:evt_`));
-  });
+  ])(
+    'refuses %s whose evidence holds %s the log would refuse: nothing changes, a failure notification says so',
+    async (action, _name, evidenceObject) => {
+      // SPEC §5.1: no floats at any depth, no integers beyond ±(2^53−1) in a payload; §6.3: the
+      // decision goes through the normal append path, and when that append fails the item is
+      // unchanged and a `failure` notification records it.
+      const { workflowId } = await openException(api, 'numbers');
+      const confirm = action === 'override' ? `,"confirm_text":"${overridePhrase(workflowId)}"` : '';
+      const raw = `{"action":"${action}","reason":"ok"${confirm},"evidence":[${evidenceObject}]}`;
+      const res = await apiAs(app, tenant, DEV_TOKENS.admin).postRaw(workflowPath(workflowId, '/actions'), raw);
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe('schema_violation');
+      const detail = await detailOf(api, workflowId);
+      expect(detail.workflow.status).toBe('requested');
+      expect(detail.actions).toHaveLength(1);
+      expect((await traceEvents(api, 'numbers')).map((e) => e.event_type)).toEqual([
+        'TraceStarted',
+        'ExceptionRequested',
+      ]);
+      const recorded = await failures(workflowId);
+      expect(recorded).toHaveLength(1);
+      expect(recorded[0]).toMatchObject({
+        message: `Workflow ${workflowId} failed to record ${action}`,
+        payload: { error_code: 'schema_violation' },
+      });
+      expect(recorded[0].dedupe_key).toMatch(new RegExp(`^failure:${workflowId}:${action}:evt_`));
+    },
+  );
 });

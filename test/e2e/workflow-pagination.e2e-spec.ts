@@ -31,7 +31,12 @@ async function allPages<T>(api: Api, path: string, key: 'items' | 'notifications
 function inboxOrder(items: Item[]): string[] {
   const rank = (p: string) => PRIORITIES.indexOf(p);
   return [...items]
-    .sort((a, b) => rank(a.priority) - rank(b.priority) || a.requested_at.localeCompare(b.requested_at) || (a.workflow_id < b.workflow_id ? -1 : a.workflow_id > b.workflow_id ? 1 : 0))
+    .sort(
+      (a, b) =>
+        rank(a.priority) - rank(b.priority) ||
+        a.requested_at.localeCompare(b.requested_at) ||
+        (a.workflow_id < b.workflow_id ? -1 : a.workflow_id > b.workflow_id ? 1 : 0),
+    )
     .map((i) => i.workflow_id);
 }
 
@@ -46,7 +51,12 @@ describe('cursor pagination of the inbox and of notifications (SPEC §6.4, §8)'
     const events = [
       anEvent('TraceStarted', { trace_id: 'pages' }),
       ...Array.from({ length: ITEMS }, (_, i) =>
-        anException('pages', i + 1, { exception_id: `ex-${String(i).padStart(2, '0')}`, priority: PRIORITIES[i % 4] }, { occurred_at: new Date(now - ((i * 7) % 10) * MINUTE).toISOString() }),
+        anException(
+          'pages',
+          i + 1,
+          { exception_id: `ex-${String(i).padStart(2, '0')}`, priority: PRIORITIES[i % 4] },
+          { occurred_at: new Date(now - ((i * 7) % 10) * MINUTE).toISOString() },
+        ),
       ),
     ];
     await api.post('/api/v1/events/batch', { events }).expect(201);
@@ -89,24 +99,35 @@ describe('cursor pagination of the inbox and of notifications (SPEC §6.4, §8)'
     expect(visited.map((n) => n.notification_id)).toEqual(single.notifications.map((n: Notice) => n.notification_id));
     expect(single.next_cursor).toBeNull();
     // Appended in exception order, so newest first is the reverse of it.
-    expect(visited.map((n) => n.workflow_id)).toEqual(Array.from({ length: ITEMS }, (_, i) => `pages:exception:ex-${String(ITEMS - 1 - i).padStart(2, '0')}`));
+    expect(visited.map((n) => n.workflow_id)).toEqual(
+      Array.from({ length: ITEMS }, (_, i) => `pages:exception:ex-${String(ITEMS - 1 - i).padStart(2, '0')}`),
+    );
   });
 
   it('answers 50 notifications by default and filters them by workflow_id and recipient', async () => {
     const all = (await api.get('/api/v1/notifications').expect(200)).body.data;
     expect(all.notifications.length).toBeLessThanOrEqual(50);
-    const one = (await api.get('/api/v1/notifications?workflow_id=pages:exception:ex-03').expect(200)).body.data.notifications;
+    const one = (await api.get('/api/v1/notifications?workflow_id=pages:exception:ex-03').expect(200)).body.data
+      .notifications;
     expect(one.map((n: Notice) => n.workflow_id)).toEqual(['pages:exception:ex-03']);
-    const admins = (await api.get('/api/v1/notifications?recipient_role=admin&category=assignment&limit=200').expect(200)).body.data.notifications;
+    const admins = (
+      await api.get('/api/v1/notifications?recipient_role=admin&category=assignment&limit=200').expect(200)
+    ).body.data.notifications;
     expect(admins).toHaveLength(ITEMS);
-    expect((await api.get('/api/v1/notifications?recipient_account_id=nobody').expect(200)).body.data.notifications).toEqual([]);
+    expect(
+      (await api.get('/api/v1/notifications?recipient_account_id=nobody').expect(200)).body.data.notifications,
+    ).toEqual([]);
   });
 
   // The tests below change the seeded items; the ones above rely on them as seeded.
   it('does not skip or repeat an item when an earlier one closes between pages', async () => {
     const first = (await api.get('/api/v1/workflows?priority=low&limit=4').expect(200)).body.data;
     await act(api, first.items[0].workflow_id, { action: 'reject', reason: 'closing one already seen' }).expect(200);
-    const rest = await allPages<Item>(api, `/api/v1/workflows?priority=low&limit=4&cursor=${encodeURIComponent(first.next_cursor)}`, 'items');
+    const rest = await allPages<Item>(
+      api,
+      `/api/v1/workflows?priority=low&limit=4&cursor=${encodeURIComponent(first.next_cursor)}`,
+      'items',
+    );
     const seen = [...first.items, ...rest.flat()].map((i: Item) => i.workflow_id);
     expect(seen).toHaveLength(7);
     expect(new Set(seen).size).toBe(7);
@@ -114,7 +135,8 @@ describe('cursor pagination of the inbox and of notifications (SPEC §6.4, §8)'
 
   it('shows the newest 12 notifications in the detail read, with the full count', async () => {
     const wf = 'pages:exception:ex-06'; // normal priority: no earlier test closes it
-    for (let i = 0; i < 13; i++) await act(api, wf, { action: 'reassign', assigned_account_id: `reviewer-${i}` }).expect(200);
+    for (let i = 0; i < 13; i++)
+      await act(api, wf, { action: 'reassign', assigned_account_id: `reviewer-${i}` }).expect(200);
     const detail = (await api.get(workflowPath(wf)).expect(200)).body.data;
     expect(detail.notification_count).toBe(14);
     expect(detail.notifications.map((n: { message: string }) => n.message)).toEqual(
@@ -124,21 +146,41 @@ describe('cursor pagination of the inbox and of notifications (SPEC §6.4, §8)'
 
   it('pages one item’s notifications newest first', async () => {
     const wf = 'pages:exception:ex-05';
-    for (const target of ['erin', 'frank', 'grace']) await act(api, wf, { action: 'reassign', assigned_account_id: target }).expect(200);
+    for (const target of ['erin', 'frank', 'grace'])
+      await act(api, wf, { action: 'reassign', assigned_account_id: target }).expect(200);
     await act(api, wf, { action: 'escalate', reason: 'stuck' }).expect(200);
-    const pages = await allPages<Notice & { message: string }>(api, workflowPath(wf, '/notifications?limit=2'), 'notifications');
+    const pages = await allPages<Notice & { message: string }>(
+      api,
+      workflowPath(wf, '/notifications?limit=2'),
+      'notifications',
+    );
     expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
-    expect(pages.flat().map((n) => n.category)).toEqual(['escalation', 'assignment', 'assignment', 'assignment', 'assignment']);
+    expect(pages.flat().map((n) => n.category)).toEqual([
+      'escalation',
+      'assignment',
+      'assignment',
+      'assignment',
+      'assignment',
+    ]);
     expect(pages.flat()[4].message).toBe(`Workflow ${wf} assigned to admin`);
   });
 
   it('filters one item’s notifications like the tenant feed: by category, recipient account and role', async () => {
     const wf = 'pages:exception:ex-06';
-    for (const target of ['erin', 'frank']) await act(api, wf, { action: 'reassign', assigned_account_id: target }).expect(200);
+    for (const target of ['erin', 'frank'])
+      await act(api, wf, { action: 'reassign', assigned_account_id: target }).expect(200);
     const list = async (query: string) =>
-      (await api.get(workflowPath(wf, `/notifications?${query}`)).expect(200)).body.data.notifications as (Notice & { message: string; recipient_account_id: string | null; recipient_role: string | null })[];
+      (await api.get(workflowPath(wf, `/notifications?${query}`)).expect(200)).body.data.notifications as (Notice & {
+        message: string;
+        recipient_account_id: string | null;
+        recipient_role: string | null;
+      })[];
     expect((await list('recipient_account_id=erin')).map((n) => n.recipient_account_id)).toEqual(['erin']);
-    expect((await list('recipient_role=admin&category=assignment')).every((n) => n.recipient_role === 'admin' && n.category === 'assignment')).toBe(true);
+    expect(
+      (await list('recipient_role=admin&category=assignment')).every(
+        (n) => n.recipient_role === 'admin' && n.category === 'assignment',
+      ),
+    ).toBe(true);
     expect((await list('recipient_role=admin')).map((n) => n.message)).toEqual([`Workflow ${wf} assigned to admin`]);
     expect(await list('recipient_account_id=nobody')).toEqual([]);
   });

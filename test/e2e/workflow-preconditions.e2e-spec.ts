@@ -50,7 +50,12 @@ describe('workflow actions: If-Match and Idempotency-Key (SPEC §6.3)', () => {
 
     it('answers 412 for an If-Match that is no version at all', async () => {
       const { workflowId } = await openException(api, 'garbage');
-      const res = await act(api, workflowId, { action: 'comment', note: 'x' }, { 'If-Match': '"not-a-version"' }).expect(412);
+      const res = await act(
+        api,
+        workflowId,
+        { action: 'comment', note: 'x' },
+        { 'If-Match': '"not-a-version"' },
+      ).expect(412);
       expect(res.body.error.code).toBe('precondition_failed');
     });
 
@@ -58,7 +63,9 @@ describe('workflow actions: If-Match and Idempotency-Key (SPEC §6.3)', () => {
       const { workflowId, path } = await openException(api, 'lists');
       await act(api, workflowId, { action: 'comment', note: 'any version' }, { 'If-Match': '*' }).expect(200);
       const current = (await api.get(path).expect(200)).headers.etag;
-      await act(api, workflowId, { action: 'comment', note: 'listed' }, { 'If-Match': `"999", ${current}` }).expect(200);
+      await act(api, workflowId, { action: 'comment', note: 'listed' }, { 'If-Match': `"999", ${current}` }).expect(
+        200,
+      );
       await act(api, workflowId, { action: 'comment', note: 'stale list' }, { 'If-Match': `"998", "999"` }).expect(412);
     });
   });
@@ -70,7 +77,9 @@ describe('workflow actions: If-Match and Idempotency-Key (SPEC §6.3)', () => {
       const first = await act(api, workflowId, body, { 'Idempotency-Key': 'retry-1' }).expect(200);
       const second = await act(api, workflowId, body, { 'Idempotency-Key': 'retry-1' }).expect(200);
       expect(second.body.data).toEqual(first.body.data);
-      const comments = (await detailOf(api, workflowId)).actions.filter((a: { action_type: string }) => a.action_type === 'comment');
+      const comments = (await detailOf(api, workflowId)).actions.filter(
+        (a: { action_type: string }) => a.action_type === 'comment',
+      );
       expect(comments).toHaveLength(1);
       expect(comments[0].action_id).toBe(first.body.data.action.action_id);
     });
@@ -90,9 +99,13 @@ describe('workflow actions: If-Match and Idempotency-Key (SPEC §6.3)', () => {
     it('answers 409 idempotency_conflict for the same key with a different body', async () => {
       const { workflowId } = await openException(api, 'idem-conflict');
       await act(api, workflowId, { action: 'comment', note: 'first' }, { 'Idempotency-Key': 'k' }).expect(200);
-      const res = await act(api, workflowId, { action: 'comment', note: 'second' }, { 'Idempotency-Key': 'k' }).expect(409);
+      const res = await act(api, workflowId, { action: 'comment', note: 'second' }, { 'Idempotency-Key': 'k' }).expect(
+        409,
+      );
       expect(res.body.error.code).toBe('idempotency_conflict');
-      const other = await act(api, workflowId, { action: 'approve', reason: 'ok' }, { 'Idempotency-Key': 'k' }).expect(409);
+      const other = await act(api, workflowId, { action: 'approve', reason: 'ok' }, { 'Idempotency-Key': 'k' }).expect(
+        409,
+      );
       expect(other.body.error.code).toBe('idempotency_conflict');
       const detail = await detailOf(api, workflowId);
       expect(detail.workflow.status).toBe('requested');
@@ -112,7 +125,12 @@ describe('workflow actions: If-Match and Idempotency-Key (SPEC §6.3)', () => {
       const { workflowId } = await openException(api, 'idem-refused');
       await act(api, workflowId, { action: 'approve' }, { 'Idempotency-Key': 'fix-me' }).expect(400);
       await act(api, workflowId, { action: 'approve' }, { 'Idempotency-Key': 'fix-me' }).expect(400);
-      await act(api, workflowId, { action: 'approve', reason: 'now with a reason' }, { 'Idempotency-Key': 'fix-me' }).expect(200);
+      await act(
+        api,
+        workflowId,
+        { action: 'approve', reason: 'now with a reason' },
+        { 'Idempotency-Key': 'fix-me' },
+      ).expect(200);
     });
   });
 

@@ -3,7 +3,17 @@ import { act, Api, detailOf, openException, overridePhrase, workflowPath } from 
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
 import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
 
-const ACTIONS = ['approve', 'reject', 'override', 'request_change', 'comment', 'reassign', 'escalate', 'claim', 'release'];
+const ACTIONS = [
+  'approve',
+  'reject',
+  'override',
+  'request_change',
+  'comment',
+  'reassign',
+  'escalate',
+  'claim',
+  'release',
+];
 
 /** SPEC §4 / §6.1: every workflow route is tenant-scoped; another tenant's id is 404, never data. */
 describe('workflow tenant isolation (SPEC §4, §6.1)', () => {
@@ -32,9 +42,13 @@ describe('workflow tenant isolation (SPEC §4, §6.1)', () => {
 
   it('answers 404 in the workflow studio for another tenant’s trace, and starts no review of it', async () => {
     await stranger.get('/api/v1/workflow-studio/traces/secret-deal').expect(404);
-    const review = await stranger.post('/api/v1/workflow-studio/traces/secret-deal/reviews', { reason: 'look' }).expect(404);
+    const review = await stranger
+      .post('/api/v1/workflow-studio/traces/secret-deal/reviews', { reason: 'look' })
+      .expect(404);
     expect(review.body.error.code).toBe('not_found');
-    expect((await owner.get('/api/v1/workflows?trace_id=secret-deal&only_open=false').expect(200)).body.data.items).toHaveLength(1);
+    expect(
+      (await owner.get('/api/v1/workflows?trace_id=secret-deal&only_open=false').expect(200)).body.data.items,
+    ).toHaveLength(1);
     expect((await owner.get('/api/v1/traces/secret-deal').expect(200)).body.data.events).toHaveLength(2);
   });
 
@@ -53,7 +67,10 @@ describe('workflow tenant isolation (SPEC §4, §6.1)', () => {
     expect(inbox.summary).toMatchObject({ total_count: 0, open_count: 0, notification_count: 0 });
     expect((await stranger.get(`/api/v1/workflows?trace_id=secret-deal`).expect(200)).body.data.items).toEqual([]);
     expect((await stranger.get('/api/v1/notifications').expect(200)).body.data.notifications).toEqual([]);
-    expect((await stranger.get(`/api/v1/notifications?workflow_id=${encodeURIComponent(workflowId)}`).expect(200)).body.data.notifications).toEqual([]);
+    expect(
+      (await stranger.get(`/api/v1/notifications?workflow_id=${encodeURIComponent(workflowId)}`).expect(200)).body.data
+        .notifications,
+    ).toEqual([]);
   });
 
   it('keeps items with the same ids in two tenants apart, with their own notifications', async () => {
@@ -63,13 +80,20 @@ describe('workflow tenant isolation (SPEC §4, §6.1)', () => {
     expect((await detailOf(owner, workflowId)).workflow.status).toBe('requested');
     const theirs = await detailOf(stranger, workflowId);
     expect(theirs.workflow.status).toBe('rejected');
-    expect(theirs.actions.map((a: { action_type: string }) => a.action_type)).toEqual(['requested', 'approval_recorded', 'reject']);
+    expect(theirs.actions.map((a: { action_type: string }) => a.action_type)).toEqual([
+      'requested',
+      'approval_recorded',
+      'reject',
+    ]);
     // The same dedupe key in each tenant: each has its own assignment notification.
     for (const api of [owner, stranger]) {
-      const assignments = (await api.get('/api/v1/notifications?category=assignment').expect(200)).body.data.notifications;
+      const assignments = (await api.get('/api/v1/notifications?category=assignment').expect(200)).body.data
+        .notifications;
       expect(assignments).toHaveLength(1);
     }
-    expect((await owner.get('/api/v1/notifications?category=approval').expect(200)).body.data.notifications).toEqual([]);
+    expect((await owner.get('/api/v1/notifications?category=approval').expect(200)).body.data.notifications).toEqual(
+      [],
+    );
   });
 
   it('keeps Idempotency-Keys per tenant', async () => {

@@ -46,4 +46,3 @@ export function refusal(run: () => unknown): { status: number; code: string; mes
 export function refusalOf(body: unknown) {
   return refusal(() => validate(body));
 }
-

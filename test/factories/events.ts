@@ -3,11 +3,27 @@ import { randomUUID } from 'node:crypto';
 export type EventBody = Record<string, unknown> & { trace_id: string; trace_seq: number; event_type: string };
 
 const PAYLOADS: Record<string, () => Record<string, unknown>> = {
-  TraceStarted: () => ({ workflow: 'renewal', title: 'Renew ACME contract', primary_entity: { entity_type: 'account', entity_id: 'acme-1', system: 'crm' } }),
-  InputObserved: () => ({ input_id: 'in-1', source: { system: 'crm', object_type: 'account', object_id: 'acme-1' }, facts: [] }),
+  TraceStarted: () => ({
+    workflow: 'renewal',
+    title: 'Renew ACME contract',
+    primary_entity: { entity_type: 'account', entity_id: 'acme-1', system: 'crm' },
+  }),
+  InputObserved: () => ({
+    input_id: 'in-1',
+    source: { system: 'crm', object_type: 'account', object_id: 'acme-1' },
+    facts: [],
+  }),
   EntityObserved: () => ({ entity: { entity_type: 'account', entity_id: 'acme-1' }, role: 'primary', facts: [] }),
-  PolicyEvaluated: () => ({ policy: { policy_id: 'discount-cap', policy_version: 'v3' }, inputs: [], decision: 'require_exception' }),
-  ExceptionRequested: () => ({ exception_id: 'ex-1', policy: { policy_id: 'discount-cap', policy_version: 'v3' }, reason: 'Discount above cap' }),
+  PolicyEvaluated: () => ({
+    policy: { policy_id: 'discount-cap', policy_version: 'v3' },
+    inputs: [],
+    decision: 'require_exception',
+  }),
+  ExceptionRequested: () => ({
+    exception_id: 'ex-1',
+    policy: { policy_id: 'discount-cap', policy_version: 'v3' },
+    reason: 'Discount above cap',
+  }),
   ApprovalRecorded: () => ({
     approval_id: 'ap-1',
     subject: { subject_type: 'exception', subject_id: 'ex-1' },
@@ -26,7 +42,13 @@ const PAYLOADS: Record<string, () => Record<string, unknown>> = {
     sla_hours: 2,
   }),
   PrecedentCited: () => ({ cited_trace_id: 'trace-old', reason: 'Same customer last year' }),
-  ActionProposed: () => ({ action_id: 'act-1', action_type: 'update', target_entity: { entity_type: 'account', entity_id: 'acme-1' }, target_system: 'crm', changes: [] }),
+  ActionProposed: () => ({
+    action_id: 'act-1',
+    action_type: 'update',
+    target_entity: { entity_type: 'account', entity_id: 'acme-1' },
+    target_system: 'crm',
+    changes: [],
+  }),
   ActionCommitted: () => ({ action_id: 'act-1', status: 'success' }),
   TraceFinished: () => ({ outcome: 'success' }),
 };

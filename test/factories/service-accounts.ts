@@ -13,7 +13,10 @@ export function serviceAccountsEnv(accounts: AccountSpec[]): string {
   return JSON.stringify(
     accounts.map(({ tokens, ...rest }) => ({
       ...rest,
-      tokens: tokens.map(({ token, expires_at }) => ({ hash: hashToken(token), ...(expires_at ? { expires_at } : {}) })),
+      tokens: tokens.map(({ token, expires_at }) => ({
+        hash: hashToken(token),
+        ...(expires_at ? { expires_at } : {}),
+      })),
     })),
   );
 }

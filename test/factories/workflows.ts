@@ -24,20 +24,39 @@ export function overridePhrase(workflowId: string): string {
 }
 
 /** An ExceptionRequested whose payload fields can be overridden one by one. */
-export function anException(traceId: string, traceSeq: number, payload: Payload = {}, overrides: Partial<EventBody> = {}): EventBody {
+export function anException(
+  traceId: string,
+  traceSeq: number,
+  payload: Payload = {},
+  overrides: Partial<EventBody> = {},
+): EventBody {
   const base = anEvent('ExceptionRequested', { trace_id: traceId, trace_seq: traceSeq, ...overrides });
   return { ...base, payload: { ...(base.payload as Payload), ...payload } };
 }
 
 /** A WorkflowReviewRequested whose payload fields can be overridden one by one. */
-export function aReviewRequest(traceId: string, traceSeq: number, payload: Payload = {}, overrides: Partial<EventBody> = {}): EventBody {
+export function aReviewRequest(
+  traceId: string,
+  traceSeq: number,
+  payload: Payload = {},
+  overrides: Partial<EventBody> = {},
+): EventBody {
   const base = anEvent('WorkflowReviewRequested', { trace_id: traceId, trace_seq: traceSeq, ...overrides });
   return { ...base, payload: { ...(base.payload as Payload), ...payload } };
 }
 
 /** An ApprovalRecorded of the exception `ex-1`, as an external producer would append it. */
-export function anExternalApproval(traceId: string, traceSeq: number, decision: 'approved' | 'rejected', payload: Payload = {}): EventBody {
-  const base = anEvent('ApprovalRecorded', { trace_id: traceId, trace_seq: traceSeq, source: { producer_id: 'legacy-approvals', system: 'erp' } });
+export function anExternalApproval(
+  traceId: string,
+  traceSeq: number,
+  decision: 'approved' | 'rejected',
+  payload: Payload = {},
+): EventBody {
+  const base = anEvent('ApprovalRecorded', {
+    trace_id: traceId,
+    trace_seq: traceSeq,
+    source: { producer_id: 'legacy-approvals', system: 'erp' },
+  });
   return { ...base, payload: { ...(base.payload as Payload), decision, ...payload } };
 }
 
@@ -47,7 +66,12 @@ export type OpenedException = { workflowId: string; path: string; nextSeq: numbe
  * Starts `traceId` and requests its exception (`ex-1`); returns the item's id, route and the next
  * free trace_seq. `payload` and `overrides` shape the ExceptionRequested.
  */
-export async function openException(api: Api, traceId: string, payload: Payload = {}, overrides: Partial<EventBody> = {}): Promise<OpenedException> {
+export async function openException(
+  api: Api,
+  traceId: string,
+  payload: Payload = {},
+  overrides: Partial<EventBody> = {},
+): Promise<OpenedException> {
   await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: traceId })).expect(201);
   await api.post('/api/v1/events', anException(traceId, 1, payload, overrides)).expect(201);
   const workflowId = exceptionWorkflowId(traceId, String(payload.exception_id ?? EXCEPTION_ID));
@@ -73,7 +97,10 @@ export async function detailOf(api: Api, workflowId: string) {
 }
 
 /** The events of a trace as `GET /api/v1/traces/:trace_id` returns them. */
-export async function traceEvents(api: Api, traceId: string): Promise<{ event_type: string; event_id: string; payload: Payload; source: Payload; actor: Payload }[]> {
+export async function traceEvents(
+  api: Api,
+  traceId: string,
+): Promise<{ event_type: string; event_id: string; payload: Payload; source: Payload; actor: Payload }[]> {
   return (await api.get(`/api/v1/traces/${encodeURIComponent(traceId)}`).expect(200)).body.data.events;
 }
 
@@ -90,11 +117,53 @@ export const WF_TOKENS = {
 
 /** DG_SERVICE_ACCOUNTS with one account per permission, on every tenant. */
 export const WORKFLOW_ACCOUNTS = serviceAccountsEnv([
-  { account_id: 'wf-reader', roles: ['reader'], tenant_ids: ['*'], permissions: ['*'], tokens: [{ token: WF_TOKENS.reader }] },
-  { account_id: 'wf-reviewer', roles: ['writer'], tenant_ids: ['*'], permissions: ['workflow_review'], tokens: [{ token: WF_TOKENS.reviewer }] },
-  { account_id: 'wf-reviewer2', roles: ['writer'], tenant_ids: ['*'], permissions: ['workflow_review'], tokens: [{ token: WF_TOKENS.reviewer2 }] },
-  { account_id: 'wf-assigner', roles: ['writer'], tenant_ids: ['*'], permissions: ['workflow_assign'], tokens: [{ token: WF_TOKENS.assigner }] },
-  { account_id: 'wf-escalator', roles: ['writer'], tenant_ids: ['*'], permissions: ['workflow_escalate'], tokens: [{ token: WF_TOKENS.escalator }] },
-  { account_id: 'wf-overrider', roles: ['writer'], tenant_ids: ['*'], permissions: ['workflow_override'], tokens: [{ token: WF_TOKENS.overrider }] },
-  { account_id: 'wf-admin', roles: ['admin'], tenant_ids: ['*'], permissions: ['*'], tokens: [{ token: WF_TOKENS.admin }] },
+  {
+    account_id: 'wf-reader',
+    roles: ['reader'],
+    tenant_ids: ['*'],
+    permissions: ['*'],
+    tokens: [{ token: WF_TOKENS.reader }],
+  },
+  {
+    account_id: 'wf-reviewer',
+    roles: ['writer'],
+    tenant_ids: ['*'],
+    permissions: ['workflow_review'],
+    tokens: [{ token: WF_TOKENS.reviewer }],
+  },
+  {
+    account_id: 'wf-reviewer2',
+    roles: ['writer'],
+    tenant_ids: ['*'],
+    permissions: ['workflow_review'],
+    tokens: [{ token: WF_TOKENS.reviewer2 }],
+  },
+  {
+    account_id: 'wf-assigner',
+    roles: ['writer'],
+    tenant_ids: ['*'],
+    permissions: ['workflow_assign'],
+    tokens: [{ token: WF_TOKENS.assigner }],
+  },
+  {
+    account_id: 'wf-escalator',
+    roles: ['writer'],
+    tenant_ids: ['*'],
+    permissions: ['workflow_escalate'],
+    tokens: [{ token: WF_TOKENS.escalator }],
+  },
+  {
+    account_id: 'wf-overrider',
+    roles: ['writer'],
+    tenant_ids: ['*'],
+    permissions: ['workflow_override'],
+    tokens: [{ token: WF_TOKENS.overrider }],
+  },
+  {
+    account_id: 'wf-admin',
+    roles: ['admin'],
+    tenant_ids: ['*'],
+    permissions: ['*'],
+    tokens: [{ token: WF_TOKENS.admin }],
+  },
 ]);

@@ -24,12 +24,23 @@ describe('appends on either transaction path', () => {
     await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'mixed' })).expect(201);
     await api.post('/api/v1/events', anEvent('PolicyEvaluated', { trace_id: 'mixed', trace_seq: 1 })).expect(201);
     await api.post('/api/v1/events', anException('mixed', 2)).expect(201);
-    const approved = await act(apiAs(app, tenant, DEV_TOKENS.admin), exceptionWorkflowId('mixed'), { action: 'approve', reason: 'within policy' });
+    const approved = await act(apiAs(app, tenant, DEV_TOKENS.admin), exceptionWorkflowId('mixed'), {
+      action: 'approve',
+      reason: 'within policy',
+    });
     expect(approved.status).toBe(200);
     for (const [seq, type] of ['ActionProposed', 'ActionCommitted', 'TraceFinished'].entries()) {
       await api.post('/api/v1/events', anEvent(type, { trace_id: 'mixed', trace_seq: seq + 4 })).expect(201);
     }
-    const types = ['TraceStarted', 'PolicyEvaluated', 'ExceptionRequested', 'ApprovalRecorded', 'ActionProposed', 'ActionCommitted', 'TraceFinished'];
+    const types = [
+      'TraceStarted',
+      'PolicyEvaluated',
+      'ExceptionRequested',
+      'ApprovalRecorded',
+      'ActionProposed',
+      'ActionCommitted',
+      'TraceFinished',
+    ];
     const trace = await api.get('/api/v1/traces/mixed').expect(200);
     const events = trace.body.data.events as StoredEvent[];
     expect(events.map((e) => e.event_type)).toEqual(types);
@@ -40,7 +51,9 @@ describe('appends on either transaction path', () => {
       if (i > 0) expect(e.log_seq).toBeGreaterThan(events[i - 1].log_seq);
     });
     expect(trace.body.data.summary).toMatchObject({ event_count: 7, outcome: 'success' });
-    expect(trace.body.data.workflows).toMatchObject([{ workflow_id: exceptionWorkflowId('mixed'), status: 'approved' }]);
+    expect(trace.body.data.workflows).toMatchObject([
+      { workflow_id: exceptionWorkflowId('mixed'), status: 'approved' },
+    ]);
     const precedents = await api.get('/api/v1/precedents?policy_id=discount-cap').expect(200);
     expect(precedents.body.data.precedents.map((p: { trace_id: string }) => p.trace_id)).toEqual(['mixed']);
   });
@@ -49,11 +62,19 @@ describe('appends on either transaction path', () => {
     const api = apiAs(app, uniqueTenant());
     await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'refusals' })).expect(201);
     for (let i = 0; i < 6; i++) {
-      const outOfSequence = await api.post('/api/v1/events', anEvent('PolicyEvaluated', { trace_id: 'refusals', trace_seq: 5 }));
-      expect(outOfSequence.body.error).toMatchObject({ code: 'event_sequence_invalid', details: { expected_trace_seq: 1 } });
+      const outOfSequence = await api.post(
+        '/api/v1/events',
+        anEvent('PolicyEvaluated', { trace_id: 'refusals', trace_seq: 5 }),
+      );
+      expect(outOfSequence.body.error).toMatchObject({
+        code: 'event_sequence_invalid',
+        details: { expected_trace_seq: 1 },
+      });
     }
     const concurrent = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: `refusals-${i % 2}` }))),
+      Array.from({ length: 8 }, (_, i) =>
+        api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: `refusals-${i % 2}` })),
+      ),
     );
     expect(concurrent.map((r) => r.status).sort()).toEqual([201, 201, 409, 409, 409, 409, 409, 409]);
     await api.post('/api/v1/events', anEvent('PolicyEvaluated', { trace_id: 'refusals', trace_seq: 1 })).expect(201);

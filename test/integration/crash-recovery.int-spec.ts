@@ -21,7 +21,14 @@ const MAX_REQUESTS_PER_WORKER = 2_000;
 const REQUEST_TIMEOUT_MS = 15_000;
 const FEED_PAGE = 1000;
 const MAX_FEED_PAGES = 200;
-const LATER_TYPES = ['InputObserved', 'EntityObserved', 'PolicyEvaluated', 'PrecedentCited', 'ActionProposed', 'ActionCommitted'];
+const LATER_TYPES = [
+  'InputObserved',
+  'EntityObserved',
+  'PolicyEvaluated',
+  'PrecedentCited',
+  'ActionProposed',
+  'ActionCommitted',
+];
 
 const LIMITS = {
   DG_RATE_LIMIT_READ_PER_MINUTE: '10000000',
@@ -31,7 +38,14 @@ const LIMITS = {
 };
 
 type Outcome = 'pending' | 'acked' | 'uncertain' | 'refused';
-type SentRequest = { traceId: string; batch: boolean; events: EventBody[]; outcome: Outcome; detail?: string; acked?: StoredEvent[] };
+type SentRequest = {
+  traceId: string;
+  batch: boolean;
+  events: EventBody[];
+  outcome: Outcome;
+  detail?: string;
+  acked?: StoredEvent[];
+};
 
 class Api {
   constructor(
@@ -42,7 +56,11 @@ class Api {
   async send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: any }> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: { 'content-type': 'application/json', 'x-tenant-id': this.tenant, authorization: 'Bearer dev-writer-token' },
+      headers: {
+        'content-type': 'application/json',
+        'x-tenant-id': this.tenant,
+        authorization: 'Bearer dev-writer-token',
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
@@ -114,7 +132,9 @@ class AppendLoad {
         return;
       }
       request.outcome = 'acked';
-      request.acked = request.batch ? res.body.data.events.map((r: { event: StoredEvent }) => r.event) : [res.body.data.event];
+      request.acked = request.batch
+        ? res.body.data.events.map((r: { event: StoredEvent }) => r.event)
+        : [res.body.data.event];
     } catch (e) {
       request.outcome = 'uncertain';
       request.detail = String((e as Error).cause ?? e);
@@ -220,7 +240,8 @@ describe('crash recovery of the built service', () => {
         }
       } else {
         const landed = request.events.filter((e) => stored.has(e.event_id as string)).length;
-        if (landed !== 0 && landed !== request.events.length) torn.push(`${request.traceId}: ${landed}/${request.events.length}`);
+        if (landed !== 0 && landed !== request.events.length)
+          torn.push(`${request.traceId}: ${landed}/${request.events.length}`);
       }
     }
     expect({ lost, changed, torn }).toEqual({ lost: [], changed: [], torn: [] });
@@ -228,7 +249,12 @@ describe('crash recovery of the built service', () => {
     const problems: string[] = [];
     for (const traceId of traceIds) {
       const events = feed.filter((e) => e.trace_id === traceId);
-      problems.push(...chainProblems(traceId, [...events].sort((a, b) => a.trace_seq - b.trace_seq)));
+      problems.push(
+        ...chainProblems(
+          traceId,
+          [...events].sort((a, b) => a.trace_seq - b.trace_seq),
+        ),
+      );
       const trace = await api.send('GET', `/api/v1/traces/${traceId}`);
       if (events.length === 0) {
         if (trace.status !== 404) problems.push(`${traceId}: no events but trace read answered ${trace.status}`);
@@ -236,14 +262,23 @@ describe('crash recovery of the built service', () => {
         problems.push(`${traceId}: trace read answered ${trace.status}`);
       } else {
         const ids = trace.body.data.events.map((e: StoredEvent) => e.event_id);
-        if (JSON.stringify(ids) !== JSON.stringify(events.map((e) => e.event_id))) problems.push(`${traceId}: trace read differs from the feed`);
-        if (trace.body.data.summary.event_count !== events.length) problems.push(`${traceId}: summary counts ${trace.body.data.summary.event_count}`);
+        if (JSON.stringify(ids) !== JSON.stringify(events.map((e) => e.event_id)))
+          problems.push(`${traceId}: trace read differs from the feed`);
+        if (trace.body.data.summary.event_count !== events.length)
+          problems.push(`${traceId}: summary counts ${trace.body.data.summary.event_count}`);
       }
       // The chain head the service keeps must agree with the log: the next append links to the last event.
-      const next = anEvent(events.length ? 'PolicyEvaluated' : 'TraceStarted', { trace_id: traceId, trace_seq: events.length });
+      const next = anEvent(events.length ? 'PolicyEvaluated' : 'TraceStarted', {
+        trace_id: traceId,
+        trace_seq: events.length,
+      });
       const appended = await api.send('POST', '/api/v1/events', next);
-      if (appended.status !== 201) problems.push(`${traceId}: append after restart answered ${appended.status} ${JSON.stringify(appended.body.error)}`);
-      else if (appended.body.data.event.prev_event_hash !== (events.at(-1)?.event_hash ?? null)) problems.push(`${traceId}: append after restart does not link`);
+      if (appended.status !== 201)
+        problems.push(
+          `${traceId}: append after restart answered ${appended.status} ${JSON.stringify(appended.body.error)}`,
+        );
+      else if (appended.body.data.event.prev_event_hash !== (events.at(-1)?.event_hash ?? null))
+        problems.push(`${traceId}: append after restart does not link`);
     }
     expect(problems).toEqual([]);
     expect(await server.stop()).toBe(0);

@@ -20,8 +20,16 @@ describe('demo dataset (SPEC §10)', () => {
     const after = await inbox();
     expect(second).toEqual(first);
     expect(after.items).toEqual(before.items);
-    expect(first).toMatchObject({ total_count: 4, open_count: 2, escalated_count: 2, approved_count: 1, rejected_count: 1 });
-    const byId = Object.fromEntries(after.items.map((i: { workflow_id: string; status: string }) => [i.workflow_id, i.status]));
+    expect(first).toMatchObject({
+      total_count: 4,
+      open_count: 2,
+      escalated_count: 2,
+      approved_count: 1,
+      rejected_count: 1,
+    });
+    const byId = Object.fromEntries(
+      after.items.map((i: { workflow_id: string; status: string }) => [i.workflow_id, i.status]),
+    );
     expect(byId).toEqual({
       'renewal-initech:exception:ex-initech-terms': 'escalated',
       'incident-globex:trace_review:incident_triage': 'escalated',
@@ -30,11 +38,25 @@ describe('demo dataset (SPEC §10)', () => {
     });
     const notes = (await api.get('/api/v1/notifications?limit=200').expect(200)).body.data.notifications;
     expect(notes.map((n: { category: string }) => n.category).sort()).toEqual(
-      ['approval', 'approval', 'assignment', 'assignment', 'assignment', 'assignment', 'escalation', 'escalation'].sort(),
+      [
+        'approval',
+        'approval',
+        'assignment',
+        'assignment',
+        'assignment',
+        'assignment',
+        'escalation',
+        'escalation',
+      ].sort(),
     );
     // Only the open items were escalated: a decided exception was never open and overdue.
-    const escalated = notes.filter((n: { category: string }) => n.category === 'escalation').map((n: { workflow_id: string }) => n.workflow_id);
-    expect(escalated.sort()).toEqual(['incident-globex:trace_review:incident_triage', 'renewal-initech:exception:ex-initech-terms']);
+    const escalated = notes
+      .filter((n: { category: string }) => n.category === 'escalation')
+      .map((n: { workflow_id: string }) => n.workflow_id);
+    expect(escalated.sort()).toEqual([
+      'incident-globex:trace_review:incident_triage',
+      'renewal-initech:exception:ex-initech-terms',
+    ]);
     expect(after.items.filter((i: { escalation_count: number }) => i.escalation_count > 0)).toHaveLength(2);
   });
 });

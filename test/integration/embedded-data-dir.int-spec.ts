@@ -10,7 +10,9 @@ const run = promisify(execFile);
 /** The CLI's outcome: exit code and everything it printed. */
 async function cli(env: Record<string, string>, ...args: string[]): Promise<{ code: number; output: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['dist/cli/main.js', ...args], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', ...env } });
+    const { stdout, stderr } = await run(process.execPath, ['dist/cli/main.js', ...args], {
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', ...env },
+    });
     return { code: 0, output: stdout + stderr };
   } catch (e) {
     const failed = e as { code: number; stdout: string; stderr: string };
@@ -41,7 +43,9 @@ describe('one process per embedded data directory', () => {
     const seeded = await cli(env, 'seed-demo');
     expect(seeded).toMatchObject({ code: 0, output: expect.stringContaining('"open_count": 2') });
     const restarted = await startService(env);
-    const inbox = await fetch(`${restarted.baseUrl}/api/v1/workflows`, { headers: { 'x-tenant-id': 'release-demo', authorization: 'Bearer dev-reader-token' } });
+    const inbox = await fetch(`${restarted.baseUrl}/api/v1/workflows`, {
+      headers: { 'x-tenant-id': 'release-demo', authorization: 'Bearer dev-reader-token' },
+    });
     expect(((await inbox.json()) as { data: { summary: { open_count: number } } }).data.summary.open_count).toBe(2);
     expect(await restarted.stop()).toBe(0);
   });

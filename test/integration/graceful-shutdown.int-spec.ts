@@ -38,7 +38,9 @@ type Answer = { status: number; headers: IncomingMessage['headers']; body: any }
 function serviceEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
   const url = process.env.DATABASE_URL ?? '';
   // pglite:memory:// (the default test setup) cannot be shared with a child process: use a directory.
-  const database: Record<string, string> = /^postgres(ql)?:\/\//.test(url) ? { DATABASE_URL: url, DG_MIGRATE_ON_START: 'true' } : { DG_DATA_DIR: join(dataDir, 'pgdata') };
+  const database: Record<string, string> = /^postgres(ql)?:\/\//.test(url)
+    ? { DATABASE_URL: url, DG_MIGRATE_ON_START: 'true' }
+    : { DG_DATA_DIR: join(dataDir, 'pgdata') };
   return { ...LIMITS, ...database, ...extra };
 }
 
@@ -53,7 +55,9 @@ function answerOf(req: ClientRequest): Promise<Answer> {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined }),
+      );
       res.on('error', reject);
     });
   });
@@ -118,7 +122,14 @@ class AppendLoad {
     const batch = sent.events.length > 1;
     const body = JSON.stringify(batch ? { events: sent.events } : sent.events[0]);
     const path = batch ? '/api/v1/events/batch' : '/api/v1/events';
-    const req = request({ host: '127.0.0.1', port: this.port, method: 'POST', path, agent: this.agent, headers: headers(this.tenant, sent.requestId, body) });
+    const req = request({
+      host: '127.0.0.1',
+      port: this.port,
+      method: 'POST',
+      path,
+      agent: this.agent,
+      headers: headers(this.tenant, sent.requestId, body),
+    });
     const answer = answerOf(req);
     req.end(body);
     return answer;
@@ -126,11 +137,21 @@ class AppendLoad {
 }
 
 /** An append whose headers the service has read (it answered 100 Continue) and whose body waits for `finish`. */
-async function holdAppend(port: number, tenant: string): Promise<{ requestId: string; event: EventBody; finish: () => Promise<Answer> }> {
+async function holdAppend(
+  port: number,
+  tenant: string,
+): Promise<{ requestId: string; event: EventBody; finish: () => Promise<Answer> }> {
   const requestId = `held-${randomUUID()}`;
   const event = anEvent('TraceStarted', { trace_id: `held-${randomUUID()}` });
   const body = JSON.stringify(event);
-  const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/v1/events', agent: false, headers: { ...headers(tenant, requestId, body), expect: '100-continue' } });
+  const req = request({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/api/v1/events',
+    agent: false,
+    headers: { ...headers(tenant, requestId, body), expect: '100-continue' },
+  });
   const answer = answerOf(req);
   req.flushHeaders();
   await new Promise<void>((resolve, reject) => {
@@ -197,7 +218,8 @@ describe('graceful shutdown of the built service', () => {
     const load = new AppendLoad(port, tenant);
     const running = load.run();
     const held = await Promise.all(Array.from({ length: HELD }, () => holdAppend(port, tenant)));
-    while (load.acked().length < MIN_ACKED && load.sent.every((s) => s.failure === undefined)) await new Promise((r) => setTimeout(r, 20));
+    while (load.acked().length < MIN_ACKED && load.sent.every((s) => s.failure === undefined))
+      await new Promise((r) => setTimeout(r, 20));
 
     service.child.kill('SIGTERM');
     const shutdownLine = await waitForLogLine(service, isShutdownLine);
@@ -219,10 +241,18 @@ describe('graceful shutdown of the built service', () => {
     // Every request the service had received when the signal came was answered, with a 201.
     const byId = new Map(load.sent.map((s) => [s.requestId, s]));
     const loadInFlight = inFlight.filter((id) => byId.has(id)).map((id) => byId.get(id) as Sent);
-    expect(loadInFlight.filter((s) => s.status !== 201).map((s) => `${s.requestId}: ${s.status ?? s.failure}`)).toEqual([]);
+    expect(loadInFlight.filter((s) => s.status !== 201).map((s) => `${s.requestId}: ${s.status ?? s.failure}`)).toEqual(
+      [],
+    );
     // Anything else was answered 201 or failed to connect; nothing got an error answer.
-    expect(load.sent.filter((s) => s.status !== undefined && s.status !== 201).map((s) => `${s.status} ${JSON.stringify(s.body)}`)).toEqual([]);
-    expect(load.sent.filter((s) => s.failure !== undefined && !CONNECTION_FAILURES.has(s.failure)).map((s) => s.failure)).toEqual([]);
+    expect(
+      load.sent
+        .filter((s) => s.status !== undefined && s.status !== 201)
+        .map((s) => `${s.status} ${JSON.stringify(s.body)}`),
+    ).toEqual([]);
+    expect(
+      load.sent.filter((s) => s.failure !== undefined && !CONNECTION_FAILURES.has(s.failure)).map((s) => s.failure),
+    ).toEqual([]);
     expect(load.acked().length).toBeGreaterThanOrEqual(MIN_ACKED);
 
     service = await startService(env);
@@ -250,7 +280,9 @@ describe('graceful shutdown of the built service', () => {
     const lines = logLines(service);
     expect(lines.find(isShutdownLine)).toMatchObject({ in_flight: 1, request_ids: [held.requestId] });
     expect(lines.filter((l) => /grace of 500 ms over/.test(l.msg))).toHaveLength(1);
-    expect(lines.filter((l) => l.request_id === held.requestId)).toEqual([expect.objectContaining({ level: 'warn', aborted: true })]);
+    expect(lines.filter((l) => l.request_id === held.requestId)).toEqual([
+      expect.objectContaining({ level: 'warn', aborted: true }),
+    ]);
     expect(failures(lines)).toEqual([]);
     service = undefined;
   }, 120_000);

@@ -32,14 +32,28 @@ describe('inbox summary counts kept by triggers (dg_workflow_counts)', () => {
   let app: NestExpressApplication;
   let prisma: PrismaService;
   let inbox: WorkflowInboxRepository;
-  const tenants = { batch: uniqueTenant('cnta'), single: uniqueTenant('cntb'), sql: uniqueTenant('cntc'), empty: uniqueTenant('cntd') };
+  const tenants = {
+    batch: uniqueTenant('cnta'),
+    single: uniqueTenant('cntb'),
+    sql: uniqueTenant('cntc'),
+    empty: uniqueTenant('cntd'),
+  };
   const summaryOf = (tenantId: string, now = new Date()) => inbox.summary(prisma, tenantId, now);
   const counterRows = async (tenantId: string) =>
-    Number((await prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM dg_workflow_counts WHERE tenant_id = ${tenantId}`)[0].n);
+    Number(
+      (
+        await prisma.$queryRaw<
+          { n: bigint }[]
+        >`SELECT count(*) AS n FROM dg_workflow_counts WHERE tenant_id = ${tenantId}`
+      )[0].n,
+    );
 
   async function expectCountsAgree(now = new Date()): Promise<void> {
     for (const tenantId of Object.values(tenants)) {
-      expect({ tenantId, ...(await summaryOf(tenantId, now)) }).toEqual({ tenantId, ...(await countedSlowly(prisma, tenantId, now)) });
+      expect({ tenantId, ...(await summaryOf(tenantId, now)) }).toEqual({
+        tenantId,
+        ...(await countedSlowly(prisma, tenantId, now)),
+      });
     }
   }
 
@@ -54,7 +68,12 @@ describe('inbox summary counts kept by triggers (dg_workflow_counts)', () => {
     const events = [
       anEvent('TraceStarted', { trace_id: 'many' }),
       ...Array.from({ length: 16 }, (_, i) =>
-        anException('many', i + 1, { exception_id: `ex-${i}` }, i % 4 === 0 ? { occurred_at: new Date(Date.now() - 5 * HOUR).toISOString() } : {}),
+        anException(
+          'many',
+          i + 1,
+          { exception_id: `ex-${i}` },
+          i % 4 === 0 ? { occurred_at: new Date(Date.now() - 5 * HOUR).toISOString() } : {},
+        ),
       ),
     ];
     await batch.post('/api/v1/events/batch', { events }).expect(201);
@@ -81,13 +100,20 @@ describe('inbox summary counts kept by triggers (dg_workflow_counts)', () => {
         await single.post('/api/v1/events', anException(`one-${i}`, 1)).expect(201);
       }),
     );
-    for (let i = 0; i < 6; i += 2) await act(single, exceptionWorkflowId(`one-${i}`), { action: 'approve', reason: 'ok' }).expect(200);
+    for (let i = 0; i < 6; i += 2)
+      await act(single, exceptionWorkflowId(`one-${i}`), { action: 'approve', reason: 'ok' }).expect(200);
   });
   afterAll(() => closeApp(app));
 
   it('agree with COUNT(*) after items are created and acted on through the service', async () => {
     await expectCountsAgree();
-    expect(await summaryOf(tenants.batch)).toMatchObject({ total_count: 16, approved_count: 2, rejected_count: 1, overridden_count: 1, overdue_count: 4 });
+    expect(await summaryOf(tenants.batch)).toMatchObject({
+      total_count: 16,
+      approved_count: 2,
+      rejected_count: 1,
+      overridden_count: 1,
+      overdue_count: 4,
+    });
     expect(await summaryOf(tenants.single)).toMatchObject({ total_count: 6, open_count: 3, approved_count: 3 });
     expect(await summaryOf(tenants.empty)).toEqual(await countedSlowly(prisma, tenants.empty, new Date()));
     expect(Object.values(await summaryOf(tenants.empty)).every((n) => n === 0)).toBe(true);
@@ -121,7 +147,12 @@ describe('inbox summary counts kept by triggers (dg_workflow_counts)', () => {
       prisma.$transaction(async (tx) => {
         await tx.$executeRaw`UPDATE dg_workflow_items SET status = 'rejected' WHERE tenant_id = ${tenants.single}`;
         await tx.$executeRaw`DELETE FROM dg_workflow_notifications WHERE tenant_id = ${tenants.single}`;
-        expect(await inbox.summary(tx, tenants.single, new Date())).toMatchObject({ total_count: 6, rejected_count: 6, open_count: 0, notification_count: 0 });
+        expect(await inbox.summary(tx, tenants.single, new Date())).toMatchObject({
+          total_count: 6,
+          rejected_count: 6,
+          open_count: 0,
+          notification_count: 0,
+        });
         throw new Rollback();
       }),
     ).rejects.toBeInstanceOf(Rollback);
@@ -148,7 +179,9 @@ describe('inbox summary counts kept by triggers (dg_workflow_counts)', () => {
     await expect(
       prisma.$transaction(async (tx) => {
         await tx.$executeRaw`TRUNCATE dg_workflow_items`;
-        const zeroItems = Object.fromEntries(Object.keys(before).map((k) => [k, k === 'notification_count' ? before.notification_count : 0]));
+        const zeroItems = Object.fromEntries(
+          Object.keys(before).map((k) => [k, k === 'notification_count' ? before.notification_count : 0]),
+        );
         expect(await inbox.summary(tx, tenants.batch, new Date())).toEqual(zeroItems);
         await tx.$executeRaw`TRUNCATE dg_workflow_notifications`;
         expect(Object.values(await inbox.summary(tx, tenants.batch, new Date())).every((n) => n === 0)).toBe(true);

@@ -29,15 +29,27 @@ describe('the client generated from openapi/openapi.json', () => {
     });
     const header = `{ 'x-tenant-id': 't' }`;
     const probes = [
-      probe('wrong-body', `await client.POST('/api/v1/events', { params: { header: ${header} }, body: { event_id: 'e', trace_id: 't' } });`),
+      probe(
+        'wrong-body',
+        `await client.POST('/api/v1/events', { params: { header: ${header} }, body: { event_id: 'e', trace_id: 't' } });`,
+      ),
       probe('wrong-path', `await client.GET('/api/v1/event', { params: { header: ${header} } });`),
       probe('wrong-method', `await client.PUT('/api/v1/events', { params: { header: ${header} } });`),
       probe('missing-tenant', `await client.GET('/api/v1/whoami', {});`),
-      probe('wrong-query', `await client.GET('/api/v1/workflows', { params: { header: ${header}, query: { status: 'opened' } } });`),
-      probe('wrong-response-use', `const { data } = await client.GET('/api/healthz'); const status: number | undefined = data?.status; return status;`),
+      probe(
+        'wrong-query',
+        `await client.GET('/api/v1/workflows', { params: { header: ${header}, query: { status: 'opened' } } });`,
+      ),
+      probe(
+        'wrong-response-use',
+        `const { data } = await client.GET('/api/healthz'); const status: number | undefined = data?.status; return status;`,
+      ),
     ];
     // Written like the probes, but right: it must pass, so the probes fail for what they get wrong.
-    const control = probe('control', `await client.GET('/api/v1/workflows', { params: { header: ${header}, query: { status: 'approved' } } });`);
+    const control = probe(
+      'control',
+      `await client.GET('/api/v1/workflows', { params: { header: ${header}, query: { status: 'approved' } } });`,
+    );
     let diagnostics: Map<string, string[]>;
     beforeAll(() => {
       diagnostics = typeCheck([__filename], [...probes, control]);
@@ -94,21 +106,47 @@ describe('the client generated from openapi/openapi.json', () => {
     });
 
     it('appends events one by one and in a batch, and reads the feed and the trace', async () => {
-      const started = await clients.expect(writer.POST('/api/v1/events', { params: { header }, body: anEvent('TraceStarted', 0, TRACE_STARTED) }), 201);
+      const started = await clients.expect(
+        writer.POST('/api/v1/events', { params: { header }, body: anEvent('TraceStarted', 0, TRACE_STARTED) }),
+        201,
+      );
       expect(started.data.replayed).toBe(false);
-      const batch = { events: [anEvent('PolicyEvaluated', 1, POLICY_EVALUATED), anEvent('ExceptionRequested', 2, EXCEPTION_REQUESTED)] };
-      const appended = await clients.expect(writer.POST('/api/v1/events/batch', { params: { header }, body: batch }), 201);
+      const batch = {
+        events: [
+          anEvent('PolicyEvaluated', 1, POLICY_EVALUATED),
+          anEvent('ExceptionRequested', 2, EXCEPTION_REQUESTED),
+        ],
+      };
+      const appended = await clients.expect(
+        writer.POST('/api/v1/events/batch', { params: { header }, body: batch }),
+        201,
+      );
       expect(appended.data.events.map((e) => e.event.trace_seq)).toEqual([1, 2]);
 
-      const feed = await clients.expect(reader.GET('/api/v1/events', { params: { header, query: { trace_id: traceId, limit: '10' } } }), 200);
-      expect(feed.data.events.map((e) => e.event_type)).toEqual(['TraceStarted', 'PolicyEvaluated', 'ExceptionRequested']);
-      const trace = await clients.expect(reader.GET('/api/v1/traces/{trace_id}', { params: { header, path: { trace_id: traceId } } }), 200);
+      const feed = await clients.expect(
+        reader.GET('/api/v1/events', { params: { header, query: { trace_id: traceId, limit: '10' } } }),
+        200,
+      );
+      expect(feed.data.events.map((e) => e.event_type)).toEqual([
+        'TraceStarted',
+        'PolicyEvaluated',
+        'ExceptionRequested',
+      ]);
+      const trace = await clients.expect(
+        reader.GET('/api/v1/traces/{trace_id}', { params: { header, path: { trace_id: traceId } } }),
+        200,
+      );
       expect(trace.data.summary.event_count).toBe(3);
       expect(trace.data.workflows).toHaveLength(1);
     });
 
     it('lists, reads and acts on the exception review with If-Match and Idempotency-Key', async () => {
-      const inbox = await clients.expect(reader.GET('/api/v1/workflows', { params: { header, query: { trace_id: traceId, only_open: 'true', limit: '5' } } }), 200);
+      const inbox = await clients.expect(
+        reader.GET('/api/v1/workflows', {
+          params: { header, query: { trace_id: traceId, only_open: 'true', limit: '5' } },
+        }),
+        200,
+      );
       expect(inbox.data.items.map((i) => i.workflow_id)).toEqual([exceptionWorkflowId]);
       const path = { workflow_id: exceptionWorkflowId };
       const read = reader.GET('/api/v1/workflows/{workflow_id}', { params: { header, path } });
@@ -119,27 +157,51 @@ describe('the client generated from openapi/openapi.json', () => {
 
       const headers = { ...header, 'If-Match': etag, 'Idempotency-Key': `approve-${tenant}` };
       const body = { action: 'approve' as const, reason: 'Within the regional cap', note: null };
-      const acted = await clients.expect(writer.POST('/api/v1/workflows/{workflow_id}/actions', { params: { header: headers, path }, body }), 200);
+      const acted = await clients.expect(
+        writer.POST('/api/v1/workflows/{workflow_id}/actions', { params: { header: headers, path }, body }),
+        200,
+      );
       expect(acted.data.action.outcome).toBe('approved');
-      const replayed = await clients.expect(writer.POST('/api/v1/workflows/{workflow_id}/actions', { params: { header: headers, path }, body }), 200);
+      const replayed = await clients.expect(
+        writer.POST('/api/v1/workflows/{workflow_id}/actions', { params: { header: headers, path }, body }),
+        200,
+      );
       expect(replayed.data.action.action_id).toBe(acted.data.action.action_id);
 
-      const after = await clients.expect(reader.GET('/api/v1/workflows/{workflow_id}', { params: { header, path } }), 200);
+      const after = await clients.expect(
+        reader.GET('/api/v1/workflows/{workflow_id}', { params: { header, path } }),
+        200,
+      );
       expect(after.data.actions.map((a) => a.action_type)).toContain('approve');
     });
 
     it('exports the item alone and in the NDJSON stream, each export as documented', async () => {
       const path = { workflow_id: exceptionWorkflowId };
-      const single = await clients.expect(admin.GET('/api/v1/admin/workflows/{workflow_id}/export', { params: { header, path } }), 200);
+      const single = await clients.expect(
+        admin.GET('/api/v1/admin/workflows/{workflow_id}/export', { params: { header, path } }),
+        200,
+      );
       expect(single.data.workflow.workflow_id).toBe(exceptionWorkflowId);
 
       const query = { status: 'approved' as const, from: new Date(Date.now() - 3_600_000).toISOString() };
-      const stream = await clients.expect(admin.GET('/api/v1/admin/exports/workflows', { params: { header, query }, parseAs: 'text' }), 200);
-      const lines = stream.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      const stream = await clients.expect(
+        admin.GET('/api/v1/admin/exports/workflows', { params: { header, query }, parseAs: 'text' }),
+        200,
+      );
+      const lines = stream
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
       // The document gives the stream as text: each export line is checked against WorkflowExportDto here.
-      expect(lines.slice(0, -1).flatMap((line) => clients.documented.checkComponent('WorkflowExportDto', line))).toEqual([]);
-      expect(lines.slice(0, -1).map((line) => (line.workflow as { workflow_id: string }).workflow_id)).toEqual([exceptionWorkflowId]);
-      expect(lines.at(-1)).toEqual({ manifest: expect.objectContaining({ count: 1, digest: expect.any(String), signature: expect.any(String) }) });
+      expect(
+        lines.slice(0, -1).flatMap((line) => clients.documented.checkComponent('WorkflowExportDto', line)),
+      ).toEqual([]);
+      expect(lines.slice(0, -1).map((line) => (line.workflow as { workflow_id: string }).workflow_id)).toEqual([
+        exceptionWorkflowId,
+      ]);
+      expect(lines.at(-1)).toEqual({
+        manifest: expect.objectContaining({ count: 1, digest: expect.any(String), signature: expect.any(String) }),
+      });
     });
 
     it('lists the notifications of the tenant and of the item', async () => {
@@ -147,25 +209,53 @@ describe('the client generated from openapi/openapi.json', () => {
       const all = await clients.expect(reader.GET('/api/v1/notifications', { params: { header, query } }), 200);
       expect(all.data.notifications.length).toBeGreaterThan(0);
       const path = { workflow_id: exceptionWorkflowId };
-      const own = await clients.expect(reader.GET('/api/v1/workflows/{workflow_id}/notifications', { params: { header, path, query: { limit: '50' } } }), 200);
-      expect(own.data.notifications.map((n) => n.notification_id)).toEqual(all.data.notifications.map((n) => n.notification_id));
+      const own = await clients.expect(
+        reader.GET('/api/v1/workflows/{workflow_id}/notifications', {
+          params: { header, path, query: { limit: '50' } },
+        }),
+        200,
+      );
+      expect(own.data.notifications.map((n) => n.notification_id)).toEqual(
+        all.data.notifications.map((n) => n.notification_id),
+      );
     });
 
     it('finds the finished trace as a precedent', async () => {
-      await clients.expect(writer.POST('/api/v1/events', { params: { header }, body: anEvent('TraceFinished', 4, { outcome: 'success' }) }), 201);
+      await clients.expect(
+        writer.POST('/api/v1/events', {
+          params: { header },
+          body: anEvent('TraceFinished', 4, { outcome: 'success' }),
+        }),
+        201,
+      );
       const query = { policy_id: 'discount-cap', policy_version: 'v3', outcome: 'success' as const };
       const found = await clients.expect(reader.GET('/api/v1/precedents', { params: { header, query } }), 200);
       expect(found.data.precedents.map((p) => p.trace_id)).toEqual([traceId]);
     });
 
     it('previews and starts a review of the trace in the studio', async () => {
-      const templates = await clients.expect(reader.GET('/api/v1/workflow-studio/templates', { params: { header } }), 200);
+      const templates = await clients.expect(
+        reader.GET('/api/v1/workflow-studio/templates', { params: { header } }),
+        200,
+      );
       const template_id = templates.data.templates[0].template_id;
       const path = { trace_id: traceId };
-      const preview = await clients.expect(reader.GET('/api/v1/workflow-studio/traces/{trace_id}', { params: { header, path, query: { template_id } } }), 200);
+      const preview = await clients.expect(
+        reader.GET('/api/v1/workflow-studio/traces/{trace_id}', { params: { header, path, query: { template_id } } }),
+        200,
+      );
       expect(preview.data.template.template_id).toBe(template_id);
-      const body = { reason: 'Check the approval', template_id, priority: 'high' as const, sla_hours: 4, assignee: { role: 'admin' } };
-      const started = await clients.expect(writer.POST('/api/v1/workflow-studio/traces/{trace_id}/reviews', { params: { header, path }, body }), 201);
+      const body = {
+        reason: 'Check the approval',
+        template_id,
+        priority: 'high' as const,
+        sla_hours: 4,
+        assignee: { role: 'admin' },
+      };
+      const started = await clients.expect(
+        writer.POST('/api/v1/workflow-studio/traces/{trace_id}/reviews', { params: { header, path }, body }),
+        201,
+      );
       expect(started.data.created).toBe(true);
     });
 
@@ -173,20 +263,36 @@ describe('the client generated from openapi/openapi.json', () => {
       const path = { endpoint_id: endpointId };
       const listed = await clients.expect(admin.GET('/api/v1/admin/webhooks', { params: { header } }), 200);
       expect(listed.data.endpoints.map((e) => e.endpoint_id)).toEqual([endpointId]);
-      expect((await clients.expect(admin.GET('/api/v1/admin/webhooks/{endpoint_id}', { params: { header, path } }), 200)).data.url).toBe('http://127.0.0.1:9/hook');
+      expect(
+        (await clients.expect(admin.GET('/api/v1/admin/webhooks/{endpoint_id}', { params: { header, path } }), 200))
+          .data.url,
+      ).toBe('http://127.0.0.1:9/hook');
       const body = { description: null, categories: [], enabled: true };
-      const updated = await clients.expect(admin.PATCH('/api/v1/admin/webhooks/{endpoint_id}', { params: { header, path }, body }), 200);
+      const updated = await clients.expect(
+        admin.PATCH('/api/v1/admin/webhooks/{endpoint_id}', { params: { header, path }, body }),
+        200,
+      );
       expect(updated.data.description).toBeNull();
 
-      const deliveries = await clients.expect(admin.GET('/api/v1/admin/webhooks/{endpoint_id}/deliveries', { params: { header, path, query: { limit: '100' } } }), 200);
+      const deliveries = await clients.expect(
+        admin.GET('/api/v1/admin/webhooks/{endpoint_id}/deliveries', {
+          params: { header, path, query: { limit: '100' } },
+        }),
+        200,
+      );
       expect(deliveries.data.deliveries.length).toBeGreaterThan(0);
       const delivery_id = deliveries.data.deliveries[0].delivery_id;
       const redelivered = await clients.expect(
-        admin.POST('/api/v1/admin/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver', { params: { header, path: { ...path, delivery_id } } }),
+        admin.POST('/api/v1/admin/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver', {
+          params: { header, path: { ...path, delivery_id } },
+        }),
         202,
       );
       expect(redelivered.data.status).toBe('pending');
-      const deleted = await clients.expect(admin.DELETE('/api/v1/admin/webhooks/{endpoint_id}', { params: { header, path } }), 200);
+      const deleted = await clients.expect(
+        admin.DELETE('/api/v1/admin/webhooks/{endpoint_id}', { params: { header, path } }),
+        200,
+      );
       expect(deleted.data).toEqual({ endpoint_id: endpointId, deleted: true });
     });
 
@@ -194,7 +300,11 @@ describe('the client generated from openapi/openapi.json', () => {
       expect(clients.documented.operations().filter((operation) => !clients.driven.has(operation))).toEqual([]);
     });
 
-    function anEvent(event_type: EventEnvelope['event_type'], trace_seq: number, payload: Record<string, unknown>): EventEnvelope {
+    function anEvent(
+      event_type: EventEnvelope['event_type'],
+      trace_seq: number,
+      payload: Record<string, unknown>,
+    ): EventEnvelope {
       const id = randomUUID();
       return {
         event_id: `evt-${id}`,
@@ -215,9 +325,21 @@ describe('the client generated from openapi/openapi.json', () => {
   });
 });
 
-const TRACE_STARTED = { workflow: 'renewal', title: 'Renew ACME contract', primary_entity: { entity_type: 'account', entity_id: 'acme-1', system: 'crm' } };
-const POLICY_EVALUATED = { policy: { policy_id: 'discount-cap', policy_version: 'v3' }, inputs: [], decision: 'require_exception' };
-const EXCEPTION_REQUESTED = { exception_id: 'ex-1', policy: { policy_id: 'discount-cap', policy_version: 'v3' }, reason: 'Discount above cap' };
+const TRACE_STARTED = {
+  workflow: 'renewal',
+  title: 'Renew ACME contract',
+  primary_entity: { entity_type: 'account', entity_id: 'acme-1', system: 'crm' },
+};
+const POLICY_EVALUATED = {
+  policy: { policy_id: 'discount-cap', policy_version: 'v3' },
+  inputs: [],
+  decision: 'require_exception',
+};
+const EXCEPTION_REQUESTED = {
+  exception_id: 'ex-1',
+  policy: { policy_id: 'discount-cap', policy_version: 'v3' },
+  reason: 'Discount above cap',
+};
 
 /** The child service's database: the PostgreSQL one the tests run on, or its own in-memory one. */
 function databaseEnv(): Record<string, string> {

@@ -19,7 +19,11 @@ describe('starting the built service', () => {
   });
 
   it('keeps data across a restart on the same data directory, applies no migration twice and exits 0 on SIGTERM', async () => {
-    const headers = { 'content-type': 'application/json', 'x-tenant-id': 'acme', authorization: 'Bearer dev-writer-token' };
+    const headers = {
+      'content-type': 'application/json',
+      'x-tenant-id': 'acme',
+      authorization: 'Bearer dev-writer-token',
+    };
     const event = anEvent('TraceStarted', { trace_id: 'kept' });
     const dir = mkdtempSync(join(tmpdir(), 'dg-data-'));
     try {
@@ -27,7 +31,11 @@ describe('starting the built service', () => {
       const first = await startService(env);
       expect(first.output()).toContain('applied migrations:');
       expect(await (await fetch(`${first.baseUrl}/api/healthz`)).json()).toEqual({ status: 'ok' });
-      const appended = await fetch(`${first.baseUrl}/api/v1/events`, { method: 'POST', headers, body: JSON.stringify(event) });
+      const appended = await fetch(`${first.baseUrl}/api/v1/events`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(event),
+      });
       expect(appended.status).toBe(201);
       expect(await first.stop()).toBe(0);
 
@@ -35,7 +43,11 @@ describe('starting the built service', () => {
       expect(second.output()).not.toContain('applied migrations:');
       const trace = await fetch(`${second.baseUrl}/api/v1/traces/kept`, { headers });
       expect(trace.status).toBe(200);
-      expect(((await trace.json()) as { data: { events: { event_id: string }[] } }).data.events.map((e: { event_id: string }) => e.event_id)).toEqual([event.event_id]);
+      expect(
+        ((await trace.json()) as { data: { events: { event_id: string }[] } }).data.events.map(
+          (e: { event_id: string }) => e.event_id,
+        ),
+      ).toEqual([event.event_id]);
       expect(await second.stop()).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });

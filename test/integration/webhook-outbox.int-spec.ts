@@ -58,8 +58,12 @@ describe('webhook outbox: deliveries written with their notifications', () => {
 
   /** Category names of the notifications queued for an endpoint. */
   async function queued(tenantId: string, endpointId: string): Promise<string[]> {
-    const deliveries = await prisma.webhookDelivery.findMany({ where: { tenant_id: tenantId, endpoint_id: endpointId } });
-    const rows = await prisma.workflowNotification.findMany({ where: { tenant_id: tenantId, notification_id: { in: deliveries.map((d) => d.notification_id) } } });
+    const deliveries = await prisma.webhookDelivery.findMany({
+      where: { tenant_id: tenantId, endpoint_id: endpointId },
+    });
+    const rows = await prisma.workflowNotification.findMany({
+      where: { tenant_id: tenantId, notification_id: { in: deliveries.map((d) => d.notification_id) } },
+    });
     return rows.map((n) => n.category).sort();
   }
 
@@ -70,7 +74,12 @@ describe('webhook outbox: deliveries written with their notifications', () => {
     const twoKinds = await anEndpoint(tenant, ['approval', 'failure']);
     const disabled = await anEndpoint(tenant, [], false);
     const elsewhere = await anEndpoint(uniqueTenant(), []);
-    await notifications.insertNew(prisma, tenant, [notice('assignment', 'a'), notice('escalation', 'b'), notice('approval', 'c'), notice('failure', 'd')], new Date());
+    await notifications.insertNew(
+      prisma,
+      tenant,
+      [notice('assignment', 'a'), notice('escalation', 'b'), notice('approval', 'c'), notice('failure', 'd')],
+      new Date(),
+    );
 
     expect(await queued(tenant, all)).toEqual(['approval', 'assignment', 'escalation', 'failure']);
     expect(await queued(tenant, escalations)).toEqual(['escalation']);
@@ -83,7 +92,12 @@ describe('webhook outbox: deliveries written with their notifications', () => {
     const tenant = uniqueTenant();
     const endpoint = await anEndpoint(tenant, []);
     await notifications.insertNew(prisma, tenant, [notice('assignment', 'same')], new Date());
-    const again = await notifications.insertNew(prisma, tenant, [notice('assignment', 'same'), notice('approval', 'new')], new Date());
+    const again = await notifications.insertNew(
+      prisma,
+      tenant,
+      [notice('assignment', 'same'), notice('approval', 'new')],
+      new Date(),
+    );
     expect(again.map((n) => n.category)).toEqual(['approval']);
     expect(await queued(tenant, endpoint)).toEqual(['approval', 'assignment']);
   });
@@ -107,7 +121,13 @@ describe('webhook outbox: deliveries written with their notifications', () => {
     const at = new Date('2026-11-25T10:00:00.000Z');
     await notifications.insertNew(prisma, tenant, [notice('assignment', 'x')], at);
     const [delivery] = await prisma.webhookDelivery.findMany({ where: { tenant_id: tenant, endpoint_id: endpoint } });
-    expect(delivery).toMatchObject({ status: 'pending', attempt_count: 0, next_attempt_at: at, first_attempt_at: null, created_at: at });
+    expect(delivery).toMatchObject({
+      status: 'pending',
+      attempt_count: 0,
+      next_attempt_at: at,
+      first_attempt_at: null,
+      created_at: at,
+    });
     expect(delivery.delivery_id).toMatch(/^whd_[0-9a-f-]{36}$/);
   });
 
@@ -116,17 +136,27 @@ describe('webhook outbox: deliveries written with their notifications', () => {
     const tenant = uniqueTenant();
     const live = await anEndpoint(tenant, []);
     const paused = await anEndpoint(tenant, [], false);
-    await prisma.webhookEndpoint.update({ where: { tenant_id_endpoint_id: { tenant_id: tenant, endpoint_id: paused } }, data: { enabled: true } });
+    await prisma.webhookEndpoint.update({
+      where: { tenant_id_endpoint_id: { tenant_id: tenant, endpoint_id: paused } },
+      data: { enabled: true },
+    });
     const at = new Date(Date.now() - 1000);
     await notifications.insertNew(prisma, tenant, [notice('assignment', 'a'), notice('approval', 'b')], at);
-    await prisma.webhookEndpoint.update({ where: { tenant_id_endpoint_id: { tenant_id: tenant, endpoint_id: paused } }, data: { enabled: false } });
+    await prisma.webhookEndpoint.update({
+      where: { tenant_id_endpoint_id: { tenant_id: tenant, endpoint_id: paused } },
+      data: { enabled: false },
+    });
 
     const now = new Date();
     const lease = new Date(now.getTime() + 60_000);
     // On a shared database other tenants' due deliveries are claimed too: give those back at once.
     const claimOurs = async () => {
       const all = await repo.claimDue(prisma, now, lease, 1000);
-      await repo.release(prisma, all.filter((c) => c.tenant_id !== tenant), new Date());
+      await repo.release(
+        prisma,
+        all.filter((c) => c.tenant_id !== tenant),
+        new Date(),
+      );
       return all.filter((c) => c.tenant_id === tenant);
     };
     const claimed = await claimOurs();
@@ -135,12 +165,22 @@ describe('webhook outbox: deliveries written with their notifications', () => {
       [live, 1, tenant],
     ]);
     const rows = await prisma.webhookDelivery.findMany({ where: { tenant_id: tenant } });
-    expect(rows.filter((d) => d.endpoint_id === live).every((d) => d.next_attempt_at?.getTime() === lease.getTime() && d.attempt_count === 1)).toBe(true);
-    expect(rows.filter((d) => d.endpoint_id === paused).every((d) => d.next_attempt_at === null && d.attempt_count === 0)).toBe(true);
+    expect(
+      rows
+        .filter((d) => d.endpoint_id === live)
+        .every((d) => d.next_attempt_at?.getTime() === lease.getTime() && d.attempt_count === 1),
+    ).toBe(true);
+    expect(
+      rows.filter((d) => d.endpoint_id === paused).every((d) => d.next_attempt_at === null && d.attempt_count === 0),
+    ).toBe(true);
     expect(await claimOurs()).toEqual([]);
 
     await repo.release(prisma, claimed, now);
     const released = await prisma.webhookDelivery.findMany({ where: { tenant_id: tenant, endpoint_id: live } });
-    expect(released.every((d) => d.attempt_count === 0 && d.first_attempt_at === null && d.next_attempt_at?.getTime() === now.getTime())).toBe(true);
+    expect(
+      released.every(
+        (d) => d.attempt_count === 0 && d.first_attempt_at === null && d.next_attempt_at?.getTime() === now.getTime(),
+      ),
+    ).toBe(true);
   });
 });

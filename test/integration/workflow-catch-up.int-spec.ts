@@ -10,7 +10,10 @@ import { closeApp, createTestApp, uniqueTenant } from '../setup/test-app';
 const WORKFLOW_EVENTS = `('ExceptionRequested', 'ApprovalRecorded', 'WorkflowReviewRequested')`;
 
 /** The tenant's cursor (its greatest dg_workflow_runtime row) and the greatest log_seq of its workflow events. */
-async function cursorAndLog(app: NestExpressApplication, tenant: string): Promise<{ cursor: number | null; log: number | null }> {
+async function cursorAndLog(
+  app: NestExpressApplication,
+  tenant: string,
+): Promise<{ cursor: number | null; log: number | null }> {
   const [row] = await app.get(PrismaService).$queryRawUnsafe<{ cursor: bigint | null; log: bigint | null }[]>(
     `SELECT (SELECT max(last_applied_log_seq) FROM dg_workflow_runtime WHERE tenant_id = $1) AS cursor,
             (SELECT max(log_seq) FROM dg_event_log WHERE tenant_id = $1 AND event_type IN ${WORKFLOW_EVENTS}) AS log`,
@@ -52,13 +55,21 @@ describe('workflow catch-up at start-up (SPEC §6.2)', () => {
     const review = await openReview(api, 'old-review', { sla_hours: 876_000 });
     const before = await cursorAndLog(app as NestExpressApplication, tenant);
     expect(before.cursor).toBe(before.log);
-    const categories = async () => (await api.get('/api/v1/notifications').expect(200)).body.data.notifications.map((n: { category: string }) => n.category).sort();
+    const categories = async () =>
+      (await api.get('/api/v1/notifications').expect(200)).body.data.notifications
+        .map((n: { category: string }) => n.category)
+        .sort();
     const notified = await categories();
     expect(notified).toEqual(['approval', 'assignment', 'assignment']);
 
     // Forget what the workflow layer made of the events, as if a version without it had appended them.
     const prisma = (app as NestExpressApplication).get(PrismaService);
-    for (const table of ['dg_workflow_notifications', 'dg_workflow_actions', 'dg_workflow_items', 'dg_workflow_runtime']) {
+    for (const table of [
+      'dg_workflow_notifications',
+      'dg_workflow_actions',
+      'dg_workflow_items',
+      'dg_workflow_runtime',
+    ]) {
       await prisma.$executeRawUnsafe(`DELETE FROM ${table} WHERE tenant_id = $1`, tenant);
     }
     expect((await api.get('/api/v1/workflows').expect(200)).body.data.items).toEqual([]);
@@ -66,8 +77,14 @@ describe('workflow catch-up at start-up (SPEC §6.2)', () => {
     api = apiAs(await restart(), tenant);
     const decided = await detailOf(api, exceptionWorkflowId('old-exception'));
     expect(decided.workflow).toMatchObject({ status: 'approved', current_decision: 'approved' });
-    expect(decided.actions.map((a: { action_type: string }) => a.action_type)).toEqual(['requested', 'approval_recorded']);
-    expect(decided.notifications.map((n: { category: string }) => n.category).sort()).toEqual(['approval', 'assignment']);
+    expect(decided.actions.map((a: { action_type: string }) => a.action_type)).toEqual([
+      'requested',
+      'approval_recorded',
+    ]);
+    expect(decided.notifications.map((n: { category: string }) => n.category).sort()).toEqual([
+      'approval',
+      'assignment',
+    ]);
     const reviewed = await detailOf(api, review.workflowId);
     expect(reviewed.workflow).toMatchObject({ status: 'requested', workflow_kind: 'incident_review' });
     expect(await categories()).toEqual(notified);
@@ -84,7 +101,12 @@ describe('workflow catch-up at start-up (SPEC §6.2)', () => {
     let api = apiAs(await restart(), tenant);
     const prisma = () => (app as NestExpressApplication).get(PrismaService);
     const forget = async () => {
-      for (const table of ['dg_workflow_notifications', 'dg_workflow_actions', 'dg_workflow_items', 'dg_workflow_runtime']) {
+      for (const table of [
+        'dg_workflow_notifications',
+        'dg_workflow_actions',
+        'dg_workflow_items',
+        'dg_workflow_runtime',
+      ]) {
         await prisma().$executeRawUnsafe(`DELETE FROM ${table} WHERE tenant_id = $1`, tenant);
       }
     };

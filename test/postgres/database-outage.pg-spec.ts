@@ -86,7 +86,10 @@ describe('PostgreSQL unavailable (SPEC §3, §5.5: 503 storage, then recovery)',
     expect([approve.status, approve.body.error?.code]).toEqual([503, 'storage']);
     const append = await api.post('/api/v1/events', exception);
     expect(append.status).toBe(503);
-    expect(append.body).toEqual({ error: { code: 'storage', message: expect.any(String), details: {} }, request_id: expect.any(String) });
+    expect(append.body).toEqual({
+      error: { code: 'storage', message: expect.any(String), details: {} },
+      request_id: expect.any(String),
+    });
     expect((await api.get('/api/v1/workflows')).status).toBe(503);
     expect((await api.get('/api/v1/traces/out')).body.error.code).toBe('storage');
     const ready = await request(app.getHttpServer()).get('/api/readyz');

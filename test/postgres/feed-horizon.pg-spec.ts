@@ -33,7 +33,9 @@ describe('GET /api/v1/events while a smaller log_seq is still in flight', () => 
     // The slow append takes its log_seq, then holds its transaction open.
     const slowCommitted = app.get(PrismaService).$transaction(
       async (tx) => {
-        await app.get(EventAppenderService).append(tx, tenant, [validateEvent(slow, { floats: [], unsafeIntegers: [] })], { recordedAt: new Date() });
+        await app
+          .get(EventAppenderService)
+          .append(tx, tenant, [validateEvent(slow, { floats: [], unsafeIntegers: [] })], { recordedAt: new Date() });
         appended();
         await held;
       },
@@ -91,7 +93,9 @@ describe('GET /api/v1/events while a smaller log_seq is still in flight', () => 
       { timeout: 30_000 },
     );
     await holding;
-    const queued = api.post('/api/v1/events', anEvent('InputObserved', { trace_id: 'hot', trace_seq: 1 })).then((res) => res.status);
+    const queued = api
+      .post('/api/v1/events', anEvent('InputObserved', { trace_id: 'hot', trace_seq: 1 }))
+      .then((res) => res.status);
     await waitForTraceLockWaiter(prisma, tenant, 'hot');
 
     const res = await api.get('/api/v1/events?since_log_seq=0');

@@ -15,9 +15,21 @@ export function apiAs(app: NestExpressApplication, tenant: string, token: string
   const headers = { 'x-tenant-id': tenant, authorization: `Bearer ${token}` };
   return {
     get: (path: string) => request(server).get(path).set(headers),
-    post: (path: string, body?: unknown) => request(server).post(path).set(headers).send(body as object),
-    patch: (path: string, body?: unknown) => request(server).patch(path).set(headers).send(body as object),
+    post: (path: string, body?: unknown) =>
+      request(server)
+        .post(path)
+        .set(headers)
+        .send(body as object),
+    patch: (path: string, body?: unknown) =>
+      request(server)
+        .patch(path)
+        .set(headers)
+        .send(body as object),
     delete: (path: string) => request(server).delete(path).set(headers),
-    postRaw: (path: string, text: string) => request(server).post(path).set({ ...headers, 'content-type': 'application/json' }).send(text),
+    postRaw: (path: string, text: string) =>
+      request(server)
+        .post(path)
+        .set({ ...headers, 'content-type': 'application/json' })
+        .send(text),
   };
 }

@@ -26,7 +26,15 @@ export async function startService(env: Record<string, string>, timeoutMs = 60_0
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/main.js'], {
     // No webhook worker unless asked: on a shared PostgreSQL database it would take other tests' deliveries.
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', DG_LOG_LEVEL: 'log', PORT: String(port), HOST: '127.0.0.1', DG_WEBHOOK_DELIVERY_ENABLED: 'false', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'development',
+      DG_LOG_LEVEL: 'log',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DG_WEBHOOK_DELIVERY_ENABLED: 'false',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -42,7 +50,10 @@ export async function startService(env: Record<string, string>, timeoutMs = 60_0
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${output}`);
-    const ready = await fetch(`${baseUrl}/api/readyz`).then((r) => r.status === 200, () => false);
+    const ready = await fetch(`${baseUrl}/api/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ready) return { child, baseUrl, output: () => output, stop, exited };
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -52,7 +63,10 @@ export async function startService(env: Record<string, string>, timeoutMs = 60_0
 
 /** Runs the service until it exits by itself (for start-up failures). */
 export async function runServiceToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['dist/main.js'], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
@@ -74,12 +88,17 @@ export function logLines(service: ServiceProcess): LogLine[] {
 }
 
 /** Waits until a log line satisfies `match` (or the process exits, or the time is up) and returns it. */
-export async function waitForLogLine(service: ServiceProcess, match: (line: LogLine) => boolean, timeoutMs = 30_000): Promise<LogLine> {
+export async function waitForLogLine(
+  service: ServiceProcess,
+  match: (line: LogLine) => boolean,
+  timeoutMs = 30_000,
+): Promise<LogLine> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = logLines(service).find(match);
     if (found) return found;
-    if (service.child.exitCode !== null || Date.now() > deadline) throw new Error(`no such log line:\n${service.output()}`);
+    if (service.child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`no such log line:\n${service.output()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -18,7 +18,10 @@ export type TestAppOptions = {
 /** A fully configured application, as main.ts builds it, on the test database. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<NestExpressApplication> {
   const config = loadConfig({ ...process.env, ...options.env });
-  let builder = Test.createTestingModule({ imports: [AppModule.register(config)], controllers: options.controllers ?? [] });
+  let builder = Test.createTestingModule({
+    imports: [AppModule.register(config)],
+    controllers: options.controllers ?? [],
+  });
   if (options.clock) builder = builder.overrideProvider(Clock).useValue(options.clock);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error', 'warn'] });

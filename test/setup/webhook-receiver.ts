@@ -32,7 +32,12 @@ export class WebhookReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const request: ReceivedWebhook = { path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), status: 0 };
+        const request: ReceivedWebhook = {
+          path: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          status: 0,
+        };
         request.status = this.respond(request, this.received.length);
         this.received.push(request);
         res.writeHead(request.status, { 'content-type': 'text/plain' }).end(`answered ${request.status}`);
@@ -57,7 +62,11 @@ export class WebhookReceiver {
 }
 
 /** Polls `check` every 50 ms, at most `tries` times; fails naming `what` if it never holds. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, tries = 400): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  tries = 400,
+): Promise<T> {
   for (let i = 0; i < tries; i++) {
     const value = await check();
     if (value) return value;

@@ -48,12 +48,18 @@ describe(classifyAddress.name, () => {
     expect(classifyAddress(address)).toBe(kind);
   });
 
-  it.each(['8.8.8.8', '93.184.216.34', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '2a00:1450:4001:82b::200e', '::ffff:8.8.8.8', '2002:808:808::1'])(
-    'lets the public address %s pass',
-    (address) => {
-      expect(classifyAddress(address)).toBe('public');
-    },
-  );
+  it.each([
+    '8.8.8.8',
+    '93.184.216.34',
+    '172.32.0.1',
+    '100.128.0.1',
+    '2606:4700:4700::1111',
+    '2a00:1450:4001:82b::200e',
+    '::ffff:8.8.8.8',
+    '2002:808:808::1',
+  ])('lets the public address %s pass', (address) => {
+    expect(classifyAddress(address)).toBe('public');
+  });
 
   it('says nothing about what is not an IP address', () => {
     expect(classifyAddress('example.com')).toBeUndefined();
@@ -63,15 +69,27 @@ describe(classifyAddress.name, () => {
 
 describe(resolvePublicAddresses.name, () => {
   it('refuses a name that resolves to loopback and an IP literal that is private', async () => {
-    await expect(resolvePublicAddresses('localhost')).resolves.toMatchObject({ ok: false, reason: expect.stringContaining('loopback') });
-    await expect(resolvePublicAddresses('[fd00::1]')).resolves.toMatchObject({ ok: false, reason: expect.stringContaining('private') });
+    await expect(resolvePublicAddresses('localhost')).resolves.toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('loopback'),
+    });
+    await expect(resolvePublicAddresses('[fd00::1]')).resolves.toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('private'),
+    });
   });
 
   it('accepts a public IP literal without resolving it', async () => {
-    await expect(resolvePublicAddresses('93.184.216.34')).resolves.toEqual({ ok: true, addresses: [{ address: '93.184.216.34', family: 4 }] });
+    await expect(resolvePublicAddresses('93.184.216.34')).resolves.toEqual({
+      ok: true,
+      addresses: [{ address: '93.184.216.34', family: 4 }],
+    });
   });
 
   it('refuses a name that does not resolve', async () => {
-    await expect(resolvePublicAddresses('no-such-host.invalid')).resolves.toMatchObject({ ok: false, reason: expect.stringContaining('does not resolve') });
+    await expect(resolvePublicAddresses('no-such-host.invalid')).resolves.toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('does not resolve'),
+    });
   });
 });

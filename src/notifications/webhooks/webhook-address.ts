@@ -102,12 +102,19 @@ export async function resolvePublicAddresses(hostname: string): Promise<AddressC
     try {
       addresses = await lookup(bare, { all: true, verbatim: true });
     } catch (e) {
-      return { ok: false, reason: `host ${hostname} does not resolve (${(e as NodeJS.ErrnoException).code ?? 'error'})` };
+      return {
+        ok: false,
+        reason: `host ${hostname} does not resolve (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      };
     }
   }
   for (const { address } of addresses) {
     const kind = classifyAddress(address);
-    if (kind !== 'public') return { ok: false, reason: `host ${hostname} resolves to a ${(kind ?? 'invalid').replace('_', '-')} address (${address})` };
+    if (kind !== 'public')
+      return {
+        ok: false,
+        reason: `host ${hostname} resolves to a ${(kind ?? 'invalid').replace('_', '-')} address (${address})`,
+      };
   }
   return { ok: true, addresses };
 }

@@ -8,7 +8,11 @@ describe(normalizeCategories.name, () => {
   });
 
   it('keeps each category once, in the order of SPEC §8', () => {
-    expect(normalizeCategories(['failure', 'assignment', 'failure', 'escalation'])).toEqual(['assignment', 'escalation', 'failure']);
+    expect(normalizeCategories(['failure', 'assignment', 'failure', 'escalation'])).toEqual([
+      'assignment',
+      'escalation',
+      'failure',
+    ]);
   });
 
   it('refuses an unknown category, naming it', () => {

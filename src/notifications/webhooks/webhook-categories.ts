@@ -9,7 +9,9 @@ export function normalizeCategories(categories: readonly string[] | undefined): 
   const wanted = new Set(categories ?? []);
   const unknown = [...wanted].filter((c) => !(NOTIFICATION_CATEGORIES as readonly string[]).includes(c));
   if (unknown.length) {
-    throw new DomainError('invalid_argument', `categories must be among ${NOTIFICATION_CATEGORIES.join(', ')}`, { unknown });
+    throw new DomainError('invalid_argument', `categories must be among ${NOTIFICATION_CATEGORIES.join(', ')}`, {
+      unknown,
+    });
   }
   return NOTIFICATION_CATEGORIES.filter((c) => wanted.has(c));
 }

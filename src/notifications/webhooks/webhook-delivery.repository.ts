@@ -64,7 +64,9 @@ export class WebhookDeliveryRepository {
 
   /** Gives back claims that were never attempted (shutdown): due now, attempt numbers restored. */
   async release(db: Db, claims: ClaimedDelivery[], now: Date): Promise<void> {
-    const rows = JSON.stringify(claims.map((c) => ({ tenant_id: c.tenant_id, delivery_id: c.delivery_id, attempt_number: c.attempt_number })));
+    const rows = JSON.stringify(
+      claims.map((c) => ({ tenant_id: c.tenant_id, delivery_id: c.delivery_id, attempt_number: c.attempt_number })),
+    );
     await db.$executeRaw`
       UPDATE dg_webhook_deliveries d
       SET next_attempt_at = ${now}::timestamptz, attempt_count = d.attempt_count - 1,
@@ -91,7 +93,13 @@ export class WebhookDeliveryRepository {
    * Records a failed attempt: the attempt row; the delivery due again at `nextAttemptAt`, or
    * failed when that is null; one more failure in the endpoint's streak, which is returned.
    */
-  async recordFailure(db: Db, claim: ClaimedDelivery, result: AttemptResult, nextAttemptAt: Date | null, now: Date): Promise<EndpointFailureState | undefined> {
+  async recordFailure(
+    db: Db,
+    claim: ClaimedDelivery,
+    result: AttemptResult,
+    nextAttemptAt: Date | null,
+    now: Date,
+  ): Promise<EndpointFailureState | undefined> {
     const status: DeliveryStatus = nextAttemptAt ? 'pending' : 'failed';
     const [endpoint] = await db.$queryRaw<EndpointFailureState[]>`
       WITH attempt AS (${insertAttempt(claim, result)}),
@@ -109,14 +117,26 @@ export class WebhookDeliveryRepository {
   }
 
   /** An endpoint's deliveries, newest first, strictly after the cursor. */
-  async listForEndpoint(db: Db, tenantId: string, endpointId: string, status: DeliveryStatus | undefined, after: DeliveryPageCursor | undefined, limit: number): Promise<WebhookDelivery[]> {
+  async listForEndpoint(
+    db: Db,
+    tenantId: string,
+    endpointId: string,
+    status: DeliveryStatus | undefined,
+    after: DeliveryPageCursor | undefined,
+    limit: number,
+  ): Promise<WebhookDelivery[]> {
     const rows = await db.webhookDelivery.findMany({
       where: {
         tenant_id: tenantId,
         endpoint_id: endpointId,
         ...(status ? { status } : {}),
         ...(after
-          ? { OR: [{ created_at: { lt: after.createdAt } }, { created_at: after.createdAt, delivery_id: { lt: after.deliveryId } }] }
+          ? {
+              OR: [
+                { created_at: { lt: after.createdAt } },
+                { created_at: after.createdAt, delivery_id: { lt: after.deliveryId } },
+              ],
+            }
           : {}),
       },
       orderBy: [{ created_at: 'desc' }, { delivery_id: 'desc' }],
@@ -134,7 +154,13 @@ export class WebhookDeliveryRepository {
   }
 
   /** Back to pending, due now, with a new retry window; undefined when the endpoint has no such delivery. */
-  async redeliver(db: Db, tenantId: string, endpointId: string, deliveryId: string, now: Date): Promise<WebhookDelivery | undefined> {
+  async redeliver(
+    db: Db,
+    tenantId: string,
+    endpointId: string,
+    deliveryId: string,
+    now: Date,
+  ): Promise<WebhookDelivery | undefined> {
     const [row] = await db.$queryRaw<WebhookDelivery[]>`
       UPDATE dg_webhook_deliveries
       SET status = 'pending', next_attempt_at = ${now}::timestamptz, first_attempt_at = NULL, updated_at = ${now}::timestamptz

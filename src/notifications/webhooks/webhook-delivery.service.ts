@@ -52,7 +52,9 @@ export class WebhookDeliveryService {
     this.wanted = true;
     if (!this.pumping && !this.stopped) {
       this.pumping = this.fill()
-        .catch((e: unknown) => this.logger.warn(`claiming webhook deliveries failed: ${e instanceof Error ? e.message : String(e)}`))
+        .catch((e: unknown) =>
+          this.logger.warn(`claiming webhook deliveries failed: ${e instanceof Error ? e.message : String(e)}`),
+        )
         .finally(() => (this.pumping = undefined));
     }
     return this.pumping ?? Promise.resolve();
@@ -81,7 +83,12 @@ export class WebhookDeliveryService {
         this.startReady();
         if (!more || this.ready.length || this.inFlight.size >= batch) break;
         const now = this.clock.now();
-        const claimed = await this.deliveries.claimDue(this.prisma, now, new Date(now.getTime() + this.leaseMs()), batch);
+        const claimed = await this.deliveries.claimDue(
+          this.prisma,
+          now,
+          new Date(now.getTime() + this.leaseMs()),
+          batch,
+        );
         this.ready.push(...claimed);
         more = claimed.length === batch;
       }
@@ -102,7 +109,9 @@ export class WebhookDeliveryService {
   private start(claim: ClaimedDelivery): void {
     const attempt: Promise<void> = this.attempt(claim)
       .catch((e: unknown) =>
-        this.logger.error(`webhook delivery ${claim.delivery_id} attempt ${claim.attempt_number} not recorded: ${e instanceof Error ? e.message : String(e)}`),
+        this.logger.error(
+          `webhook delivery ${claim.delivery_id} attempt ${claim.attempt_number} not recorded: ${e instanceof Error ? e.message : String(e)}`,
+        ),
       )
       .finally(() => {
         this.inFlight.delete(attempt);
@@ -133,12 +142,23 @@ export class WebhookDeliveryService {
       return;
     }
     const decision = decideAfterFailure(claim.attempt_number, claim.first_attempt_at, now, this.retryPolicy());
-    const endpoint = await this.deliveries.recordFailure(this.prisma, claim, result, decision.giveUp ? null : decision.nextAttemptAt, now);
+    const endpoint = await this.deliveries.recordFailure(
+      this.prisma,
+      claim,
+      result,
+      decision.giveUp ? null : decision.nextAttemptAt,
+      now,
+    );
     this.metrics.webhookDeliveries.inc({ outcome: decision.giveUp ? 'failed' : 'retrying' });
-    if (decision.giveUp) this.logger.warn(`webhook delivery ${claim.delivery_id} failed after ${claim.attempt_number} attempt(s)`);
+    if (decision.giveUp)
+      this.logger.warn(`webhook delivery ${claim.delivery_id} failed after ${claim.attempt_number} attempt(s)`);
     const { disableAfterFailures, disableAfterHours } = this.config.webhooks;
     const failingBefore = new Date(now.getTime() - disableAfterHours * HOUR_MS);
-    if (endpoint?.enabled && endpoint.consecutive_failures >= disableAfterFailures && endpoint.failing_since <= failingBefore) {
+    if (
+      endpoint?.enabled &&
+      endpoint.consecutive_failures >= disableAfterFailures &&
+      endpoint.failing_since <= failingBefore
+    ) {
       await this.disableEndpoint(claim.tenant_id, claim.endpoint_id, failingBefore, now);
     }
   }
@@ -153,11 +173,26 @@ export class WebhookDeliveryService {
     const { disableAfterFailures, disableAfterHours } = this.config.webhooks;
     await this.prisma.$transaction(async (tx) => {
       const reason = `disabled automatically: ${disableAfterFailures} or more consecutive failed attempts over ${disableAfterHours} h or more`;
-      const disabled = await this.endpoints.disableIfFailing(tx, tenantId, endpointId, disableAfterFailures, failingBefore, reason, now);
+      const disabled = await this.endpoints.disableIfFailing(
+        tx,
+        tenantId,
+        endpointId,
+        disableAfterFailures,
+        failingBefore,
+        reason,
+        now,
+      );
       if (!disabled) return;
-      const notice = endpointDisabledNotice(endpointId, disabled.disabled_count, disabled.consecutive_failures, disabled.failing_since);
+      const notice = endpointDisabledNotice(
+        endpointId,
+        disabled.disabled_count,
+        disabled.consecutive_failures,
+        disabled.failing_since,
+      );
       await this.notifications.insertNew(tx, tenantId, [notice], now);
-      this.logger.warn(`webhook endpoint ${endpointId} of tenant ${tenantId} disabled after ${disabled.consecutive_failures} consecutive failed attempts`);
+      this.logger.warn(
+        `webhook endpoint ${endpointId} of tenant ${tenantId} disabled after ${disabled.consecutive_failures} consecutive failed attempts`,
+      );
     });
   }
 

@@ -51,7 +51,11 @@ export type ClaimedDelivery = {
  * of a delivery sends the same bytes (the signing time is in the webhook-timestamp header).
  */
 export function webhookBody(n: NotificationRecord): string {
-  return JSON.stringify({ type: `workflow.notification.${n.category}`, timestamp: n.created_at, data: notificationJson(n) });
+  return JSON.stringify({
+    type: `workflow.notification.${n.category}`,
+    timestamp: n.created_at,
+    data: notificationJson(n),
+  });
 }
 
 export function deliveryJson(d: WebhookDelivery, attempts: WebhookAttempt[]) {

@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import type { Db } from '../../database/prisma.service';
 import type { WebhookEndpoint } from './webhook-endpoint';
 
-export type EndpointChanges = Partial<Pick<WebhookEndpoint, 'url' | 'description' | 'categories' | 'enabled' | 'disabled_reason' | 'consecutive_failures' | 'failing_since'>>;
+export type EndpointChanges = Partial<
+  Pick<
+    WebhookEndpoint,
+    'url' | 'description' | 'categories' | 'enabled' | 'disabled_reason' | 'consecutive_failures' | 'failing_since'
+  >
+>;
 
 export type DisabledEndpoint = { disabled_count: number; consecutive_failures: number; failing_since: Date };
 
@@ -18,11 +23,19 @@ export class WebhookEndpointRepository {
   }
 
   async list(db: Db, tenantId: string, limit: number): Promise<WebhookEndpoint[]> {
-    return db.webhookEndpoint.findMany({ where: { tenant_id: tenantId }, orderBy: [{ created_at: 'asc' }, { endpoint_id: 'asc' }], take: limit });
+    return db.webhookEndpoint.findMany({
+      where: { tenant_id: tenantId },
+      orderBy: [{ created_at: 'asc' }, { endpoint_id: 'asc' }],
+      take: limit,
+    });
   }
 
   async find(db: Db, tenantId: string, endpointId: string): Promise<WebhookEndpoint | undefined> {
-    return (await db.webhookEndpoint.findUnique({ where: { tenant_id_endpoint_id: { tenant_id: tenantId, endpoint_id: endpointId } } })) ?? undefined;
+    return (
+      (await db.webhookEndpoint.findUnique({
+        where: { tenant_id_endpoint_id: { tenant_id: tenantId, endpoint_id: endpointId } },
+      })) ?? undefined
+    );
   }
 
   /** Locks the row for the rest of the transaction (admin changes serialise per endpoint). */
@@ -32,7 +45,13 @@ export class WebhookEndpointRepository {
     return row;
   }
 
-  async update(db: Db, tenantId: string, endpointId: string, changes: EndpointChanges, now: Date): Promise<WebhookEndpoint> {
+  async update(
+    db: Db,
+    tenantId: string,
+    endpointId: string,
+    changes: EndpointChanges,
+    now: Date,
+  ): Promise<WebhookEndpoint> {
     return db.webhookEndpoint.update({
       where: { tenant_id_endpoint_id: { tenant_id: tenantId, endpoint_id: endpointId } },
       data: { ...changes, updated_at: now },
@@ -49,7 +68,15 @@ export class WebhookEndpointRepository {
    * Disables an enabled endpoint whose last `minFailures` attempts failed, the first of them at
    * or before `failingBefore`; undefined when it does not (or no longer) qualify.
    */
-  async disableIfFailing(db: Db, tenantId: string, endpointId: string, minFailures: number, failingBefore: Date, reason: string, now: Date): Promise<DisabledEndpoint | undefined> {
+  async disableIfFailing(
+    db: Db,
+    tenantId: string,
+    endpointId: string,
+    minFailures: number,
+    failingBefore: Date,
+    reason: string,
+    now: Date,
+  ): Promise<DisabledEndpoint | undefined> {
     const [row] = await db.$queryRaw<DisabledEndpoint[]>`
       UPDATE dg_webhook_endpoints
       SET enabled = false, disabled_reason = ${reason}, disabled_count = disabled_count + 1, updated_at = ${now}

@@ -44,7 +44,12 @@ export function endpointJson(e: WebhookEndpoint) {
  * workflow item; its workflow_id is `webhook:<endpoint_id>`. `n` counts the endpoint's automatic
  * disablings, so one that is re-enabled and fails again is notified again.
  */
-export function endpointDisabledNotice(endpointId: string, n: number, consecutiveFailures: number, failingSince: Date): NotificationDraft {
+export function endpointDisabledNotice(
+  endpointId: string,
+  n: number,
+  consecutiveFailures: number,
+  failingSince: Date,
+): NotificationDraft {
   return {
     workflow_id: `webhook:${endpointId}`,
     category: 'failure',
@@ -52,6 +57,11 @@ export function endpointDisabledNotice(endpointId: string, n: number, consecutiv
     recipient_account_id: null,
     recipient_role: 'admin',
     message: `Webhook endpoint ${endpointId} disabled after ${consecutiveFailures} consecutive failed attempts`,
-    payload: { endpoint_id: endpointId, consecutive_failures: consecutiveFailures, failing_since: failingSince.toISOString(), disabled_count: n },
+    payload: {
+      endpoint_id: endpointId,
+      consecutive_failures: consecutiveFailures,
+      failing_since: failingSince.toISOString(),
+      disabled_count: n,
+    },
   };
 }

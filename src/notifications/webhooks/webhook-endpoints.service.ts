@@ -19,7 +19,12 @@ import { EndpointChanges, WebhookEndpointRepository } from './webhook-endpoint.r
 export const MAX_ENDPOINTS_PER_TENANT = 100;
 
 export type CreateEndpointInput = { url: string; description?: string; categories?: string[] };
-export type UpdateEndpointInput = { url?: string; description?: string | null; categories?: string[]; enabled?: boolean };
+export type UpdateEndpointInput = {
+  url?: string;
+  description?: string | null;
+  categories?: string[];
+  enabled?: boolean;
+};
 export type DeliveryListParams = { status?: string; limit?: string; cursor?: string };
 
 /** Tenant admins' management of webhook endpoints and their deliveries (SPEC §8). */
@@ -104,7 +109,11 @@ export class WebhookEndpointsService {
     await this.existing(tenantId, endpointId);
     const limit = parseLimit(params.limit, 20, 100);
     const after = params.cursor
-      ? decodeCursor(params.cursor, (v): v is { c: string; d: string } => typeof v.d === 'string' && typeof v.c === 'string' && parseRfc3339(v.c) !== undefined)
+      ? decodeCursor(
+          params.cursor,
+          (v): v is { c: string; d: string } =>
+            typeof v.d === 'string' && typeof v.c === 'string' && parseRfc3339(v.c) !== undefined,
+        )
       : undefined;
     const rows = await this.deliveries.listForEndpoint(
       this.prisma,
@@ -115,7 +124,13 @@ export class WebhookEndpointsService {
       limit + 1,
     );
     const page = rows.slice(0, limit);
-    const attempts = groupBy(await this.deliveries.attemptsOf(this.prisma, tenantId, page.map((d) => d.delivery_id)));
+    const attempts = groupBy(
+      await this.deliveries.attemptsOf(
+        this.prisma,
+        tenantId,
+        page.map((d) => d.delivery_id),
+      ),
+    );
     const last = page[page.length - 1];
     return {
       deliveries: page.map((d) => deliveryJson(d, attempts.get(d.delivery_id) ?? [])),
@@ -157,7 +172,8 @@ export class WebhookEndpointsService {
     if (url.port === '0') throw new DomainError('invalid_argument', 'url must not use port 0', { fields: ['url'] });
     if (!this.config.webhooks.allowPrivateAddresses) {
       const check = await resolvePublicAddresses(url.hostname);
-      if (!check.ok) throw new DomainError('invalid_argument', `url is not allowed: ${check.reason}`, { fields: ['url'] });
+      if (!check.ok)
+        throw new DomainError('invalid_argument', `url is not allowed: ${check.reason}`, { fields: ['url'] });
     }
     return url.href;
   }

@@ -30,7 +30,15 @@ function simulate(policy: RetryPolicy, random: () => number): number[] {
 describe(backoffCeilingMs.name, () => {
   it('doubles from the base and stops at the cap', () => {
     expect([1, 2, 3, 4, 10, 11, 12, 50, 1000].map((n) => backoffCeilingMs(n, DEFAULTS))).toEqual([
-      5 * SECOND, 10 * SECOND, 20 * SECOND, 40 * SECOND, 2560 * SECOND, HOUR, HOUR, HOUR, HOUR,
+      5 * SECOND,
+      10 * SECOND,
+      20 * SECOND,
+      40 * SECOND,
+      2560 * SECOND,
+      HOUR,
+      HOUR,
+      HOUR,
+      HOUR,
     ]);
   });
 });
@@ -56,8 +64,12 @@ describe(decideAfterFailure.name, () => {
 
   it('gives up at the first failure at or after the window, however the jitter fell', () => {
     const first = new Date('2026-11-25T00:00:00Z');
-    expect(decideAfterFailure(7, first, new Date(first.getTime() + 24 * HOUR - 1), DEFAULTS, () => 0.5)).toMatchObject({ giveUp: false });
-    expect(decideAfterFailure(7, first, new Date(first.getTime() + 24 * HOUR), DEFAULTS, () => 0.5)).toEqual({ giveUp: true });
+    expect(decideAfterFailure(7, first, new Date(first.getTime() + 24 * HOUR - 1), DEFAULTS, () => 0.5)).toMatchObject({
+      giveUp: false,
+    });
+    expect(decideAfterFailure(7, first, new Date(first.getTime() + 24 * HOUR), DEFAULTS, () => 0.5)).toEqual({
+      giveUp: true,
+    });
   });
 
   it('with a zero window, gives up after the first failed attempt', () => {

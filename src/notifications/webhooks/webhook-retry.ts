@@ -20,7 +20,11 @@ export function backoffCeilingMs(attempt: number, policy: Pick<RetryPolicy, 'bas
  * "Full jitter": a uniform delay between 0 and the step's ceiling (at least 1 ms), so that many
  * deliveries that failed together (a receiver outage) do not come back together.
  */
-export function backoffDelayMs(attempt: number, policy: Pick<RetryPolicy, 'baseMs' | 'maxMs'>, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  attempt: number,
+  policy: Pick<RetryPolicy, 'baseMs' | 'maxMs'>,
+  random: () => number = Math.random,
+): number {
   return Math.max(1, Math.round(random() * backoffCeilingMs(attempt, policy)));
 }
 
@@ -30,7 +34,13 @@ export function backoffDelayMs(attempt: number, policy: Pick<RetryPolicy, 'baseM
  * window is checked against the attempt that just failed, so the last attempt is always at least
  * `windowMs` after the first one, whatever the jitter drew.
  */
-export function decideAfterFailure(attempt: number, firstAttemptAt: Date, now: Date, policy: RetryPolicy, random: () => number = Math.random): RetryDecision {
+export function decideAfterFailure(
+  attempt: number,
+  firstAttemptAt: Date,
+  now: Date,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): RetryDecision {
   if (now.getTime() - firstAttemptAt.getTime() >= policy.windowMs) return { giveUp: true };
   return { giveUp: false, nextAttemptAt: new Date(now.getTime() + backoffDelayMs(attempt, policy, random)) };
 }

@@ -8,7 +8,12 @@ import { APP_CONFIG } from '../../config/config.module';
 import { resolvePublicAddresses, ResolvedAddress } from './webhook-address';
 import { RESPONSE_BODY_LIMIT_BYTES } from './webhook-delivery';
 
-export type SendResult = { response_status: number | null; response_body: string | null; error: string | null; duration_ms: number };
+export type SendResult = {
+  response_status: number | null;
+  response_body: string | null;
+  error: string | null;
+  duration_ms: number;
+};
 
 /**
  * One HTTP POST to a webhook endpoint. Redirects are not followed (a 3xx is a failure). Unless
@@ -33,7 +38,10 @@ export class WebhookSenderService implements OnModuleDestroy {
 
   async post(url: string, headers: Record<string, string>, body: string): Promise<SendResult> {
     const started = performance.now();
-    const finish = (r: Omit<SendResult, 'duration_ms'>): SendResult => ({ ...r, duration_ms: Math.round(performance.now() - started) });
+    const finish = (r: Omit<SendResult, 'duration_ms'>): SendResult => ({
+      ...r,
+      duration_ms: Math.round(performance.now() - started),
+    });
     try {
       const target = new URL(url);
       let pinned: ResolvedAddress[] | undefined;
@@ -49,16 +57,28 @@ export class WebhookSenderService implements OnModuleDestroy {
     }
   }
 
-  private send(target: URL, headers: Record<string, string>, body: string, pinned: ResolvedAddress[] | undefined): Promise<{ status: number; text: string }> {
+  private send(
+    target: URL,
+    headers: Record<string, string>,
+    body: string,
+    pinned: ResolvedAddress[] | undefined,
+  ): Promise<{ status: number; text: string }> {
     const https = target.protocol === 'https:';
     const options: RequestOptions = {
       method: 'POST',
       host: target.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: target.port || (https ? 443 : 80),
       path: `${target.pathname}${target.search}`,
-      headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'DecisionGraph-Webhooks/1' },
+      headers: {
+        ...headers,
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+        'user-agent': 'DecisionGraph-Webhooks/1',
+      },
       agent: https ? this.httpsAgent : this.httpAgent,
-      ...(target.username ? { auth: `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}` } : {}),
+      ...(target.username
+        ? { auth: `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}` }
+        : {}),
       ...(pinned ? { lookup: pinnedLookup(pinned) } : {}),
     };
     const timeoutMs = this.config.webhooks.timeoutMs;
@@ -78,7 +98,10 @@ function readLimited(res: IncomingMessage): Promise<{ status: number; text: stri
     const chunks: Buffer[] = [];
     let size = 0;
     const done = () => {
-      const text = Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT_BYTES).toString('utf8').replace(/\u0000/g, '');
+      const text = Buffer.concat(chunks)
+        .subarray(0, RESPONSE_BODY_LIMIT_BYTES)
+        .toString('utf8')
+        .replace(/\u0000/g, '');
       resolve({ status: res.statusCode ?? 0, text });
     };
     res.on('data', (chunk: Buffer) => {

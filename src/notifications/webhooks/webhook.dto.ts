@@ -1,12 +1,25 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+} from 'class-validator';
 import { NOTIFICATION_CATEGORIES } from '../notification';
 import { DELIVERY_STATUSES } from './webhook-delivery';
 
 const CATEGORY_MESSAGE = `categories must be among ${NOTIFICATION_CATEGORIES.join(', ')}`;
 
 export class CreateWebhookEndpointDto {
-  @ApiProperty({ example: 'https://hooks.example.com/decisiongraph', description: 'http(s); private, loopback and link-local hosts are refused' })
+  @ApiProperty({
+    example: 'https://hooks.example.com/decisiongraph',
+    description: 'http(s); private, loopback and link-local hosts are refused',
+  })
   @IsString()
   @IsNotEmpty()
   @MaxLength(2048)
@@ -14,7 +27,11 @@ export class CreateWebhookEndpointDto {
 
   @ApiPropertyOptional({ maxLength: 500 }) @IsOptional() @IsString() @MaxLength(500) description?: string;
 
-  @ApiPropertyOptional({ enum: NOTIFICATION_CATEGORIES, isArray: true, description: 'notification categories to deliver; empty or absent = all' })
+  @ApiPropertyOptional({
+    enum: NOTIFICATION_CATEGORIES,
+    isArray: true,
+    description: 'notification categories to deliver; empty or absent = all',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(NOTIFICATION_CATEGORIES.length * 2)
@@ -71,7 +88,13 @@ export class WebhookEndpointDto {
   @ApiProperty() enabled!: boolean;
   @ApiProperty({ nullable: true, type: String }) disabled_reason!: string | null;
   @ApiProperty({ description: 'failed attempts since the last success' }) consecutive_failures!: number;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'start of the current failure streak' }) failing_since!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'start of the current failure streak',
+  })
+  failing_since!: string | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
 }
@@ -96,7 +119,8 @@ export class WebhookAttemptDto {
   @ApiProperty() duration_ms!: number;
   @ApiProperty({ nullable: true, type: Number }) response_status!: number | null;
   @ApiProperty({ nullable: true, type: String, description: 'the first 2 KiB' }) response_body!: string | null;
-  @ApiProperty({ nullable: true, type: String, description: 'why no response was received (timeout, refused, …)' }) error!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'why no response was received (timeout, refused, …)' })
+  error!: string | null;
 }
 
 export class WebhookDeliveryDto {
@@ -105,9 +129,19 @@ export class WebhookDeliveryDto {
   @ApiProperty() notification_id!: string;
   @ApiProperty({ enum: DELIVERY_STATUSES, description: 'failed = retries given up' }) status!: string;
   @ApiProperty() attempt_count!: number;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'pending only; null while the endpoint is disabled' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'pending only; null while the endpoint is disabled',
+  })
   next_attempt_at!: string | null;
-  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'first attempt of the current retry window' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'first attempt of the current retry window',
+  })
   first_attempt_at!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) last_attempt_at!: string | null;
   @ApiProperty({ nullable: true, type: Number }) last_response_status!: number | null;

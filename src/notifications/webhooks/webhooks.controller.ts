@@ -50,9 +50,15 @@ export class WebhooksController {
   @Patch(':endpoint_id')
   @Access('admin', 'webhook_manage')
   @ApiErrors(HttpStatus.NOT_FOUND)
-  @ApiOperation({ summary: 'Change the url, description or categories; disable, or enable (resumes parked deliveries)' })
+  @ApiOperation({
+    summary: 'Change the url, description or categories; disable, or enable (resumes parked deliveries)',
+  })
   @ApiEnvelope(WebhookEndpointDto)
-  updateWebhookEndpoint(@CurrentPrincipal() principal: Principal, @Param('endpoint_id') endpointId: string, @Body() body: UpdateWebhookEndpointDto) {
+  updateWebhookEndpoint(
+    @CurrentPrincipal() principal: Principal,
+    @Param('endpoint_id') endpointId: string,
+    @Body() body: UpdateWebhookEndpointDto,
+  ) {
     return this.webhooks.update(principal, endpointId, body);
   }
 
@@ -70,7 +76,11 @@ export class WebhooksController {
   @ApiErrors(HttpStatus.NOT_FOUND)
   @ApiOperation({ summary: 'An endpoint’s deliveries, newest first, each with its attempts' })
   @ApiEnvelope(WebhookDeliveryPageDto)
-  listWebhookDeliveries(@CurrentPrincipal() principal: Principal, @Param('endpoint_id') endpointId: string, @Query() query: WebhookDeliveryQueryDto) {
+  listWebhookDeliveries(
+    @CurrentPrincipal() principal: Principal,
+    @Param('endpoint_id') endpointId: string,
+    @Query() query: WebhookDeliveryQueryDto,
+  ) {
     return this.webhooks.listDeliveries(principal, endpointId, query);
   }
 
@@ -80,7 +90,11 @@ export class WebhooksController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({ summary: 'Deliver again: back to pending, due now, with a new retry window' })
   @ApiEnvelope(WebhookDeliveryDto, HttpStatus.ACCEPTED)
-  redeliverWebhookDelivery(@CurrentPrincipal() principal: Principal, @Param('endpoint_id') endpointId: string, @Param('delivery_id') deliveryId: string) {
+  redeliverWebhookDelivery(
+    @CurrentPrincipal() principal: Principal,
+    @Param('endpoint_id') endpointId: string,
+    @Param('delivery_id') deliveryId: string,
+  ) {
     return this.webhooks.redeliver(principal, endpointId, deliveryId);
   }
 }

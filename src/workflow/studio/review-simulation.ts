@@ -27,7 +27,10 @@ export function tracePolicy(events: StoredEvent[]): { policy_id: string | null; 
     if (event.event_type !== 'PolicyEvaluated' && event.event_type !== 'ExceptionRequested') continue;
     const policy = (event.payload.policy ?? {}) as Policy;
     if (typeof policy.policy_id === 'string') {
-      return { policy_id: policy.policy_id, policy_version: typeof policy.policy_version === 'string' ? policy.policy_version : null };
+      return {
+        policy_id: policy.policy_id,
+        policy_version: typeof policy.policy_version === 'string' ? policy.policy_version : null,
+      };
     }
   }
   return { policy_id: null, policy_version: null };
@@ -37,7 +40,11 @@ export function tracePolicy(events: StoredEvent[]): { policy_id: string | null; 
 export function chooseTemplate(requested: string | undefined, facts: TraceFacts): ReviewTemplate {
   const asked = findTemplate(requested);
   if (asked) return asked;
-  const fallback = hasException(facts) ? 'exception_follow_up' : facts.summary.outcome === 'failure' ? 'incident_triage' : 'precedent_gap_review';
+  const fallback = hasException(facts)
+    ? 'exception_follow_up'
+    : facts.summary.outcome === 'failure'
+      ? 'incident_triage'
+      : 'precedent_gap_review';
   return findTemplate(fallback) ?? REVIEW_TEMPLATES[0];
 }
 
@@ -58,7 +65,13 @@ export function simulate(facts: TraceFacts): Simulation {
   const reason = signals.length
     ? `Review trace ${facts.traceId}: ${signals.join(', ')}.`
     : `Review trace ${facts.traceId} against its precedents.`;
-  return { risk_signals: signals, priority, recommended_reason: reason, trace_outcome: outcome, ...tracePolicy(facts.events) };
+  return {
+    risk_signals: signals,
+    priority,
+    recommended_reason: reason,
+    trace_outcome: outcome,
+    ...tracePolicy(facts.events),
+  };
 }
 
 function hasException(facts: TraceFacts): boolean {

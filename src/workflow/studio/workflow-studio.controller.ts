@@ -3,7 +3,13 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from '../../auth/access.decorator';
 import { Principal } from '../../auth/principal';
 import { ApiEnvelope } from '../../common/api-envelope.decorator';
-import { StartReviewDto, StartReviewResultDto, StudioDryRunDto, StudioQueryDto, TemplateListDto } from './workflow-studio.dto';
+import {
+  StartReviewDto,
+  StartReviewResultDto,
+  StudioDryRunDto,
+  StudioQueryDto,
+  TemplateListDto,
+} from './workflow-studio.dto';
 import { WorkflowStudioService } from './workflow-studio.service';
 import { ApiErrors } from '../../common/api-errors.decorator';
 
@@ -25,7 +31,11 @@ export class WorkflowStudioController {
   @ApiErrors(HttpStatus.NOT_FOUND)
   @ApiOperation({ summary: 'Dry run: the review a trace would get, with risk signals and precedents; writes nothing' })
   @ApiEnvelope(StudioDryRunDto)
-  previewTraceReview(@CurrentPrincipal() principal: Principal, @Param('trace_id') traceId: string, @Query() query: StudioQueryDto) {
+  previewTraceReview(
+    @CurrentPrincipal() principal: Principal,
+    @Param('trace_id') traceId: string,
+    @Query() query: StudioQueryDto,
+  ) {
     return this.studio.dryRun(principal, traceId, query.template_id);
   }
 
@@ -33,9 +43,15 @@ export class WorkflowStudioController {
   @Access('write', 'workflow_assign')
   @ApiErrors(HttpStatus.NOT_FOUND, HttpStatus.UNPROCESSABLE_ENTITY)
   @HttpCode(HttpStatus.CREATED)
-  @ApiOperation({ summary: 'Start a review of a trace (appends WorkflowReviewRequested); created:false when it exists' })
+  @ApiOperation({
+    summary: 'Start a review of a trace (appends WorkflowReviewRequested); created:false when it exists',
+  })
   @ApiEnvelope(StartReviewResultDto, HttpStatus.CREATED)
-  startTraceReview(@CurrentPrincipal() principal: Principal, @Param('trace_id') traceId: string, @Body() body: StartReviewDto) {
+  startTraceReview(
+    @CurrentPrincipal() principal: Principal,
+    @Param('trace_id') traceId: string,
+    @Body() body: StartReviewDto,
+  ) {
     return this.studio.startReview(principal, traceId, body);
   }
 }

@@ -58,8 +58,14 @@ export class StudioDryRunDto {
   @ApiProperty({ type: ReviewTemplateDto }) template!: ReviewTemplateDto;
   @ApiProperty({ type: [ReviewTemplateDto] }) templates!: ReviewTemplateDto[];
   @ApiProperty({ type: 'object', additionalProperties: true }) draft!: Record<string, unknown>;
-  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) existing_workflows!: Record<string, unknown>[];
-  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) precedent_preview!: Record<string, unknown>[];
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) existing_workflows!: Record<
+    string,
+    unknown
+  >[];
+  @ApiProperty({ type: 'array', items: { type: 'object', additionalProperties: true } }) precedent_preview!: Record<
+    string,
+    unknown
+  >[];
   @ApiProperty({ type: 'object', additionalProperties: true }) simulation!: Record<string, unknown>;
 }
 
@@ -67,5 +73,8 @@ export class StartReviewResultDto {
   @ApiProperty() created!: boolean;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true }) workflow?: Record<string, unknown>;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true }) action?: Record<string, unknown>;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true }) review_context?: Record<string, unknown> | null;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true }) review_context?: Record<
+    string,
+    unknown
+  > | null;
 }

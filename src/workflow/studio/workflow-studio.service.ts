@@ -75,7 +75,10 @@ export class WorkflowStudioService {
         title: draft.title,
         reason: body.reason,
         priority: body.priority ?? draft.priority,
-        assignee: { account_id: body.assignee?.account_id ?? null, role: body.assignee?.role ?? (body.assignee?.account_id ? null : draft.assigned_role) },
+        assignee: {
+          account_id: body.assignee?.account_id ?? null,
+          role: body.assignee?.role ?? (body.assignee?.account_id ? null : draft.assigned_role),
+        },
         subject: draft.subject,
         simulation,
         sla_hours: body.sla_hours ?? draft.sla_hours,
@@ -85,7 +88,9 @@ export class WorkflowStudioService {
     // The studio's event meets the same envelope, shape and secret rules as any producer's.
     const text = JSON.stringify(envelope);
     const input = validateEvent(JSON.parse(text), scanJsonNumbers(text));
-    const [appended] = await this.prisma.$transaction((tx) => this.appender.append(tx, principal.tenantId, [input], { internal: true, recordedAt: now }));
+    const [appended] = await this.prisma.$transaction((tx) =>
+      this.appender.append(tx, principal.tenantId, [input], { internal: true, recordedAt: now }),
+    );
     const detail = await this.queries.detail(principal, draft.workflow_id);
     const action = detail.actions.find((a) => a.source_event_id === appended.event.event_id);
     return { created: true, workflow: detail.workflow, action, review_context: detail.review_context };
@@ -97,7 +102,9 @@ export class WorkflowStudioService {
     const { policy_id } = simulate(facts);
     const { primary_entity_type: entityType, primary_entity_id: entityId } = trace.summary;
     const filter = policy_id ? { policyId: policy_id } : entityType && entityId ? { entityType, entityId } : undefined;
-    facts.precedents = filter ? await this.precedents.find(principal.tenantId, { ...filter, excludeTraceId: traceId }, PRECEDENT_PREVIEW) : [];
+    facts.precedents = filter
+      ? await this.precedents.find(principal.tenantId, { ...filter, excludeTraceId: traceId }, PRECEDENT_PREVIEW)
+      : [];
     return { facts, workflows: trace.workflows };
   }
 }
