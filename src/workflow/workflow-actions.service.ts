@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { hasPermission, Principal } from '../auth/principal';
 import { canonicalJson, sha256Hex } from '../common/canonical-json';
 import { Clock } from '../common/clock';
@@ -42,7 +42,9 @@ export type ActionResponse = {
 
 /** SPEC §6.3: one action on one item, serialised on the item row, reflected in the log when it decides. */
 @Injectable()
-export class WorkflowActionsService {
+export class WorkflowActionsService implements OnModuleInit {
+  private readonly logger = new Logger(WorkflowActionsService.name);
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly items: WorkflowItemRepository,
@@ -56,6 +58,15 @@ export class WorkflowActionsService {
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  onModuleInit(): void {
+    if (!this.config.workflow.separationOfDuties) {
+      this.logger.warn(
+        'DG_SEPARATION_OF_DUTIES=false: the requester of an item may approve, reject or override it. ' +
+          'Use this only where one account both asks and decides.',
+      );
+    }
+  }
 
   act(principal: Principal, workflowId: string, request: ActionRequest): Promise<ActionResponse> {
     // The key is part of an indexed key (dg_workflow_action_requests), as long as an event's may be.
