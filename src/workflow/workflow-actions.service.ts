@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { hasPermission, Principal } from '../auth/principal';
 import { canonicalJson, sha256Hex } from '../common/canonical-json';
 import { Clock } from '../common/clock';
@@ -20,7 +20,7 @@ import { decisionEvent } from './workflow-decision-event';
 import { noChanges, type WorkflowChanges } from './workflow-changes';
 import { WorkflowItem, type WorkflowJson, workflowJson } from './workflow-item';
 import { WorkflowItemRepository } from './workflow-item.repository';
-import { assignmentNotice, escalationNotice, failureNotice } from './workflow-notices';
+import { assignmentNotice, changesRequestedNotice, escalationNotice, failureNotice } from './workflow-notices';
 import { WorkflowRecorderService } from './workflow-recorder.service';
 import { WorkflowSlaService } from './workflow-sla.service';
 import { type WorkflowActionType } from './workflow-status';
@@ -30,13 +30,21 @@ export type ActionRequest = { body: WorkflowActionDto; ifMatch?: string; idempot
 
 /** What an action answers, and what an Idempotency-Key replay answers again. */
 export type ActionResponse = {
-  action: { action_id: string; outcome: string; appended_event_id?: string; escalated_to?: string };
+  action: {
+    action_id: string;
+    outcome: string;
+    appended_event_id?: string;
+    escalated_to?: string;
+    approvals_remaining?: number;
+  };
   workflow: WorkflowJson;
 };
 
 /** SPEC §6.3: one action on one item, serialised on the item row, reflected in the log when it decides. */
 @Injectable()
-export class WorkflowActionsService {
+export class WorkflowActionsService implements OnModuleInit {
+  private readonly logger = new Logger(WorkflowActionsService.name);
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly items: WorkflowItemRepository,
@@ -50,6 +58,15 @@ export class WorkflowActionsService {
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  onModuleInit(): void {
+    if (!this.config.workflow.separationOfDuties) {
+      this.logger.warn(
+        'DG_SEPARATION_OF_DUTIES=false: the requester of an item may approve, reject or override it. ' +
+          'Use this only where one account both asks and decides.',
+      );
+    }
+  }
 
   act(principal: Principal, workflowId: string, request: ActionRequest): Promise<ActionResponse> {
     // The key is part of an indexed key (dg_workflow_action_requests), as long as an event's may be.
@@ -120,6 +137,8 @@ export class WorkflowActionsService {
         current_version: item.version,
       });
     }
+    const now = this.clock.now();
+    const actionId = `wfa:${randomUUID()}`;
     const result = transition({
       action,
       item,
@@ -129,6 +148,8 @@ export class WorkflowActionsService {
         account_id: this.config.workflow.escalationAssignedAccountId,
         role: this.config.workflow.escalationAssignedRole,
       },
+      stamp: { action_id: actionId, at: now.toISOString() },
+      separationOfDuties: this.config.workflow.separationOfDuties,
     });
     const evidence = normaliseEvidence(body.evidence);
     assertNoSecrets([
@@ -136,8 +157,6 @@ export class WorkflowActionsService {
       ['$.note', body.note],
       ['$.evidence', evidence],
     ]);
-    const now = this.clock.now();
-    const actionId = `wfa:${randomUUID()}`;
     const decision = result.effects.find((e) => e.kind === 'append_decision');
     let current = item;
     if (decision) {
@@ -156,11 +175,17 @@ export class WorkflowActionsService {
         // The decision meets the log's own rules (no floats, safe integers) like any producer's event.
         const text = JSON.stringify(input);
         validateEvent(JSON.parse(text), scanJsonNumbers(text));
-        await this.appender.append(tx, tenantId, [input], { internal: true, recordedAt: now });
+        await this.appender.append(tx, tenantId, [input], {
+          internal: true,
+          recordedAt: now,
+          recordedBy: principal.accountId,
+        });
       } catch (e) {
         throw new AppendFailure(e);
       }
       current = (await this.items.findForUpdate(tx, tenantId, workflowId)) as WorkflowItem;
+      // The log's decision does not carry the votes' stamps; the item keeps them beside it.
+      current.approvals = result.approvals;
     } else {
       applyTransition(current, result);
     }
@@ -175,6 +200,7 @@ export class WorkflowActionsService {
         outcome: result.outcome,
         ...(decision ? { appended_event_id: decisionEventId } : {}),
         ...(action === 'escalate' ? { escalated_to: assignmentLabel(result.assignment) } : {}),
+        ...(result.outcome === 'vote_recorded' ? { approvals_remaining: result.approvals_remaining } : {}),
       },
       workflow: workflowJson(current, now),
     };
@@ -196,6 +222,7 @@ export class WorkflowActionsService {
     const notices = result.effects.flatMap((effect) => {
       if (effect.kind === 'notify_assignment') return [assignmentNotice(item, effect.reassigned)];
       if (effect.kind === 'notify_escalation') return [escalationNotice(item, 'manual_escalation')];
+      if (effect.kind === 'notify_changes_requested') return [changesRequestedNotice(item, actionId, effect.reason)];
       return [];
     });
     this.recorder.stage(
@@ -250,6 +277,8 @@ function applyTransition(item: WorkflowItem, result: TransitionResult): void {
   item.assigned_role = result.assignment.role;
   item.claimed_by_account_id = result.claimed_by_account_id;
   item.escalation_count = result.escalation_count;
+  item.approvals = result.approvals;
+  if (result.current_reason !== undefined) item.current_reason = result.current_reason;
   if (result.clear_resolved_at) item.resolved_at = null;
 }
 
