@@ -158,6 +158,7 @@ export class WorkflowActionsService implements OnModuleInit {
       ['$.evidence', evidence],
     ]);
     const decision = result.effects.find((e) => e.kind === 'append_decision');
+    const previous = { account_id: item.assigned_account_id, role: item.assigned_role, status: item.status };
     let current = item;
     if (decision) {
       // The decision reaches the item the way every decision does: through the log and its import.
@@ -191,7 +192,7 @@ export class WorkflowActionsService implements OnModuleInit {
     }
     // The action, its notices and the SLA's effects in one statement; `current` is then what the row holds.
     const changes = noChanges();
-    this.stageAction(changes, principal, current, actionId, result, body, evidence, now);
+    this.stageAction(changes, principal, current, actionId, result, body, evidence, now, previous);
     this.sla.stage(changes, current, now);
     await this.items.saveChanges(tx, tenantId, changes, now);
     const response: ActionResponse = {
@@ -218,6 +219,7 @@ export class WorkflowActionsService implements OnModuleInit {
     body: WorkflowActionDto,
     evidence: unknown[],
     now: Date,
+    previous: { account_id: string | null; role: string | null; status: string },
   ) {
     const notices = result.effects.flatMap((effect) => {
       if (effect.kind === 'notify_assignment') return [assignmentNotice(item, effect.reassigned)];
@@ -240,7 +242,11 @@ export class WorkflowActionsService implements OnModuleInit {
             ? { assigned_account_id: item.assigned_account_id, assigned_role: item.assigned_role }
             : {}),
           ...(body.action === 'escalate'
-            ? { source: 'manual_escalation', escalation_count: item.escalation_count }
+            ? { source: 'manual_escalation', escalation_count: item.escalation_count, previous_assignment: previous }
+            : {}),
+          ...(body.action === 'reassign' ? { previous_assignment: previous } : {}),
+          ...(result.outcome === 'vote_recorded'
+            ? { vote: true, approval_count: item.approvals.length, required_approvals: item.required_approvals }
             : {}),
         },
         source_event_id: null,

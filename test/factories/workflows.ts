@@ -65,13 +65,15 @@ export type OpenedException = { workflowId: string; path: string; nextSeq: numbe
 
 /**
  * The principal that asks for the items a test then decides as `api`'s: never the same one, since
- * a requester may not decide its own request (SPEC §11.3). With the development accounts the
- * admin asks what the writer decides and the other way round; with WORKFLOW_ACCOUNTS `wf-agent`
- * asks.
+ * a requester may not decide its own request (SPEC §11.3). Accounts named `<x>-writer` and
+ * `<x>-admin` (the development accounts, a test file's own) ask for each other; with
+ * WORKFLOW_ACCOUNTS `wf-agent` asks; any other account's items are asked for by the dev admin.
  */
 export function requesterFor(api: Api): Api {
   if (api.token.startsWith('wf-')) return api.as(WF_TOKENS.agent);
-  return api.as(api.token === DEV_TOKENS.admin ? DEV_TOKENS.writer : DEV_TOKENS.admin);
+  const paired = /^(.*)-(writer|admin)-token$/.exec(api.token);
+  if (paired) return api.as(`${paired[1]}-${paired[2] === 'writer' ? 'admin' : 'writer'}-token`);
+  return api.as(DEV_TOKENS.admin);
 }
 
 /**
