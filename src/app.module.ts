@@ -14,6 +14,7 @@ import { IngestionModule } from './ingestion/ingestion.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { SlaModule } from './sla/sla.module';
+import { InboxMetricsModule } from './workflow/inbox-metrics.module';
 import { WorkflowModule } from './workflow/workflow.module';
 
 @Module({})
@@ -31,6 +32,7 @@ export class AppModule {
         IngestionModule,
         NotificationsModule,
         WorkflowModule,
+        InboxMetricsModule,
         SlaModule,
         AuditExportModule,
         ScheduleModule.forRoot(),

@@ -61,8 +61,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('DecisionGraph')
     .setDescription('Append-only decision log and human-in-the-loop control plane for AI agents and automations.')
     .setVersion('0.1.0')
+    // Paths carry their full prefix (/api/..., /metrics): the service's own origin.
+    .addServer('/')
     .addBearerAuth()
     .build();
+  // As package.json says: proprietary, so a name without a URL (redocly.yaml: info-license-strict).
+  options.info.license = { name: 'UNLICENSED' };
   return SwaggerModule.createDocument(app, options, {
     operationIdFactory: (_controllerKey: string, methodKey: string) => methodKey,
   });

@@ -45,6 +45,8 @@ export class BearerAuthGuard extends AuthGuard('bearer') {
   }
 
   handleRequest<T = ServiceAccount>(err: unknown, account: T | false): T {
+    // Passport hands back whatever the strategy failed with; it is passed on as it is.
+    // eslint-disable-next-line @typescript-eslint/only-throw-error
     if (err) throw err;
     if (!account) throw new DomainError('unauthorized', 'Invalid, revoked or expired token');
     return account;

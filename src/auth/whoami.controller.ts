@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ApiEnvelope } from '../common/api-envelope.decorator';
 import { Access, CurrentPrincipal } from './access.decorator';
 import { Principal } from './principal';
@@ -16,6 +16,7 @@ export class WhoamiDto {
 export class WhoamiController {
   /** The calling service account as the guards resolved it for this tenant. */
   @Get()
+  @ApiOperation({ summary: 'The calling service account, its roles and permissions on this tenant' })
   @Access('read')
   @ApiEnvelope(WhoamiDto)
   whoami(@CurrentPrincipal() principal: Principal): WhoamiDto {

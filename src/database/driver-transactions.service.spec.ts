@@ -1,4 +1,4 @@
-import { DatabaseError, Pool, PoolClient } from 'pg';
+import { DatabaseError, Pool } from 'pg';
 import { DomainError } from '../common/error-codes';
 import { Prisma } from '../generated/prisma/client';
 import { DriverTransactionsService, isDriverUniqueViolation } from './driver-transactions.service';

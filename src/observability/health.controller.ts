@@ -1,5 +1,12 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiProperty,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../auth/access.decorator';
 import { RawResponse } from '../common/envelope.interceptor';
@@ -27,6 +34,7 @@ export class HealthController {
 
   /** Liveness: the process answers. Says nothing else on purpose. */
   @Get('healthz')
+  @ApiOperation({ summary: 'Liveness probe: the process answers' })
   @ApiOkResponse({ type: HealthDto })
   healthz(): HealthDto {
     return { status: 'ok' };
@@ -34,6 +42,7 @@ export class HealthController {
 
   /** Readiness: the database answers and every shipped migration is applied. */
   @Get('readyz')
+  @ApiOperation({ summary: 'Readiness probe: the database answers and every migration is applied' })
   @ApiOkResponse({ type: ReadinessDto })
   @ApiServiceUnavailableResponse({ type: ReadinessDto })
   async readyz(@Res({ passthrough: true }) res: Response): Promise<ReadinessDto> {
@@ -44,6 +53,7 @@ export class HealthController {
   }
 
   @Get('/metrics')
+  @ApiOperation({ summary: 'Prometheus metrics (outside /api; keep it off public ingress)' })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition', schema: { type: 'string' } })
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')

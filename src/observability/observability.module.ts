@@ -8,8 +8,6 @@ import { APP_CONFIG } from '../config/config.module';
 import { GracefulShutdownService } from './graceful-shutdown.service';
 import { HealthController } from './health.controller';
 import { InFlightInterceptor } from './in-flight.interceptor';
-import { InboxCountsRepository } from './inbox-counts.repository';
-import { InboxGauges } from './inbox-gauges';
 import { MetricsService } from './metrics.service';
 import { createHttpLogger, HTTP_LOGGER, LOG_DESTINATION, stdoutDestination } from './request-logging';
 
@@ -37,13 +35,7 @@ import { createHttpLogger, HTTP_LOGGER, LOG_DESTINATION, stdoutDestination } fro
     }),
   ],
   controllers: [HealthController],
-  providers: [
-    MetricsService,
-    InboxCountsRepository,
-    InboxGauges,
-    GracefulShutdownService,
-    { provide: APP_INTERCEPTOR, useClass: InFlightInterceptor },
-  ],
+  providers: [MetricsService, GracefulShutdownService, { provide: APP_INTERCEPTOR, useClass: InFlightInterceptor }],
   exports: [MetricsService, GracefulShutdownService],
 })
 export class ObservabilityModule {}

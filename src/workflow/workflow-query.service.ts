@@ -15,7 +15,8 @@ import { WorkflowActionRepository } from './workflow-action.repository';
 import { InboxFilter, InboxPosition, type Voter, WorkflowInboxRepository } from './workflow-inbox.repository';
 import { traceReferenceJson, WorkflowItem, workflowJson } from './workflow-item';
 import { WorkflowItemRepository } from './workflow-item.repository';
-import type { InboxQueryDto, WorkflowNotificationQueryDto } from './workflow-query.dto';
+import type { WorkflowNotificationQueryDto } from '../notifications/notification-query.dto';
+import type { InboxQueryDto } from './workflow-query.dto';
 import { isOpenStatus } from './workflow-status';
 
 type InboxCursor = InboxPosition & { now: number };

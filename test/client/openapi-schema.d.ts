@@ -11,6 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Liveness probe: the process answers */
         get: operations["healthz"];
         put?: never;
         post?: never;
@@ -27,6 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Readiness probe: the database answers and every migration is applied */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -43,6 +45,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Prometheus metrics (outside /api; keep it off public ingress) */
         get: operations["prometheus"];
         put?: never;
         post?: never;
@@ -59,6 +62,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The calling service account, its roles and permissions on this tenant */
         get: operations["whoami"];
         put?: never;
         post?: never;

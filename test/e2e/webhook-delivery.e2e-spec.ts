@@ -238,7 +238,7 @@ describe('webhook delivery giving up and disabling a failing endpoint', () => {
   it('marks deliveries failed, disables the endpoint with a failure notification, and resumes on enable', async () => {
     const api = apiAs(app, uniqueTenant(), DEV_TOKENS.admin);
     const failing = await createEndpoint(api, receiver.url('/failing'), ['assignment']);
-    const healthy = await createEndpoint(api, receiver.url('/healthy'), ['failure']);
+    await createEndpoint(api, receiver.url('/healthy'), ['failure']);
     await exceptions(api, 'failing', 3);
 
     const endpoint = await eventually('the endpoint to be disabled', async () => {

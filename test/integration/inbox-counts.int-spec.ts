@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { PrismaService } from '../../src/database/prisma.service';
 import { InboxSummary, WorkflowInboxRepository } from '../../src/workflow/workflow-inbox.repository';
 import { anEvent } from '../factories/events';
-import { act, anException, Api, exceptionWorkflowId, overridePhrase } from '../factories/workflows';
+import { act, anException, exceptionWorkflowId, overridePhrase } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
 import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
 

@@ -16,21 +16,20 @@ class CuttableProxy {
   private constructor(private readonly server: Server) {}
 
   static async start(target: URL): Promise<CuttableProxy> {
-    let proxy: CuttableProxy | undefined;
     const server = createServer((client) => {
-      if (!proxy?.up) return client.destroy();
+      if (!proxy.up) return client.destroy();
       const upstream = new Socket();
       upstream.connect(Number(target.port || 5432), target.hostname);
       for (const s of [client, upstream]) {
         proxy.sockets.add(s);
-        s.on('close', () => proxy?.sockets.delete(s));
+        s.on('close', () => proxy.sockets.delete(s));
         s.on('error', () => undefined);
       }
       client.pipe(upstream).pipe(client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
-    proxy = new CuttableProxy(server);
+    const proxy = new CuttableProxy(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return proxy;
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Db } from '../database/prisma.service';
-import { OPEN_STATUSES_SQL as OPEN } from '../workflow/workflow-inbox.repository';
+import { OPEN_STATUSES_SQL as OPEN } from './workflow-inbox.repository';
 
 export type TenantInboxCounts = { tenantId: string; open: number; overdue: number };
 

@@ -4,8 +4,8 @@ import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { PrismaService } from '../database/prisma.service';
+import { MetricsService } from '../observability/metrics.service';
 import { InboxCountsRepository } from './inbox-counts.repository';
-import { MetricsService } from './metrics.service';
 
 /**
  * Inbox open/overdue gauges per tenant, read from the table when Prometheus scrapes rather than
