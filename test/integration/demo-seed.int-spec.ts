@@ -48,7 +48,10 @@ describe('demo dataset (SPEC §10)', () => {
         'escalation',
         'escalation',
         'escalation',
-     // Every exception was requested in the past, so each escalated while it waited: the agent asks
+        'escalation',
+      ].sort(),
+    );
+    // Every exception was requested in the past, so each escalated while it waited: the agent asks
     // and the reviewer decides in appends of their own (SPEC §11.3), so the decided two were open
     // and overdue in between. The review escalated when it was requested.
     const escalated = notes
@@ -59,8 +62,7 @@ describe('demo dataset (SPEC §10)', () => {
       'incident-globex:trace_review:incident_triage',
       'renewal-acme:exception:ex-acme-discount',
       'renewal-initech:exception:ex-initech-terms',
-    ]);initech:exception:ex-initech-terms',
     ]);
-    expect(after.items.filter((i: { escalation_count: number }) => i.escalation_count > 0)).toHaveLength(2);
+    expect(after.items.filter((i: { escalation_count: number }) => i.escalation_count > 0)).toHaveLength(4);
   });
 });
