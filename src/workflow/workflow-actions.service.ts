@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { hasPermission, Principal } from '../auth/principal';
+import { actionActorOf, hasPermission, Principal } from '../auth/principal';
 import { canonicalJson, sha256Hex } from '../common/canonical-json';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/error-codes';
@@ -204,7 +204,7 @@ export class WorkflowActionsService {
       {
         action_id: actionId,
         action_type: body.action,
-        actor: { actor_id: principal.accountId, actor_type: 'role', account_id: principal.accountId },
+        actor: actionActorOf(principal),
         note: body.note ?? body.reason ?? null,
         payload: {
           reason: body.reason ?? null,
