@@ -46,7 +46,7 @@ export class OidcKeySource {
   readonly getKey: JWTVerifyGetKey = async (header, token) => {
     const now = this.now();
     if (!this.keys || now - this.keys.fetchedAt >= MAX_KEY_AGE_MS) {
-      if (!this.keys || now - this.lastAttemptAt >= RETRY_AFTER_FAILURE_MS) await this.refresh();
+      if (now - this.lastAttemptAt >= RETRY_AFTER_FAILURE_MS) await this.refresh();
       if (!this.keys) throw new OidcUnavailableError('the OpenID provider has not been reached yet');
     }
     try {
