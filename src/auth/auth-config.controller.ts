@@ -29,6 +29,7 @@ export class AuthConfigDto {
 export class AuthConfigController {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
+  /** The OpenID provider a sign-in page should use (`oidc: null` when only service-account tokens are accepted). */
   @Get()
   @ApiEnvelope(AuthConfigDto)
   authConfig(): AuthConfigDto {
