@@ -131,7 +131,11 @@ export class WorkflowActionsService {
     const result = transition({
       action,
       item,
-      actor: { account_id: principal.accountId, is_admin: principal.roles.includes('admin') },
+      actor: {
+        account_id: principal.accountId,
+        is_admin: principal.roles.includes('admin'),
+        person_sub: principal.person?.sub ?? null,
+      },
       request: body,
       escalationTarget: {
         account_id: this.config.workflow.escalationAssignedAccountId,

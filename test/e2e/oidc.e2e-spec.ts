@@ -33,6 +33,7 @@ const ACCOUNTS = {
     tenant_ids: [TENANT],
     permissions: ['workflow_review', 'workflow_assign', 'not_a_permission'],
   }),
+  carol: person({ name: 'Carol', roles: ['writer'], tenant_ids: [TENANT], permissions: ['workflow_review'] }),
   bob: person({ name: 'Bob', roles: ['reader'], tenant_ids: ['*'] }),
   'no-roles': person({ tenant_ids: ['*'] }),
   'no-tenants': person({ roles: ['reader'] }),
@@ -221,11 +222,49 @@ describe('OIDC access tokens from a real OpenID provider (SPEC §12)', () => {
       action_type: 'approve',
       actor: { actor_id: 'alice', actor_type: 'person', account_id: 'oidc:alice', display_name: 'Alice Example' },
     });
+    expect(detail.workflow.approvals).toEqual([
+      expect.objectContaining({ account_id: 'oidc:alice', person_sub: 'alice' }),
+    ]);
     const events = await traceEvents(as(alice), 'oidc-approve');
     expect(events.at(-1)).toMatchObject({
       event_type: 'ApprovalRecorded',
+      recorded_by: 'oidc:alice',
       actor: { actor_id: 'alice', actor_type: 'person' },
-      payload: { approver: { actor_id: 'alice', actor_type: 'person' } },
+      payload: {
+        approver: { actor_id: 'alice', actor_type: 'person' },
+        approvers: [{ actor_id: 'alice', actor_type: 'person' }],
+      },
+    });
+  });
+
+  it('treats a person as one principal whatever token they come with (separation of duties)', async () => {
+    const { workflowId } = await openException(as(await provider.signIn('alice')), 'oidc-own');
+    expect((await detailOf(as(SERVICE_TOKEN), workflowId)).workflow.requested_by).toBe('oidc:alice');
+    const res = await act(as(await provider.signIn('alice')), workflowId, { action: 'approve', reason: 'mine' }).expect(
+      403,
+    );
+    expect(res.body.error.details.rule).toBe('separation_of_duties');
+  });
+
+  it('gives a person one vote whatever token they come with, and lists people as approvers (quorum)', async () => {
+    const { workflowId } = await openException(as(SERVICE_TOKEN), 'oidc-quorum', { required_approvals: 2 });
+    const vote = await act(as(await provider.signIn('alice')), workflowId, { action: 'approve', reason: 'one' });
+    expect(vote.status).toBe(200);
+    expect(vote.body.data.action).toMatchObject({ outcome: 'vote_recorded', approvals_remaining: 1 });
+    const again = await act(as(await provider.signIn('alice')), workflowId, { action: 'approve', reason: 'two' });
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toBe('already approved by oidc:alice');
+    await act(as(await provider.signIn('carol')), workflowId, { action: 'approve', reason: 'two' }).expect(200);
+    const events = await traceEvents(as(SERVICE_TOKEN), 'oidc-quorum');
+    expect(events.at(-1)).toMatchObject({
+      event_type: 'ApprovalRecorded',
+      recorded_by: 'oidc:carol',
+      payload: {
+        approvers: [
+          { actor_type: 'person', actor_id: 'alice' },
+          { actor_type: 'person', actor_id: 'carol' },
+        ],
+      },
     });
   });
 
