@@ -56,6 +56,8 @@ describe(callerFromClaims.name, () => {
   it.each([
     [{ roles: ['reader'], tenant_ids: ['t'] }, 'sub'],
     [{ sub: ' ', roles: ['reader'], tenant_ids: ['t'] }, 'sub'],
+    [{ sub: 'a\u0000b', roles: ['reader'], tenant_ids: ['t'] }, 'sub'],
+    [{ sub: 'x'.repeat(256), roles: ['reader'], tenant_ids: ['t'] }, 'sub'],
     [{ sub: 's', tenant_ids: ['t'] }, 'roles'],
     [{ sub: 's', roles: { reader: true }, tenant_ids: ['t'] }, 'roles'],
     [{ sub: 's', roles: ['reader'] }, 'tenant_ids'],

@@ -7,6 +7,8 @@ type Claims = Record<string, unknown>;
 
 export const OIDC_ACCOUNT_PREFIX = 'oidc:';
 const MAX_TEXT = 200;
+const MAX_SUB = 255;
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
  * The caller a verified access token stands for (SPEC §12). Roles, tenants and permissions mean
@@ -16,7 +18,9 @@ const MAX_TEXT = 200;
  */
 export function callerFromClaims(claims: Claims, names: OidcClaimNames): AuthenticatedCaller {
   const sub = claims.sub;
-  if (typeof sub !== 'string' || sub.trim() === '') throw missingClaim('sub');
+  // The subject becomes an account id, an actor id and a rate-limit key: refuse one no store takes.
+  if (typeof sub !== 'string' || sub.trim() === '' || sub.length > MAX_SUB || CONTROL.test(sub))
+    throw missingClaim('sub');
   const roles = claimValues(claims, names.roles) ?? throwMissing(names.roles);
   const tenantIds = claimValues(claims, names.tenants) ?? throwMissing(names.tenants);
   const permissions = claimValues(claims, names.permissions) ?? [];
@@ -54,7 +58,7 @@ function walk(value: unknown, path: string[]): unknown {
 /** Display text from a claim, stripped of control characters (they are stored in action rows). */
 function text(value: unknown): string | null {
   if (typeof value !== 'string') return null;
-  const clean = value.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  const clean = value.replace(new RegExp(CONTROL.source, 'g'), '').trim();
   return clean === '' ? null : clean.slice(0, MAX_TEXT);
 }
 
