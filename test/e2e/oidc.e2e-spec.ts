@@ -3,7 +3,16 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { Clock } from '../../src/common/clock';
 import { serviceAccountsEnv } from '../factories/service-accounts';
-import { act, detailOf, openException, overridePhrase, traceEvents } from '../factories/workflows';
+import { anEvent } from '../factories/events';
+import {
+  act,
+  anException,
+  Api,
+  detailOf,
+  exceptionWorkflowId,
+  overridePhrase,
+  traceEvents,
+} from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
 import { freePort, SigningJwk, signingKey, TestOidcProvider } from '../setup/oidc-test-provider';
 import { closeApp, createTestApp, uniqueTenant } from '../setup/test-app';
@@ -40,6 +49,13 @@ const ACCOUNTS = {
   early: person({ roles: ['reader'], tenant_ids: ['*'] }, 300),
   'a-little-early': person({ roles: ['reader'], tenant_ids: ['*'] }, 30),
 };
+
+/** The caller itself starts the trace and requests the exception (`openException` picks a requester of its own). */
+async function requestException(api: Api, traceId: string, payload: Record<string, unknown> = {}): Promise<string> {
+  await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: traceId })).expect(201);
+  await api.post('/api/v1/events', anException(traceId, 1, payload)).expect(201);
+  return exceptionWorkflowId(traceId);
+}
 
 const payloadOf = (jwt: string) =>
   JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
@@ -123,7 +139,7 @@ describe('OIDC access tokens from a real OpenID provider (SPEC §12)', () => {
     expect(refused.body.error.message).toBe('This route requires one of the roles: writer, admin');
 
     const alice = await provider.signIn('alice');
-    const { workflowId } = await openException(as(SERVICE_TOKEN), 'oidc-perm');
+    const workflowId = await requestException(as(SERVICE_TOKEN), 'oidc-perm');
     const override = await act(as(alice), workflowId, {
       action: 'override',
       reason: 'x',
@@ -214,7 +230,7 @@ describe('OIDC access tokens from a real OpenID provider (SPEC §12)', () => {
   });
 
   it('records a person’s approval as actor_type person with the display name, and the event as theirs', async () => {
-    const { workflowId } = await openException(as(SERVICE_TOKEN), 'oidc-approve');
+    const workflowId = await requestException(as(SERVICE_TOKEN), 'oidc-approve');
     const alice = await provider.signIn('alice');
     await act(as(alice), workflowId, { action: 'approve', reason: 'Checked by a person' }).expect(200);
     const detail = await detailOf(as(alice), workflowId);
@@ -238,7 +254,7 @@ describe('OIDC access tokens from a real OpenID provider (SPEC §12)', () => {
   });
 
   it('treats a person as one principal whatever token they come with (separation of duties)', async () => {
-    const { workflowId } = await openException(as(await provider.signIn('alice')), 'oidc-own');
+    const workflowId = await requestException(as(await provider.signIn('alice')), 'oidc-own');
     expect((await detailOf(as(SERVICE_TOKEN), workflowId)).workflow.requested_by).toBe('oidc:alice');
     const res = await act(as(await provider.signIn('alice')), workflowId, { action: 'approve', reason: 'mine' }).expect(
       403,
@@ -247,7 +263,7 @@ describe('OIDC access tokens from a real OpenID provider (SPEC §12)', () => {
   });
 
   it('gives a person one vote whatever token they come with, and lists people as approvers (quorum)', async () => {
-    const { workflowId } = await openException(as(SERVICE_TOKEN), 'oidc-quorum', { required_approvals: 2 });
+    const workflowId = await requestException(as(SERVICE_TOKEN), 'oidc-quorum', { required_approvals: 2 });
     const vote = await act(as(await provider.signIn('alice')), workflowId, { action: 'approve', reason: 'one' });
     expect(vote.status).toBe(200);
     expect(vote.body.data.action).toMatchObject({ outcome: 'vote_recorded', approvals_remaining: 1 });
