@@ -3,8 +3,8 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 import { DomainError } from '../common/error-codes';
-import { ServiceAccount } from '../config/service-accounts.config';
 import { PUBLIC_ROUTE } from './access.decorator';
+import type { AuthenticatedCaller } from './principal';
 import { RateLimitService } from './rate-limit.service';
 
 const BEARER = /^bearer\s+(\S+)\s*$/i;
@@ -44,7 +44,7 @@ export class BearerAuthGuard extends AuthGuard('bearer') {
     }
   }
 
-  handleRequest<T = ServiceAccount>(err: unknown, account: T | false): T {
+  handleRequest<T = AuthenticatedCaller>(err: unknown, account: T | false): T {
     // Passport hands back whatever the strategy failed with; it is passed on as it is.
     // eslint-disable-next-line @typescript-eslint/only-throw-error
     if (err) throw err;

@@ -2,6 +2,7 @@ import { DatabaseConfig, loadDatabaseConfig } from './database-config';
 import { Env, readBool, readEnum, readInt, readString } from './env-parsers';
 import { ExportSigningConfig, loadExportSigningConfig } from './export-config';
 import { loadObservabilityConfig, ObservabilityConfig } from './observability-config';
+import { loadOidcConfig, OidcConfig } from './oidc-config';
 import { loadServiceAccounts, ServiceAccountsConfig } from './service-accounts.config';
 import { loadWebhookConfig, WebhookConfig } from './webhook-config';
 import { loadWorkflowConfig, WorkflowConfig } from './workflow-config';
@@ -23,6 +24,8 @@ export type AppConfig = {
   observability: ObservabilityConfig;
   database: DatabaseConfig;
   auth: ServiceAccountsConfig;
+  /** OIDC access tokens (SPEC §12); null when DG_OIDC_ISSUER is unset. */
+  oidc: OidcConfig | null;
   rateLimits: RateLimitConfig;
   workflow: WorkflowConfig;
   webhooks: WebhookConfig;
@@ -43,6 +46,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     observability: loadObservabilityConfig(env),
     database: loadDatabaseConfig(env),
     auth: loadServiceAccounts(env, production),
+    oidc: loadOidcConfig(env, production),
     rateLimits: {
       readPerMinute: readInt(env, 'DG_RATE_LIMIT_READ_PER_MINUTE', 600, 1),
       writePerMinute: readInt(env, 'DG_RATE_LIMIT_WRITE_PER_MINUTE', 300, 1),

@@ -69,6 +69,7 @@ export class ActionActorDto {
   @ApiProperty() actor_id!: string;
   @ApiProperty() actor_type!: string;
   @ApiProperty({ nullable: true, type: String }) account_id!: string | null;
+  @ApiProperty({ required: false, description: 'present when actor_type is person' }) display_name?: string;
 }
 
 export class WorkflowActionRecordDto {

@@ -72,6 +72,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth-config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["authConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -399,8 +415,19 @@ export interface components {
             /** @enum {string} */
             reason?: "database_unreachable" | "migrations_pending";
         };
+        PersonDto: {
+            /** @description The subject (`sub`) the OpenID provider gives this person */
+            sub: string;
+            name: string | null;
+            email: string | null;
+        };
         WhoamiDto: {
+            /** @description `oidc:<sub>` for a person */
             account_id: string;
+            /** @enum {string} */
+            principal_type: "service_account" | "person";
+            /** @description null for a service account */
+            person: components["schemas"]["PersonDto"] | null;
             roles: string[];
             permissions: string[];
             tenant_id: string;
@@ -416,6 +443,18 @@ export interface components {
         ErrorEnvelopeDto: {
             error: components["schemas"]["ErrorBodyDto"];
             request_id: string;
+        };
+        OidcSignInDto: {
+            /** @description DG_OIDC_ISSUER; discovery is at <issuer>/.well-known/openid-configuration */
+            issuer: string;
+            /** @description DG_OIDC_CLIENT_ID, the public client of the console */
+            client_id: string | null;
+            /** @description DG_OIDC_AUDIENCE, the audience access tokens must carry */
+            audience: string;
+        };
+        AuthConfigDto: {
+            /** @description null when OIDC sign-in is not configured */
+            oidc: components["schemas"]["OidcSignInDto"] | null;
         };
         EventSourceDto: {
             producer_id: string;
@@ -777,6 +816,8 @@ export interface components {
             actor_id: string;
             actor_type: string;
             account_id: string | null;
+            /** @description present when actor_type is person */
+            display_name?: string;
         };
         WorkflowActionRecordDto: {
             /** @example wfa:… */
@@ -1066,6 +1107,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    authConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AuthConfigDto"];
+                        request_id: string;
+                    };
                 };
             };
         };

@@ -80,6 +80,8 @@ describe('authentication and tenancy (SPEC §4)', () => {
       .expect(200);
     expect(res.body.data).toEqual({
       account_id: 'acme-writer',
+      principal_type: 'service_account',
+      person: null,
       roles: ['writer'],
       permissions: ['workflow_assign'],
       tenant_id: 'acme',

@@ -44,6 +44,7 @@ describe('route access rules', () => {
     expect(routes.sort()).toEqual([
       'DELETE v1/admin/webhooks/:endpoint_id -> admin+webhook_manage',
       'GET /metrics -> public',
+      'GET auth-config -> public',
       'GET healthz -> public',
       'GET readyz -> public',
       'GET v1/admin/exports/workflows -> admin+workflow_export',
