@@ -8,6 +8,8 @@ type Claims = Record<string, unknown>;
 export const OIDC_ACCOUNT_PREFIX = 'oidc:';
 const MAX_TEXT = 200;
 const MAX_SUB = 255;
+// Control characters are what the check is for.
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
