@@ -9,6 +9,7 @@ import { noChanges, type WorkflowChanges } from './workflow-changes';
 import type { WorkflowItem } from './workflow-item';
 import { WorkflowItemRepository } from './workflow-item.repository';
 import { escalationNotice } from './workflow-notices';
+import { systemTransition } from './workflow-system-transitions';
 import { WorkflowRecorderService } from './workflow-recorder.service';
 
 export const SLA_ESCALATION_REASON = 'SLA deadline passed';
@@ -46,7 +47,7 @@ export class WorkflowSlaService {
     const verdict = evaluateSla(item, now, settings.deadlineRiskWarningMinutes);
     if (verdict === 'escalate') {
       const previous = { account_id: item.assigned_account_id, role: item.assigned_role, status: item.status };
-      item.status = 'escalated';
+      item.status = systemTransition(item.status, 'sla_breach');
       item.assigned_account_id = settings.escalationAssignedAccountId;
       item.assigned_role = settings.escalationAssignedRole;
       item.claimed_by_account_id = null;
