@@ -8,6 +8,8 @@ export type DatabaseConfig = {
   migrateOnStart: boolean;
   migrationsDir: string;
   poolSize: number;
+  /** Runs of a transaction that lost a deadlock or serialization check, the first included. */
+  retryAttempts: number;
 };
 
 /** DATABASE_URL picks the database; unset means the embedded PGlite in DG_DATA_DIR. */
@@ -24,5 +26,6 @@ export function loadDatabaseConfig(env: Env = process.env): DatabaseConfig {
     migrateOnStart: readBool(env, 'DG_MIGRATE_ON_START', kind === 'pglite'),
     migrationsDir: resolve(readString(env, 'DG_MIGRATIONS_DIR', 'prisma/migrations')),
     poolSize: readInt(env, 'DG_DATABASE_POOL_SIZE', 10, 1, 500),
+    retryAttempts: readInt(env, 'DG_DATABASE_RETRY_ATTEMPTS', 3, 1, 10),
   };
 }

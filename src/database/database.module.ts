@@ -7,6 +7,9 @@ import { DriverTransactionsService } from './driver-transactions.service';
 import { deployMigrations } from './migrations';
 import { PrismaService } from './prisma.service';
 
+/** The first retry after a deadlock waits up to this long, the next twice as long (transaction-retry.ts). */
+const RETRY_BASE_DELAY_MS = 20;
+
 @Global()
 @Module({
   providers: [
@@ -19,7 +22,7 @@ import { PrismaService } from './prisma.service';
           const applied = await deployMigrations(db, config.database.migrationsDir);
           if (applied.length) new Logger('DatabaseModule').log(`applied migrations: ${applied.join(', ')}`);
         }
-        return new PrismaService(db);
+        return new PrismaService(db, { attempts: config.database.retryAttempts, baseDelayMs: RETRY_BASE_DELAY_MS });
       },
     },
     DatabaseReadinessService,

@@ -5,6 +5,7 @@ import type { DestinationStream } from 'pino';
 import type { HttpLogger } from 'pino-http';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { DatabaseMetrics } from './database-metrics';
 import { GracefulShutdownService } from './graceful-shutdown.service';
 import { HealthController } from './health.controller';
 import { InFlightInterceptor } from './in-flight.interceptor';
@@ -41,6 +42,7 @@ import { createHttpLogger, HTTP_LOGGER, LOG_DESTINATION, stdoutDestination } fro
     MetricsService,
     InboxCountsRepository,
     InboxGauges,
+    DatabaseMetrics,
     GracefulShutdownService,
     { provide: APP_INTERCEPTOR, useClass: InFlightInterceptor },
   ],
