@@ -17,7 +17,7 @@ const RETRY_BASE_DELAY_MS = 20;
       provide: PrismaService,
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig) => {
-        const db = await openDatabase(config.database.url, config.database.poolSize);
+        const db = await openDatabase(config.database.url, config.database.poolSize, config.database.timeouts);
         if (config.database.migrateOnStart) {
           const applied = await deployMigrations(db, config.database.migrationsDir);
           if (applied.length) new Logger('DatabaseModule').log(`applied migrations: ${applied.join(', ')}`);

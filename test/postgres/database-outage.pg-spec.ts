@@ -1,58 +1,10 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createServer, Server, Socket } from 'node:net';
 import request from 'supertest';
 import { anEvent } from '../factories/events';
 import { anException } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
+import { CuttableProxy } from '../setup/tcp-proxy';
 import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
-
-/**
- * A TCP proxy in front of the PostgreSQL server that can cut every connection and refuse new
- * ones, as a database restart or a network partition would.
- */
-class CuttableProxy {
-  private readonly sockets = new Set<Socket>();
-  private up = true;
-  private constructor(private readonly server: Server) {}
-
-  static async start(target: URL): Promise<CuttableProxy> {
-    let proxy: CuttableProxy | undefined;
-    const server = createServer((client) => {
-      if (!proxy?.up) return client.destroy();
-      const upstream = new Socket();
-      upstream.connect(Number(target.port || 5432), target.hostname);
-      for (const s of [client, upstream]) {
-        proxy.sockets.add(s);
-        s.on('close', () => proxy?.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    proxy = new CuttableProxy(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return proxy;
-  }
-
-  get port(): number {
-    return (this.server.address() as { port: number }).port;
-  }
-
-  cut(): void {
-    this.up = false;
-    for (const s of this.sockets) s.destroy();
-  }
-
-  restore(): void {
-    this.up = true;
-  }
-
-  async stop(): Promise<void> {
-    this.cut();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-}
 
 describe('PostgreSQL unavailable (SPEC §3, §5.5: 503 storage, then recovery)', () => {
   let proxy: CuttableProxy;
@@ -62,10 +14,7 @@ describe('PostgreSQL unavailable (SPEC §3, §5.5: 503 storage, then recovery)',
   beforeAll(async () => {
     const url = new URL(process.env.DATABASE_URL as string);
     proxy = await CuttableProxy.start(url);
-    const viaProxy = new URL(url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    app = await createTestApp({ env: { ...GENEROUS_LIMITS, DATABASE_URL: viaProxy.toString() } });
+    app = await createTestApp({ env: { ...GENEROUS_LIMITS, DATABASE_URL: CuttableProxy.via(url, proxy) } });
   });
   afterAll(async () => {
     proxy.restore();
