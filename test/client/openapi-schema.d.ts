@@ -956,7 +956,10 @@ export interface operations {
     prometheus: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `Bearer <DG_METRICS_TOKEN>`: adds the per-tenant inbox series */
+                authorization?: string;
+            };
             path?: never;
             cookie?: never;
         };

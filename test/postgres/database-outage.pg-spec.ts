@@ -45,7 +45,11 @@ describe('PostgreSQL unavailable (SPEC §3, §5.5: 503 storage, then recovery)',
     expect(ready.status).toBe(503);
 
     proxy.restore();
-    await request(app.getHttpServer()).get('/api/readyz').expect(200);
+    // Readiness is checked at most once a second (SPEC §15): poll until a fresh check sees the database.
+    for (let i = 0; (await request(app.getHttpServer()).get('/api/readyz')).status !== 200; i++) {
+      if (i > 50) throw new Error('never ready again');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const retried = await api.post('/api/v1/events', exception).expect(201);
     expect(retried.body.data.replayed).toBe(false);
     const trace = (await api.get('/api/v1/traces/out').expect(200)).body.data;
