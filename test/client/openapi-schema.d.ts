@@ -110,7 +110,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A trace: its events by trace_seq, its summary and its workflow items */
+        /** A trace: a page of its events by trace_seq, its summary and its workflow items */
         get: operations["getTrace"];
         put?: never;
         post?: never;
@@ -515,7 +515,10 @@ export interface components {
             last_log_seq: number;
         };
         TraceDto: {
+            /** @description a page of the trace's events by trace_seq */
             events: components["schemas"]["StoredEventDto"][];
+            /** @description pass as `cursor` for the next page of events; null on the last page */
+            next_cursor: string | null;
             summary: components["schemas"]["TraceSummaryDto"];
             /** @description workflow items of the trace */
             workflows: {
@@ -1331,7 +1334,12 @@ export interface operations {
     };
     getTrace: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description events per page; a trace of at most this many events comes whole, as before paging */
+                limit?: string;
+                /** @description the next_cursor of the previous page, unchanged */
+                cursor?: string;
+            };
             header: {
                 /** @description Tenant the request acts in */
                 "x-tenant-id": string;
