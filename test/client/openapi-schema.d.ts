@@ -259,6 +259,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workflows/{workflow_id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An item’s actions, oldest first, a page at a time */
+        get: operations["listWorkflowActions"];
+        put?: never;
+        /** Approve, reject, override, request a change, comment, reassign, escalate, claim or release */
+        post: operations["actOnWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workflows/{workflow_id}/notifications": {
         parameters: {
             query?: never;
@@ -270,23 +288,6 @@ export interface paths {
         get: operations["listWorkflowNotifications"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/workflows/{workflow_id}/actions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Approve, reject, override, request a change, comment, reassign, escalate, claim or release */
-        post: operations["actOnWorkflow"];
         delete?: never;
         options?: never;
         head?: never;
@@ -802,7 +803,10 @@ export interface components {
         };
         WorkflowDetailDto: {
             workflow: components["schemas"]["WorkflowDto"];
+            /** @description oldest first, the first 1000 */
             actions: components["schemas"]["WorkflowActionRecordDto"][];
+            /** @description when the item has more actions: the cursor of GET …/actions for the rest; else null */
+            actions_next_cursor: string | null;
             /** @description newest 12 */
             notifications: components["schemas"]["NotificationDto"][];
             notification_count: number;
@@ -810,6 +814,12 @@ export interface components {
             review_context: {
                 [key: string]: unknown;
             } | null;
+        };
+        WorkflowActionPageDto: {
+            /** @description oldest first */
+            actions: components["schemas"]["WorkflowActionRecordDto"][];
+            /** @description pass as cursor for the next page; null on the last */
+            next_cursor: string | null;
         };
         ActionOutcomeDto: {
             action_id: string;
@@ -2219,12 +2229,9 @@ export interface operations {
             };
         };
     };
-    listWorkflowNotifications: {
+    listWorkflowActions: {
         parameters: {
             query?: {
-                category?: "assignment" | "approval" | "deadline_risk" | "escalation" | "failure" | "changes_requested";
-                recipient_role?: string;
-                recipient_account_id?: string;
                 limit?: string;
                 /** @description next_cursor of the previous page */
                 cursor?: string;
@@ -2246,7 +2253,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["NotificationPageDto"];
+                        data: components["schemas"]["WorkflowActionPageDto"];
                         request_id: string;
                     };
                 };
@@ -2391,6 +2398,87 @@ export interface operations {
             };
             /** @description error envelope; code schema_violation | pii_policy_violation */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    listWorkflowNotifications: {
+        parameters: {
+            query?: {
+                category?: "assignment" | "approval" | "deadline_risk" | "escalation" | "failure" | "changes_requested";
+                recipient_role?: string;
+                recipient_account_id?: string;
+                limit?: string;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["NotificationPageDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
