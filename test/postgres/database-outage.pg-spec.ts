@@ -26,8 +26,10 @@ describe('PostgreSQL unavailable (SPEC §3, §5.5: 503 storage, then recovery)',
     const api = apiAs(app, tenant, DEV_TOKENS.admin);
     await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'out' })).expect(201);
     const exception = anException('out', 1);
-    await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'decided' })).expect(201);
-    await api.post('/api/v1/events', anException('decided', 1)).expect(201);
+    // Requested by the writer, decided by the admin (separation of duties, SPEC §11).
+    const requester = apiAs(app, tenant, DEV_TOKENS.writer);
+    await requester.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'decided' })).expect(201);
+    await requester.post('/api/v1/events', anException('decided', 1)).expect(201);
     const decided = encodeURIComponent('decided:exception:ex-1');
 
     proxy.cut();
