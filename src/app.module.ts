@@ -4,9 +4,9 @@ import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { AuditExportModule } from './audit-export/audit-export.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
-import { BodyErrorInterceptor } from './common/body-error.interceptor';
 import { CommonModule } from './common/common.module';
 import { EnvelopeInterceptor } from './common/envelope.interceptor';
+import { JsonBodyInterceptor } from './common/json-body.interceptor';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -39,7 +39,7 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
-        { provide: APP_INTERCEPTOR, useClass: BodyErrorInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: JsonBodyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
       ],
     };

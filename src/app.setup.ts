@@ -4,7 +4,6 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { HttpLogger } from 'pino-http';
 import { DomainError } from './common/error-codes';
-import { jsonBodyMiddleware } from './common/json-body.middleware';
 import { StorableTextPipe } from './common/storable-text.pipe';
 import { requestIdMiddleware } from './common/request-id';
 import { AppConfig } from './config/app-config';
@@ -16,9 +15,8 @@ import { HTTP_LOGGER } from './observability/request-logging';
 
 /**
  * Everything main.ts and the e2e tests share: JSON logs, request ids, in-flight tracking for the
- * graceful shutdown, metrics, the JSON body parser with its limit, the API prefix, validation and
- * the OpenAPI document. The app must be created with
- * `bodyParser: false` so that our parser (with the error envelope) is the only one.
+ * graceful shutdown, metrics, the API prefix, validation and the OpenAPI document. The app must be
+ * created with `bodyParser: false`: bodies are read by JsonBodyInterceptor, after authentication.
  */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   const config = app.get<AppConfig>(APP_CONFIG);
@@ -31,7 +29,6 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.use(app.get<HttpLogger>(HTTP_LOGGER));
   app.use(app.get(GracefulShutdownService).track);
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
-  app.use(jsonBodyMiddleware(config.bodyLimitBytes));
   app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
   app.useGlobalPipes(
     new StorableTextPipe(),

@@ -36,7 +36,7 @@ export class AccessGuard implements CanActivate {
     if (rule.permission && !hasPermission(account, rule.permission)) {
       throw new DomainError('forbidden', `Missing permission: ${rule.permission}`, { permission: rule.permission });
     }
-    await this.rateLimits.consume(rule.scope, account.accountId, tenantId);
+    await this.rateLimits.consume(rule.scope, account.accountId, tenantId, account.tenantIds.includes('*'));
     const principal: Principal = {
       accountId: account.accountId,
       roles: account.roles,

@@ -1,9 +1,10 @@
 import { DatabaseConfig, loadDatabaseConfig } from './database-config';
-import { Env, readBool, readEnum, readInt, readString } from './env-parsers';
+import { Env, readEnum, readInt, readString } from './env-parsers';
 import { ExportSigningConfig, loadExportSigningConfig } from './export-config';
 import { loadObservabilityConfig, ObservabilityConfig } from './observability-config';
 import { loadOidcConfig, OidcConfig } from './oidc-config';
 import { loadServiceAccounts, ServiceAccountsConfig } from './service-accounts.config';
+import { readTrustProxy, TrustProxy } from './trust-proxy';
 import { loadWebhookConfig, WebhookConfig } from './webhook-config';
 import { loadWorkflowConfig, WorkflowConfig } from './workflow-config';
 
@@ -12,6 +13,10 @@ export type RateLimitConfig = {
   writePerMinute: number;
   adminPerMinute: number;
   authFailuresPerMinute: number;
+  /** Requests to a protected route without credentials (none, or another scheme), per client address. */
+  unauthenticatedPerMinute: number;
+  /** An account on every tenant (`*`) gets this many times a scope's budget across all tenants together. */
+  allTenantsMultiplier: number;
 };
 
 export type AppConfig = {
@@ -20,7 +25,7 @@ export type AppConfig = {
   host: string;
   port: number;
   bodyLimitBytes: number;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   observability: ObservabilityConfig;
   database: DatabaseConfig;
   auth: ServiceAccountsConfig;
@@ -42,7 +47,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     host: readString(env, 'HOST', '0.0.0.0'),
     port: readInt(env, 'PORT', 3000, 0, 65535),
     bodyLimitBytes: readInt(env, 'DG_BODY_LIMIT_BYTES', 1024 * 1024, 1024),
-    trustProxy: readBool(env, 'DG_TRUST_PROXY', false),
+    trustProxy: readTrustProxy(env),
     observability: loadObservabilityConfig(env),
     database: loadDatabaseConfig(env),
     auth: loadServiceAccounts(env, production),
@@ -52,6 +57,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       writePerMinute: readInt(env, 'DG_RATE_LIMIT_WRITE_PER_MINUTE', 300, 1),
       adminPerMinute: readInt(env, 'DG_RATE_LIMIT_ADMIN_PER_MINUTE', 60, 1),
       authFailuresPerMinute: readInt(env, 'DG_AUTH_FAILURE_LIMIT_PER_MINUTE', 30, 1),
+      unauthenticatedPerMinute: readInt(env, 'DG_UNAUTHENTICATED_LIMIT_PER_MINUTE', 300, 1),
+      allTenantsMultiplier: readInt(env, 'DG_RATE_LIMIT_ALL_TENANTS_MULTIPLIER', 10, 1, 1_000_000),
     },
     workflow: loadWorkflowConfig(env),
     webhooks: loadWebhookConfig(env),

@@ -5,6 +5,7 @@ import type { DestinationStream } from 'pino';
 import type { HttpLogger } from 'pino-http';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { DatabaseMetrics } from './database-metrics';
 import { GracefulShutdownService } from './graceful-shutdown.service';
 import { HealthController } from './health.controller';
 import { InFlightInterceptor } from './in-flight.interceptor';
@@ -35,7 +36,12 @@ import { createHttpLogger, HTTP_LOGGER, LOG_DESTINATION, stdoutDestination } fro
     }),
   ],
   controllers: [HealthController],
-  providers: [MetricsService, GracefulShutdownService, { provide: APP_INTERCEPTOR, useClass: InFlightInterceptor }],
+  providers: [
+    MetricsService,
+    DatabaseMetrics,
+    GracefulShutdownService,
+    { provide: APP_INTERCEPTOR, useClass: InFlightInterceptor },
+  ],
   exports: [MetricsService, GracefulShutdownService],
 })
 export class ObservabilityModule {}

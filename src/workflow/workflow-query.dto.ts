@@ -52,3 +52,12 @@ export class InboxQueryDto {
 
   @ApiPropertyOptional({ description: 'next_cursor of the previous page' }) @IsOptional() @IsString() cursor?: string;
 }
+
+export class WorkflowActionQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Matches(LIMIT, { message: 'limit must be an integer between 1 and 1000' })
+  limit?: string;
+
+  @ApiPropertyOptional({ description: 'next_cursor of the previous page' }) @IsOptional() @IsString() cursor?: string;
+}

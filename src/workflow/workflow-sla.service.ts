@@ -27,11 +27,26 @@ export class WorkflowSlaService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** The sweep's entry: locks the trace, then the item (the order appends and actions use), and applies. */
-  async applyLocked(tx: Db, tenantId: string, workflowId: string, traceId: string, now: Date): Promise<void> {
-    await this.appends.lockTraces(tx, tenantId, [traceId]);
-    const item = await this.items.findForUpdate(tx, tenantId, workflowId);
-    if (item) await this.apply(tx, item, now);
+  /**
+   * The sweep's entry: locks the traces of all `targets` in one statement, in the one global order
+   * appends use (sorted keys: taking them one by one in due order deadlocked against a batch
+   * append), then each item, and applies.
+   */
+  async applyLocked(
+    tx: Db,
+    tenantId: string,
+    targets: { workflow_id: string; trace_id: string }[],
+    now: Date,
+  ): Promise<void> {
+    await this.appends.lockTraces(
+      tx,
+      tenantId,
+      targets.map((t) => t.trace_id),
+    );
+    for (const { workflow_id } of targets) {
+      const item = await this.items.findForUpdate(tx, tenantId, workflow_id);
+      if (item) await this.apply(tx, item, now);
+    }
   }
 
   /** Applies SPEC §7 to one locked item in one statement (none when nothing is due). */

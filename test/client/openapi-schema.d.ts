@@ -130,7 +130,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A trace: its events by trace_seq, its summary and its workflow items */
+        /** A trace: a page of its events by trace_seq, its summary and its workflow items */
         get: operations["getTrace"];
         put?: never;
         post?: never;
@@ -279,6 +279,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workflows/{workflow_id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An item’s actions, oldest first, a page at a time */
+        get: operations["listWorkflowActions"];
+        put?: never;
+        /** Approve, reject, override, request a change, comment, reassign, escalate, claim or release */
+        post: operations["actOnWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workflows/{workflow_id}/notifications": {
         parameters: {
             query?: never;
@@ -290,23 +308,6 @@ export interface paths {
         get: operations["listWorkflowNotifications"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/workflows/{workflow_id}/actions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Approve, reject, override, request a change, comment, reassign, escalate, claim or release */
-        post: operations["actOnWorkflow"];
         delete?: never;
         options?: never;
         head?: never;
@@ -558,7 +559,10 @@ export interface components {
             last_log_seq: number;
         };
         TraceDto: {
+            /** @description a page of the trace's events by trace_seq */
             events: components["schemas"]["StoredEventDto"][];
+            /** @description pass as `cursor` for the next page of events; null on the last page */
+            next_cursor: string | null;
             summary: components["schemas"]["TraceSummaryDto"];
             /** @description workflow items of the trace */
             workflows: {
@@ -844,7 +848,10 @@ export interface components {
         };
         WorkflowDetailDto: {
             workflow: components["schemas"]["WorkflowDto"];
+            /** @description oldest first, the first 1000 */
             actions: components["schemas"]["WorkflowActionRecordDto"][];
+            /** @description when the item has more actions: the cursor of GET …/actions for the rest; else null */
+            actions_next_cursor: string | null;
             /** @description newest 12 */
             notifications: components["schemas"]["NotificationDto"][];
             notification_count: number;
@@ -852,6 +859,12 @@ export interface components {
             review_context: {
                 [key: string]: unknown;
             } | null;
+        };
+        WorkflowActionPageDto: {
+            /** @description oldest first */
+            actions: components["schemas"]["WorkflowActionRecordDto"][];
+            /** @description pass as cursor for the next page; null on the last */
+            next_cursor: string | null;
         };
         ActionOutcomeDto: {
             action_id: string;
@@ -1031,7 +1044,10 @@ export interface operations {
     prometheus: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `Bearer <DG_METRICS_TOKEN>`: adds the per-tenant inbox series */
+                authorization?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1392,7 +1408,12 @@ export interface operations {
     };
     getTrace: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description events per page; a trace of at most this many events comes whole, as before paging */
+                limit?: string;
+                /** @description the next_cursor of the previous page, unchanged */
+                cursor?: string;
+            };
             header: {
                 /** @description Tenant the request acts in */
                 "x-tenant-id": string;
@@ -2272,12 +2293,9 @@ export interface operations {
             };
         };
     };
-    listWorkflowNotifications: {
+    listWorkflowActions: {
         parameters: {
             query?: {
-                category?: "assignment" | "approval" | "deadline_risk" | "escalation" | "failure" | "changes_requested";
-                recipient_role?: string;
-                recipient_account_id?: string;
                 limit?: string;
                 /** @description next_cursor of the previous page */
                 cursor?: string;
@@ -2299,7 +2317,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["NotificationPageDto"];
+                        data: components["schemas"]["WorkflowActionPageDto"];
                         request_id: string;
                     };
                 };
@@ -2444,6 +2462,87 @@ export interface operations {
             };
             /** @description error envelope; code schema_violation | pii_policy_violation */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    listWorkflowNotifications: {
+        parameters: {
+            query?: {
+                category?: "assignment" | "approval" | "deadline_risk" | "escalation" | "failure" | "changes_requested";
+                recipient_role?: string;
+                recipient_account_id?: string;
+                limit?: string;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["NotificationPageDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -394,7 +394,7 @@ describe('webhook delivery re-checks the address at every attempt', () => {
     });
     expect(delivery.attempts[0]).toMatchObject({
       response_status: null,
-      error: 'refused: host 127.0.0.1 resolves to a loopback address (127.0.0.1)',
+      error: 'refused: host 127.0.0.1 resolves to a loopback address',
     });
     expect(delivery.status).toBe('pending');
     expect(receiver.received).toEqual([]);

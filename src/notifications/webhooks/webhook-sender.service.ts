@@ -46,7 +46,7 @@ export class WebhookSenderService implements OnModuleDestroy {
       const target = new URL(url);
       let pinned: ResolvedAddress[] | undefined;
       if (!this.config.webhooks.allowPrivateAddresses) {
-        const check = await resolvePublicAddresses(target.hostname);
+        const check = await resolvePublicAddresses(target.hostname, this.config.webhooks.timeoutMs);
         if (!check.ok) return finish({ response_status: null, response_body: null, error: `refused: ${check.reason}` });
         pinned = check.addresses;
       }
