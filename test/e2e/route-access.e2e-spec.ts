@@ -60,6 +60,7 @@ describe('route access rules', () => {
       'GET v1/workflow-studio/traces/:trace_id -> read',
       'GET v1/workflows -> read',
       'GET v1/workflows/:workflow_id -> read',
+      'GET v1/workflows/:workflow_id/decision -> read',
       'GET v1/workflows/:workflow_id/notifications -> read',
       'PATCH v1/admin/webhooks/:endpoint_id -> admin+webhook_manage',
       'POST v1/admin/webhooks -> admin+webhook_manage',
