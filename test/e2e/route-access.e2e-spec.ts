@@ -55,6 +55,7 @@ describe('route access rules', () => {
       'GET v1/notifications -> read',
       'GET v1/precedents -> read',
       'GET v1/traces/:trace_id -> read',
+      'GET v1/stream -> read',
       'GET v1/whoami -> read',
       'GET v1/workflow-studio/templates -> read',
       'GET v1/workflow-studio/traces/:trace_id -> read',

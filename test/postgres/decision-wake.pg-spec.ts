@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PrismaService } from '../../src/database/prisma.service';
 import { act, openException, workflowPath } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
 import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
@@ -44,8 +45,6 @@ describe('decision long poll across instances (PostgreSQL)', () => {
     const admin = apiAs(deciderApp, tenant, DEV_TOKENS.admin);
     const { workflowId } = await openException(writer, 'xwake-cut');
     // Cut every instance's LISTEN connection; each reconnects with backoff.
-    await admin.get('/api/v1/whoami').expect(200);
-    const { PrismaService } = await import('../../src/database/prisma.service');
     const prisma = deciderApp.get(PrismaService);
     await prisma.$queryRaw`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
       WHERE application_name = 'decisiongraph-listen' AND datname = current_database()`;
