@@ -32,7 +32,12 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.use(app.get(GracefulShutdownService).track);
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.use(jsonBodyMiddleware(config.bodyLimitBytes));
-  app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
+  app.setGlobalPrefix('api', {
+    exclude: [
+      { path: 'metrics', method: RequestMethod.GET },
+      { path: 'mcp', method: RequestMethod.ALL },
+    ],
+  });
   app.useGlobalPipes(
     new StorableTextPipe(),
     new ValidationPipe({

@@ -42,9 +42,11 @@ describe('route access rules', () => {
       }
     }
     expect(routes.sort()).toEqual([
+      'DELETE mcp -> read',
       'DELETE v1/admin/webhooks/:endpoint_id -> admin+webhook_manage',
       'GET /metrics -> public',
       'GET healthz -> public',
+      'GET mcp -> read',
       'GET readyz -> public',
       'GET v1/admin/exports/workflows -> admin+workflow_export',
       'GET v1/admin/webhooks -> admin+webhook_manage',
@@ -64,6 +66,7 @@ describe('route access rules', () => {
       'GET v1/workflows/:workflow_id/decision -> read',
       'GET v1/workflows/:workflow_id/notifications -> read',
       'PATCH v1/admin/webhooks/:endpoint_id -> admin+webhook_manage',
+      'POST mcp -> read',
       'POST v1/admin/webhooks -> admin+webhook_manage',
       'POST v1/admin/webhooks/:endpoint_id/deliveries/:delivery_id/redeliver -> admin+webhook_manage',
       'POST v1/events -> write',
