@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ChangesModule } from '../changes/changes.module';
 import { WorkflowModule } from '../workflow/workflow.module';
+import { AgentRequestsRepository } from './agent-requests.repository';
 import { ApprovalRequestService } from './approval-request.service';
 import { DecisionRepository } from './decision.repository';
 import { DecisionService } from './decision.service';
@@ -13,6 +14,6 @@ import { IngestionModule } from '../ingestion/ingestion.module';
 @Module({
   imports: [ChangesModule, IngestionModule, WorkflowModule],
   controllers: [DecisionsController, McpController],
-  providers: [DecisionService, DecisionRepository, ApprovalRequestService, McpServerFactory],
+  providers: [DecisionService, DecisionRepository, ApprovalRequestService, AgentRequestsRepository, McpServerFactory],
 })
 export class AgentsModule {}

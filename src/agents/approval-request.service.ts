@@ -9,6 +9,8 @@ import { PrismaService } from '../database/prisma.service';
 import { IngestionService } from '../ingestion/ingestion.service';
 import { TraceSummaryRepository } from '../ingestion/trace-summary.repository';
 import { WorkflowItemRepository } from '../workflow/workflow-item.repository';
+import type { WorkflowStatus } from '../workflow/workflow-status';
+import { AgentRequestsRepository } from './agent-requests.repository';
 
 /** What an agent asks for (MCP `request_approval`, SPEC §17). */
 export type ApprovalRequest = {
@@ -21,6 +23,8 @@ export type ApprovalRequest = {
   required_approvals?: number;
   trace_id?: string;
 };
+
+export type MyRequestsQuery = { status?: WorkflowStatus; limit?: number };
 
 export type ApprovalRequested = {
   workflow_id: string;
@@ -36,6 +40,7 @@ const AGENT_WORKFLOW = 'agent_approval';
 const DEFAULT_POLICY = { policy_id: 'agent_approval', policy_version: '1' };
 /** Appends racing this one on the same trace take its trace_seq: try again at the next. */
 const SEQUENCE_ATTEMPTS = 3;
+const DEFAULT_LIST_LIMIT = 20;
 
 /** Where the console shows an item: absolute under the public URL when there is one, else a path. */
 export function consoleUrl(publicUrl: string | null, workflowId: string): string {
@@ -53,6 +58,7 @@ export class ApprovalRequestService {
     private readonly ingestion: IngestionService,
     private readonly traces: TraceSummaryRepository,
     private readonly items: WorkflowItemRepository,
+    private readonly requests: AgentRequestsRepository,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -85,6 +91,32 @@ export class ApprovalRequestService {
       status: item.status,
       sla_due_at: item.sla_due_at.toISOString(),
       console_url: this.consoleUrl(workflowId),
+    };
+  }
+
+  /** The items the caller requested (requested_by), newest first (MCP list_my_requests). */
+  async listMine(principal: Principal, query: MyRequestsQuery) {
+    const items = await this.requests.listRequestedBy(
+      this.prisma,
+      principal.tenantId,
+      principal.accountId,
+      query.status,
+      query.limit ?? DEFAULT_LIST_LIMIT,
+    );
+    return {
+      requests: items.map((item) => ({
+        workflow_id: item.workflow_id,
+        trace_id: item.trace_id,
+        title: item.title,
+        status: item.status,
+        priority: item.priority,
+        requested_at: item.requested_at.toISOString(),
+        sla_due_at: item.sla_due_at.toISOString(),
+        updated_at: item.updated_at.toISOString(),
+        current_decision: item.current_decision,
+        current_reason: item.current_reason,
+        console_url: this.consoleUrl(item.workflow_id),
+      })),
     };
   }
 

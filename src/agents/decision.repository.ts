@@ -8,15 +8,18 @@ const WORKFLOW_PRODUCER = 'decisiongraph-workflow';
 @Injectable()
 export class DecisionRepository {
   /**
-   * The account that appended the deciding event. An action's event carries the acting account as
-   * its actor; an event posted by a client names no account, and gives null.
+   * The account that appended the deciding event: its recorded_by (SPEC §11.1). An event recorded
+   * before recorded_by existed names the account only when the service appended it for an action
+   * (its actor is the acting account); otherwise null.
    */
   async decidedBy(db: Db, tenantId: string, approvalEventId: string): Promise<string | null> {
     const event = await db.eventLog.findUnique({
       where: { tenant_id_event_id: { tenant_id: tenantId, event_id: approvalEventId } },
-      select: { producer_id: true, actor: true },
+      select: { recorded_by: true, producer_id: true, actor: true },
     });
-    if (!event || event.producer_id !== WORKFLOW_PRODUCER) return null;
+    if (!event) return null;
+    if (event.recorded_by !== null) return event.recorded_by;
+    if (event.producer_id !== WORKFLOW_PRODUCER) return null;
     const actorId = (event.actor as { actor_id?: unknown } | null)?.actor_id;
     return typeof actorId === 'string' ? actorId : null;
   }

@@ -1,6 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { act, Api, openException, workflowPath } from '../factories/workflows';
+import { act, anExternalApproval, Api, openException, workflowPath } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
 import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
 
@@ -71,6 +71,22 @@ describe('decision long poll (SPEC §17)', () => {
     expect(res.status).toBe(200);
     expect(Date.now() - started).toBeLessThan(LONG_WAIT * 1000);
     expect(res.body.data).toMatchObject({ status: 'approved', decided: true, decided_by: 'dev-admin' });
+  });
+
+  it('names the account that recorded a decision imported from the log', async () => {
+    const { workflowId, nextSeq } = await openException(writer, 'lp-imported');
+    const waiting = writer.get(decisionPath(workflowId, LONG_WAIT)).then((r) => r);
+    await sleep(SETTLE_MS);
+    await admin
+      .post('/api/v1/events', anExternalApproval('lp-imported', nextSeq, 'rejected', { reason: 'Over budget' }))
+      .expect(201);
+    expect((await waiting).body.data).toMatchObject({
+      status: 'rejected',
+      decided: true,
+      decision: 'rejected',
+      reason: 'Over budget',
+      decided_by: 'dev-admin',
+    });
   });
 
   it('ends a wait on a rejection and on a change request', async () => {

@@ -198,6 +198,43 @@ describe('MCP server (SPEC §17)', () => {
     });
   });
 
+  it('list_my_requests lists the caller’s own requests, newest first, by status', async () => {
+    const agent = await connect(TOKENS.agent);
+    const admin = await connect(TOKENS.admin);
+    const first = (await call(agent, 'request_approval', { title: 'First', reason: 'r1' })).structuredContent as {
+      workflow_id: string;
+    };
+    await sleep(5);
+    const second = (await call(agent, 'request_approval', { title: 'Second', reason: 'r2' })).structuredContent as {
+      workflow_id: string;
+    };
+    await call(admin, 'request_approval', { title: 'Not the agent’s', reason: 'r3' });
+    await act(apiAs(app, tenant, TOKENS.admin), first.workflow_id, { action: 'reject', reason: 'No' }).expect(200);
+
+    const mine = (await call(agent, 'list_my_requests', {})).structuredContent as {
+      requests: { workflow_id: string; title: string; status: string; console_url: string }[];
+    };
+    expect(mine.requests.map((r) => [r.workflow_id, r.title, r.status])).toEqual([
+      [second.workflow_id, 'Second', 'requested'],
+      [first.workflow_id, 'First', 'rejected'],
+    ]);
+    expect(mine.requests[0].console_url).toBe(
+      `${PUBLIC_URL}/console/workflows/${encodeURIComponent(second.workflow_id)}`,
+    );
+    const rejected = (await call(agent, 'list_my_requests', { status: 'rejected', limit: 5 })).structuredContent as {
+      requests: { workflow_id: string }[];
+    };
+    expect(rejected.requests.map((r) => r.workflow_id)).toEqual([first.workflow_id]);
+    const one = (await call(agent, 'list_my_requests', { limit: 1 })).structuredContent as { requests: unknown[] };
+    expect(one.requests).toHaveLength(1);
+    // Another tenant's requests by the same account are not listed.
+    const elsewhere = await connect(TOKENS.agent, uniqueTenant('mcp-else'));
+    expect(
+      ((await call(elsewhere, 'list_my_requests', {})).structuredContent as { requests: unknown[] }).requests,
+    ).toEqual([]);
+    expect((await call(agent, 'list_my_requests', { limit: 0 })).isError).toBe(true);
+  });
+
   it('refuses request_approval to a reader as a tool error, and lets it read decisions', async () => {
     const reader = await connect(TOKENS.reader);
     const refused = await call(reader, 'request_approval', { title: 'x', reason: 'y' });

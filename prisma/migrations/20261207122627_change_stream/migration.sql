@@ -16,6 +16,9 @@ CREATE TABLE "dg_change_stream" (
 -- CreateIndex
 CREATE INDEX "dg_change_stream_tenant_id_id_idx" ON "dg_change_stream"("tenant_id", "id");
 
+-- CreateIndex
+CREATE INDEX "dg_workflow_items_tenant_id_requested_by_requested_at_workf_idx" ON "dg_workflow_items"("tenant_id", "requested_by", "requested_at" DESC, "workflow_id" DESC);
+
 -- Hand-written below (Prisma cannot express triggers).
 
 -- Each statement that writes items or notifications adds one row per changed item or new

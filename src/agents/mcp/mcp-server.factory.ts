@@ -5,7 +5,14 @@ import { Principal } from '../../auth/principal';
 import { translateError } from '../../common/error-translation';
 import { ApprovalRequestService } from '../approval-request.service';
 import { DecisionService } from '../decision.service';
-import { getDecisionInput, getDecisionOutput, requestApprovalInput, requestApprovalOutput } from './mcp-tools';
+import {
+  getDecisionInput,
+  getDecisionOutput,
+  listMyRequestsInput,
+  listMyRequestsOutput,
+  requestApprovalInput,
+  requestApprovalOutput,
+} from './mcp-tools';
 
 const SERVER_INFO = { name: 'decisiongraph', version: '0.1.0' };
 const INSTRUCTIONS =
@@ -57,6 +64,17 @@ export class McpServerFactory {
         run('get_decision', () =>
           this.decisions.decision(principal, input.workflow_id, input.wait_seconds ?? 0, extra.signal),
         ),
+    );
+    server.registerTool(
+      'list_my_requests',
+      {
+        title: 'List my approval requests',
+        description: 'The requests this account made (items whose requested_by is the caller), newest first.',
+        inputSchema: listMyRequestsInput,
+        outputSchema: listMyRequestsOutput,
+        annotations: { readOnlyHint: true, openWorldHint: false },
+      },
+      (input) => run('list_my_requests', () => this.approvals.listMine(principal, input)),
     );
     return server;
   }
