@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { DomainError } from '../common/error-codes';
 import { PrismaService } from '../database/prisma.service';
 import type { ChangeEntry } from './change-entry';
 import { ChangeSignalService } from './change-signal.service';
@@ -8,6 +9,9 @@ const BATCH = 1000;
 const SETTLE_FIRST_MS = 5;
 const SETTLE_MAX_MS = 200;
 const START_SETTLE_LIMIT_MS = 10_000;
+const START_RETRY_MAX_MS = 10_000;
+/** How long a new stream waits for the feed to start (the database unreachable at start-up) before 503. */
+const SUBSCRIBE_WAIT_MS = 5_000;
 
 type TenantListener = (entries: ChangeEntry[]) => void;
 /** Ids in (cursor, bound] that were missing under a snapshot where `xids` were running. */
@@ -28,6 +32,7 @@ export class ChangeFeedService {
   private cursor = 0;
   private gap: Gap | undefined;
   private started: Promise<void> | undefined;
+  private ready = false;
   private reading = false;
   private readAgain = false;
   private settleTimer: NodeJS.Timeout | undefined;
@@ -42,9 +47,12 @@ export class ChangeFeedService {
     private readonly signal: ChangeSignalService,
   ) {}
 
-  /** Positions the cursor at the stream's final head and starts listening. */
+  /**
+   * Positions the cursor at the stream's final head and starts listening; retried with backoff
+   * while the database cannot be reached (the service starts anyway and reports not ready).
+   */
   start(): Promise<void> {
-    this.started ??= this.begin();
+    this.started ??= this.beginWithRetries();
     return this.started;
   }
 
@@ -58,7 +66,7 @@ export class ChangeFeedService {
    * when it started (older ones are in the table: read them to resume) and the unsubscribe function.
    */
   async subscribe(tenantId: string, listener: TenantListener): Promise<{ from: number; unsubscribe: () => void }> {
-    await this.start();
+    if (!this.ready) await this.startWithin(SUBSCRIBE_WAIT_MS);
     const set = this.tenantListeners.get(tenantId) ?? new Set();
     this.tenantListeners.set(tenantId, set);
     set.add(listener);
@@ -76,7 +84,7 @@ export class ChangeFeedService {
 
   /** Reads what is new; concurrent calls coalesce into one more read. */
   poke(): void {
-    if (this.stopped || this.started === undefined) return;
+    if (this.stopped || !this.ready) return;
     if (this.reading) {
       this.readAgain = true;
       return;
@@ -95,6 +103,33 @@ export class ChangeFeedService {
       });
   }
 
+  private async startWithin(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DomainError('storage', 'The database is unavailable; retry later')), ms);
+    });
+    try {
+      await Promise.race([this.start(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async beginWithRetries(): Promise<void> {
+    let waitMs = SETTLE_MAX_MS;
+    for (;;) {
+      try {
+        await this.begin();
+        return;
+      } catch (e) {
+        if (this.stopped) return;
+        this.logger.warn(`change feed cannot start: ${e instanceof Error ? e.message : String(e)}; retrying`);
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        waitMs = Math.min(waitMs * 2, START_RETRY_MAX_MS);
+      }
+    }
+  }
+
   private async begin(): Promise<void> {
     const { lastId, runningXids } = await this.repository.head(this.prisma);
     // Entries up to lastId are final once the transactions running now have ended (bounded: a
@@ -106,6 +141,7 @@ export class ChangeFeedService {
       waitMs = Math.min(waitMs * 2, SETTLE_MAX_MS);
     }
     this.cursor = lastId;
+    this.ready = true;
     await this.signal.start(() => this.poke());
     setImmediate(() => this.poke());
   }

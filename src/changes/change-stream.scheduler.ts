@@ -9,6 +9,7 @@ import { ChangeStreamRetentionService } from './change-stream-retention.service'
 const POLL = 'change-stream-poll';
 const PRUNE = 'change-stream-prune';
 const PRUNE_INTERVAL_MS = 5 * 60_000;
+const START_WAIT_MS = 15_000;
 
 /**
  * Thin: starts the change feed, reads the stream every DG_CHANGE_POLL_INTERVAL_MS whether or not a
@@ -28,7 +29,8 @@ export class ChangeStreamScheduler implements OnApplicationBootstrap, BeforeAppl
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.feed.start();
+    // Bounded, so that an unreachable database does not hold the start-up (the feed keeps retrying).
+    await Promise.race([this.feed.start(), new Promise((resolve) => setTimeout(resolve, START_WAIT_MS).unref())]);
     this.registry.addInterval(
       POLL,
       setInterval(() => this.feed.poke(), this.config.agents.changePollIntervalMs),

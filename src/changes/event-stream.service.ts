@@ -58,13 +58,15 @@ export class EventStreamService implements OnModuleDestroy {
     let lastSent = 0;
     let live = false;
     const buffered: ChangeEntry[] = [];
+    // Nothing is written once the response ended (a slow client cut off) or its client left.
+    const writable = () => !res.writableEnded && !res.destroyed;
     const send = (entries: ChangeEntry[]) => {
       for (const entry of entries) {
-        if (entry.id <= lastSent) continue;
+        if (entry.id <= lastSent || !writable()) continue;
         res.write(sseFrame(entry));
         lastSent = entry.id;
       }
-      if (res.writableLength > MAX_BUFFERED_BYTES) res.end();
+      if (writable() && res.writableLength > MAX_BUFFERED_BYTES) res.end();
     };
     let subscription: Awaited<ReturnType<ChangeFeedService['subscribe']>>;
     try {
@@ -76,7 +78,12 @@ export class EventStreamService implements OnModuleDestroy {
       throw e;
     }
     lastSent = resumeAfter ?? subscription.from;
-    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), this.config.agents.streamHeartbeatMs);
+    const heartbeat = setInterval(
+      () => writable() && res.write(': heartbeat\n\n'),
+      this.config.agents.streamHeartbeatMs,
+    );
+    // A write racing the client's disconnect reports here; the 'close' below cleans up.
+    res.on('error', () => undefined);
     this.connections.add(res);
     res.once('close', () => {
       clearInterval(heartbeat);
@@ -121,7 +128,7 @@ export class EventStreamService implements OnModuleDestroy {
   }
 
   private endAll(): void {
-    for (const res of this.connections) res.end();
+    for (const res of this.connections) if (!res.writableEnded) res.end();
   }
 }
 

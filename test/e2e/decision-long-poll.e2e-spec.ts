@@ -27,7 +27,7 @@ describe('decision long poll (SPEC §17)', () => {
   afterAll(() => closeApp(app));
 
   it('answers the current state at once without wait_seconds', async () => {
-    const { workflowId } = await openException(writer, 'lp-open');
+    const { workflowId } = await openException(admin, 'lp-open');
     const res = await writer.get(decisionPath(workflowId)).expect(200);
     expect(res.body.data).toEqual({
       workflow_id: workflowId,
@@ -43,7 +43,7 @@ describe('decision long poll (SPEC §17)', () => {
   });
 
   it('answers at once when the item is decided already, naming who decided', async () => {
-    const { workflowId } = await openException(writer, 'lp-decided');
+    const { workflowId } = await openException(admin, 'lp-decided');
     const approved = await act(admin, workflowId, { action: 'approve', reason: 'Within the cap' }).expect(200);
     const started = Date.now();
     const res = await writer.get(decisionPath(workflowId, LONG_WAIT)).expect(200);
@@ -62,7 +62,7 @@ describe('decision long poll (SPEC §17)', () => {
   });
 
   it('waits, and wakes when another account approves', async () => {
-    const { workflowId } = await openException(writer, 'lp-wake');
+    const { workflowId } = await openException(admin, 'lp-wake');
     const started = Date.now();
     const waiting = writer.get(decisionPath(workflowId, LONG_WAIT)).then((r) => r);
     await sleep(SETTLE_MS);
@@ -74,7 +74,7 @@ describe('decision long poll (SPEC §17)', () => {
   });
 
   it('names the account that recorded a decision imported from the log', async () => {
-    const { workflowId, nextSeq } = await openException(writer, 'lp-imported');
+    const { workflowId, nextSeq } = await openException(admin, 'lp-imported');
     const waiting = writer.get(decisionPath(workflowId, LONG_WAIT)).then((r) => r);
     await sleep(SETTLE_MS);
     await admin
@@ -90,9 +90,9 @@ describe('decision long poll (SPEC §17)', () => {
   });
 
   it('ends a wait on a rejection and on a change request', async () => {
-    const rejected = await openException(writer, 'lp-reject');
+    const rejected = await openException(admin, 'lp-reject');
     const waitReject = writer.get(decisionPath(rejected.workflowId, LONG_WAIT)).then((r) => r);
-    const changed = await openException(writer, 'lp-change');
+    const changed = await openException(admin, 'lp-change');
     const waitChange = writer.get(decisionPath(changed.workflowId, LONG_WAIT)).then((r) => r);
     await sleep(SETTLE_MS);
     await act(admin, rejected.workflowId, { action: 'reject', reason: 'Too risky' }).expect(200);
@@ -116,7 +116,7 @@ describe('decision long poll (SPEC §17)', () => {
   });
 
   it('keeps waiting through changes that decide nothing, and answers the current state when the time is up', async () => {
-    const { workflowId } = await openException(writer, 'lp-timeout');
+    const { workflowId } = await openException(admin, 'lp-timeout');
     const waiting = writer.get(decisionPath(workflowId, 2)).then((r) => r);
     await sleep(SETTLE_MS);
     const claimed = await act(admin, workflowId, { action: 'claim' }).expect(200);
@@ -131,13 +131,13 @@ describe('decision long poll (SPEC §17)', () => {
   });
 
   it('lets a reader wait', async () => {
-    const { workflowId } = await openException(writer, 'lp-reader');
+    const { workflowId } = await openException(admin, 'lp-reader');
     const reader = apiAs(app, tenant, DEV_TOKENS.reader);
     await reader.get(decisionPath(workflowId, 0)).expect(200);
   });
 
   it.each(['61', '-1', 'abc', '1.5', '', '1e1'])('refuses wait_seconds=%p with 400', async (wait) => {
-    const { workflowId } = await openException(writer, `lp-bad-${Buffer.from(wait).toString('hex')}`);
+    const { workflowId } = await openException(admin, `lp-bad-${Buffer.from(wait).toString('hex')}`);
     const res = await writer.get(decisionPath(workflowId, wait)).expect(400);
     expect(res.body.error).toMatchObject({
       code: 'invalid_argument',
@@ -146,7 +146,7 @@ describe('decision long poll (SPEC §17)', () => {
   });
 
   it('answers 404 for an unknown item and for another tenant’s item', async () => {
-    const { workflowId } = await openException(writer, 'lp-mine');
+    const { workflowId } = await openException(admin, 'lp-mine');
     const other = apiAs(app, uniqueTenant('lp-other'), DEV_TOKENS.admin);
     for (const api of [other, writer]) {
       const id = api === writer ? 'lp-nothing:exception:ex-1' : workflowId;
@@ -156,7 +156,7 @@ describe('decision long poll (SPEC §17)', () => {
   });
 
   it('bounds the waiting requests per account (429 with retry-after beyond)', async () => {
-    const { workflowId } = await openException(writer, 'lp-limit');
+    const { workflowId } = await openException(admin, 'lp-limit');
     const waits = [1, 2].map(() => writer.get(decisionPath(workflowId, LONG_WAIT)).then((r) => r));
     await sleep(SETTLE_MS);
     const refused = await writer.get(decisionPath(workflowId, LONG_WAIT)).expect(429);

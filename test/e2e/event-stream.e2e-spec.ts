@@ -47,7 +47,7 @@ describe('event stream (SPEC §17)', () => {
     const stream = await connect();
     expect(stream.response.status).toBe(200);
     expect(stream.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const { workflowId } = await openException(writer, 'sse-live');
+    const { workflowId } = await openException(admin, 'sse-live');
     const approved = await act(admin, workflowId, { action: 'approve', reason: 'Fine' }).expect(200);
     const final = approved.body.data.workflow;
     await stream.until((c) => ofWorkflow(c.events, workflowId).some((e) => e.data.status === 'approved'));
@@ -81,13 +81,13 @@ describe('event stream (SPEC §17)', () => {
 
   it('resumes after a disconnect with Last-Event-ID: nothing missed, nothing twice', async () => {
     const first = await connect();
-    const a = await openException(writer, 'sse-resume-a');
+    const a = await openException(admin, 'sse-resume-a');
     await first.until((c) => ofWorkflow(c.events, a.workflowId).length >= 2);
     const lastSeen = first.events.at(-1) as StreamEvent;
     first.close();
 
     // Changes while disconnected.
-    const b = await openException(writer, 'sse-resume-b');
+    const b = await openException(admin, 'sse-resume-b');
     await act(admin, a.workflowId, { action: 'reject', reason: 'No' }).expect(200);
 
     const resumed = await connect({ lastEventId: lastSeen.id });
@@ -109,7 +109,7 @@ describe('event stream (SPEC §17)', () => {
     const otherTenant = uniqueTenant('sse-other');
     const mine = await connect();
     const theirs = await connect({ tenant: otherTenant });
-    const own = await openException(writer, 'sse-own');
+    const own = await openException(admin, 'sse-own');
     const foreign = await openException(apiAs(app, otherTenant, DEV_TOKENS.writer), 'sse-foreign');
     await mine.until((c) => ofWorkflow(c.events, own.workflowId).length >= 2);
     await theirs.until((c) => ofWorkflow(c.events, foreign.workflowId).length >= 2);

@@ -4,12 +4,20 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serviceAccountsEnv } from '../factories/service-accounts';
-import { act, detailOf, openException, traceEvents } from '../factories/workflows';
+import { anEvent } from '../factories/events';
+import { act, anException, Api, detailOf, exceptionWorkflowId, traceEvents } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
 import { closeApp, createTestApp, uniqueTenant } from '../setup/test-app';
 
 const TOKENS = { reader: 'mcp-reader-token', agent: 'mcp-agent-token', admin: 'mcp-admin-token', other: 'mcp-other' };
 const PUBLIC_URL = 'https://dg.example.com';
+
+/** Starts `traceId` and requests its exception as `api`'s account (the items' requester). */
+async function openException(api: Api, traceId: string): Promise<{ workflowId: string }> {
+  await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: traceId })).expect(201);
+  await api.post('/api/v1/events', anException(traceId, 1)).expect(201);
+  return { workflowId: exceptionWorkflowId(traceId) };
+}
 
 /** SPEC §17's MCP server, driven by the SDK's own client over Streamable HTTP. */
 describe('MCP server (SPEC §17)', () => {

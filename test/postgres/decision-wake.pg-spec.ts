@@ -29,7 +29,8 @@ describe('decision long poll across instances (PostgreSQL)', () => {
     const tenant = uniqueTenant('xwake');
     const writer = apiAs(waiterApp, tenant, DEV_TOKENS.writer);
     const admin = apiAs(deciderApp, tenant, DEV_TOKENS.admin);
-    const { workflowId } = await openException(writer, 'xwake');
+    // Requested as the writer (openException asks as the other account of the pair), decided as the admin.
+    const { workflowId } = await openException(apiAs(waiterApp, tenant, DEV_TOKENS.admin), 'xwake');
     const started = Date.now();
     const waiting = writer.get(workflowPath(workflowId, `/decision?wait_seconds=${LONG_WAIT}`)).then((r) => r);
     await sleep(300);
@@ -43,7 +44,7 @@ describe('decision long poll across instances (PostgreSQL)', () => {
     const tenant = uniqueTenant('xwake-cut');
     const writer = apiAs(waiterApp, tenant, DEV_TOKENS.writer);
     const admin = apiAs(deciderApp, tenant, DEV_TOKENS.admin);
-    const { workflowId } = await openException(writer, 'xwake-cut');
+    const { workflowId } = await openException(apiAs(waiterApp, tenant, DEV_TOKENS.admin), 'xwake-cut');
     // Cut every instance's LISTEN connection; each reconnects with backoff.
     const prisma = deciderApp.get(PrismaService);
     await prisma.$queryRaw`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
