@@ -269,8 +269,6 @@ describe('the client generated from openapi/openapi.json', () => {
         priority: 'high' as const,
         sla_hours: 4,
         assignee: { role: 'admin' },
-        // openapi-typescript types a property with a default as present.
-        required_approvals: 1,
       };
       const started = await clients.expect(
         writer.POST('/api/v1/workflow-studio/traces/{trace_id}/reviews', { params: { header, path }, body }),
