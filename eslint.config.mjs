@@ -10,7 +10,7 @@ import tseslint from 'typescript-eslint';
 export default defineConfig(
   {
     // Generated code: the Prisma client and the OpenAPI client types (npm run openapi:client).
-    ignores: ['dist/', 'coverage/', 'var/', 'src/generated/', 'test/client/openapi-schema.d.ts'],
+    ignores: ['dist/', '**/dist/', 'coverage/', 'var/', 'src/generated/', 'test/client/openapi-schema.d.ts'],
   },
   eslint.configs.recommended,
   tseslint.configs.recommended,

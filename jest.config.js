@@ -28,7 +28,11 @@ module.exports = {
   transformIgnorePatterns: [
     '/node_modules/(?!(@nestjs|@electric-sql/pglite|file-type|@prisma/schema-engine-wasm|strtok3|token-types|@tokenizer|uint8array-extras|@borewit|jose)/)',
   ],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // The client library's source, as the examples and tests import it (built to packages/client/dist for npm).
+    '^@decisiongraph/client$': '<rootDir>/packages/client/src/index.ts',
+  },
   setupFiles: ['<rootDir>/test/setup/test-env.ts'],
   maxWorkers: 2,
 };

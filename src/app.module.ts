@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { AgentsModule } from './agents/agents.module';
 import { AuditExportModule } from './audit-export/audit-export.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
@@ -35,6 +36,7 @@ export class AppModule {
         InboxMetricsModule,
         SlaModule,
         AuditExportModule,
+        AgentsModule,
         ScheduleModule.forRoot(),
       ],
       providers: [

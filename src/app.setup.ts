@@ -29,7 +29,12 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.use(app.get<HttpLogger>(HTTP_LOGGER));
   app.use(app.get(GracefulShutdownService).track);
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
-  app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
+  app.setGlobalPrefix('api', {
+    exclude: [
+      { path: 'metrics', method: RequestMethod.GET },
+      { path: 'mcp', method: RequestMethod.ALL },
+    ],
+  });
   app.useGlobalPipes(
     new StorableTextPipe(),
     new ValidationPipe({

@@ -1,3 +1,4 @@
+import { AgentsConfig, loadAgentsConfig } from './agents-config';
 import { DatabaseConfig, loadDatabaseConfig } from './database-config';
 import { Env, readEnum, readInt, readString } from './env-parsers';
 import { ExportSigningConfig, loadExportSigningConfig } from './export-config';
@@ -35,6 +36,7 @@ export type AppConfig = {
   workflow: WorkflowConfig;
   webhooks: WebhookConfig;
   exportSigning: ExportSigningConfig;
+  agents: AgentsConfig;
 };
 
 /** The one place that reads process.env for the service; throws ConfigError naming the variable. */
@@ -63,6 +65,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     workflow: loadWorkflowConfig(env),
     webhooks: loadWebhookConfig(env),
     exportSigning: loadExportSigningConfig(env, production),
+    agents: loadAgentsConfig(env),
   };
 }
 

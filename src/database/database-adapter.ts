@@ -21,6 +21,8 @@ export type DatabaseHandle = {
   schemaFactory: SqlMigrationAwareDriverAdapterFactory;
   /** PostgreSQL only: the one connection pool, shared by Prisma and the append's driver path. */
   pool?: Pool;
+  /** Embedded only: the one PGlite instance (its listen() delivers the database's notifications). */
+  pglite?: PGlite;
   close: () => Promise<void>;
 };
 
@@ -143,7 +145,7 @@ export async function openDatabase(url: string, poolSize = 10, timeouts?: Databa
       throw e;
     }
     const factory = new PGliteFactory(pglite);
-    return { kind: 'pglite', factory, schemaFactory: factory, close: () => pglite.close().finally(unlock) };
+    return { kind: 'pglite', factory, schemaFactory: factory, pglite, close: () => pglite.close().finally(unlock) };
   }
   // Pipelined: a query is sent without waiting for the one before it to be answered. Prisma awaits
   // each of its queries, so it sees no difference; DriverTx uses it to save round trips.

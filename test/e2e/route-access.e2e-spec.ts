@@ -42,10 +42,12 @@ describe('route access rules', () => {
       }
     }
     expect(routes.sort()).toEqual([
+      'DELETE mcp -> read',
       'DELETE v1/admin/webhooks/:endpoint_id -> admin+webhook_manage',
       'GET /metrics -> public',
       'GET auth-config -> public',
       'GET healthz -> public',
+      'GET mcp -> read',
       'GET readyz -> public',
       'GET v1/admin/exports/workflows -> admin+workflow_export',
       'GET v1/admin/webhooks -> admin+webhook_manage',
@@ -55,6 +57,7 @@ describe('route access rules', () => {
       'GET v1/events -> read',
       'GET v1/notifications -> read',
       'GET v1/precedents -> read',
+      'GET v1/stream -> read',
       'GET v1/traces/:trace_id -> read',
       'GET v1/whoami -> read',
       'GET v1/workflow-studio/templates -> read',
@@ -62,8 +65,10 @@ describe('route access rules', () => {
       'GET v1/workflows -> read',
       'GET v1/workflows/:workflow_id -> read',
       'GET v1/workflows/:workflow_id/actions -> read',
+      'GET v1/workflows/:workflow_id/decision -> read',
       'GET v1/workflows/:workflow_id/notifications -> read',
       'PATCH v1/admin/webhooks/:endpoint_id -> admin+webhook_manage',
+      'POST mcp -> read',
       'POST v1/admin/webhooks -> admin+webhook_manage',
       'POST v1/admin/webhooks/:endpoint_id/deliveries/:delivery_id/redeliver -> admin+webhook_manage',
       'POST v1/events -> write',
