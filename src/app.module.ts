@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { BodyErrorInterceptor } from './common/body-error.interceptor';
 import { CommonModule } from './common/common.module';
+import { ConsoleModule } from './console/console.module';
 import { EnvelopeInterceptor } from './common/envelope.interceptor';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -33,6 +34,7 @@ export class AppModule {
         WorkflowModule,
         SlaModule,
         AuditExportModule,
+        ConsoleModule,
         ScheduleModule.forRoot(),
       ],
       providers: [

@@ -32,7 +32,14 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.use(app.get(GracefulShutdownService).track);
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.use(jsonBodyMiddleware(config.bodyLimitBytes));
-  app.setGlobalPrefix('api', { exclude: [{ path: 'metrics', method: RequestMethod.GET }] });
+  app.setGlobalPrefix('api', {
+    exclude: [
+      { path: 'metrics', method: RequestMethod.GET },
+      // The reviewer console (SPEC §13) lives beside the API, not under it.
+      { path: 'console', method: RequestMethod.GET },
+      { path: 'console/*path', method: RequestMethod.GET },
+    ],
+  });
   app.useGlobalPipes(
     new StorableTextPipe(),
     new ValidationPipe({

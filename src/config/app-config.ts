@@ -1,3 +1,4 @@
+import { ConsoleConfig, loadConsoleConfig } from './console-config';
 import { DatabaseConfig, loadDatabaseConfig } from './database-config';
 import { Env, readBool, readEnum, readInt, readString } from './env-parsers';
 import { ExportSigningConfig, loadExportSigningConfig } from './export-config';
@@ -27,6 +28,7 @@ export type AppConfig = {
   workflow: WorkflowConfig;
   webhooks: WebhookConfig;
   exportSigning: ExportSigningConfig;
+  console: ConsoleConfig;
 };
 
 /** The one place that reads process.env for the service; throws ConfigError naming the variable. */
@@ -52,6 +54,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     workflow: loadWorkflowConfig(env),
     webhooks: loadWebhookConfig(env),
     exportSigning: loadExportSigningConfig(env, production),
+    console: loadConsoleConfig(env),
   };
 }
 

@@ -1,0 +1,112 @@
+import type { Schemas, Workflow } from '../api/client';
+import { assigneeLabel, EmptyState, PriorityBadge, RelativeTime, SlaCell, StatusBadge } from '../ui/widgets';
+
+export function ItemSummary({ item, etag }: { item: Workflow; etag: string }) {
+  const rows: [string, React.ReactNode][] = [
+    ['Kind', item.workflow_kind.replace('_', ' ')],
+    ['Workflow', item.workflow_name],
+    ['Trace', <code key="t">{item.trace_id}</code>],
+    ['Subject', `${item.subject.subject_type} ${item.subject.subject_id}`],
+    ['Policy', item.policy_id ? `${item.policy_id} ${item.policy_version ?? ''}` : '—'],
+    [
+      'Requested by',
+      item.requested_by_actor ? `${item.requested_by_actor.actor_id} (${item.requested_by_actor.actor_type})` : '—',
+    ],
+    ['Requested', <RelativeTime key="r" value={item.requested_at} />],
+    ['Assignee', assigneeLabel(item)],
+    ['Claimed by', item.claimed_by_account_id ?? '—'],
+    ['Escalations', String(item.escalation_count)],
+    ['Decision', item.current_decision ?? '—'],
+    ['Reason', item.current_reason ?? '—'],
+    ['Updated', <RelativeTime key="u" value={item.updated_at} />],
+    ['Version', <code key="v">{etag}</code>],
+  ];
+  return (
+    <section className="card" aria-labelledby="item-title">
+      <div className="item-head">
+        <div>
+          <h1 id="item-title">{item.title}</h1>
+          <p className="item-id">{item.workflow_id}</p>
+        </div>
+        <div className="item-badges">
+          <PriorityBadge priority={item.priority} />
+          <StatusBadge status={item.status} />
+          <SlaCell item={item} />
+        </div>
+      </div>
+      <dl className="facts">
+        {rows.map(([label, value]) => (
+          <div key={label} className="fact">
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}
+
+type ActionRecord = Schemas['WorkflowActionRecordDto'];
+
+export function Timeline({ actions }: { actions: ActionRecord[] }) {
+  return (
+    <section className="card" aria-labelledby="timeline-title">
+      <h2 id="timeline-title">Timeline</h2>
+      {actions.length === 0 ? (
+        <EmptyState title="No action yet" />
+      ) : (
+        <ol className="timeline">
+          {actions.map((a) => (
+            <li key={a.action_id}>
+              <span className="timeline-dot" aria-hidden="true" />
+              <div className="timeline-body">
+                <p>
+                  <strong>{a.action_type.replace('_', ' ')}</strong> by {a.actor.actor_id}
+                  {a.actor.account_id && a.actor.account_id !== a.actor.actor_id ? ` (${a.actor.account_id})` : ''}
+                  {' · '}
+                  <span className="muted">→ {a.resulting_status.replace('_', ' ')}</span>
+                </p>
+                {a.note && <p className="timeline-note">{a.note}</p>}
+                <p className="muted small">
+                  <RelativeTime value={a.created_at} />
+                </p>
+              </div>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+type Notification = Schemas['NotificationDto'];
+
+export function NotificationList({ notifications, total }: { notifications: Notification[]; total: number }) {
+  return (
+    <section className="card" aria-labelledby="notifications-title">
+      <h2 id="notifications-title">
+        Notifications <span className="count">{total}</span>
+      </h2>
+      {notifications.length === 0 ? (
+        <EmptyState title="No notification" />
+      ) : (
+        <ul className="notifications">
+          {notifications.map((n) => (
+            <li key={n.notification_id}>
+              <span className={`badge category`}>{n.category.replace('_', ' ')}</span>
+              <span>{n.message}</span>
+              <span className="muted small">
+                to {n.recipient_account_id ?? n.recipient_role ?? 'nobody'} · <RelativeTime value={n.created_at} />
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {total > notifications.length && (
+        <p className="muted small">
+          The newest {notifications.length} of {total}.
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,150 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { anException } from '../factories/workflows';
+import { closeApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+import { browserAvailable, escapeRegExp, eventually, launchChromium, seriousAxeViolations } from './chromium';
+import { seedExceptions, seedShowcase, writerApi } from './console-data';
+import { ConsolePage, openConsole, signIn, startConsoleApp } from './console-session';
+
+const describeInBrowser = browserAvailable() ? describe : describe.skip;
+
+/** Screenshots land in docs/images with UPDATE_SCREENSHOTS=1, in the temp directory otherwise. */
+export function screenshotPath(name: string): string {
+  const dir = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/images' : join(tmpdir(), 'decisiongraph-console');
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
+}
+
+describeInBrowser('reviewer console: sign-in and inbox (SPEC §13, Chromium)', () => {
+  let app: NestExpressApplication;
+  let baseUrl: string;
+  let browser: Browser;
+  let open: ConsolePage | undefined;
+
+  beforeAll(async () => {
+    ({ app, baseUrl } = await startConsoleApp());
+    browser = await launchChromium();
+  });
+  afterEach(async () => {
+    if (open) expect(open.errors).toEqual([]);
+    await open?.context.close();
+    open = undefined;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await closeApp(app);
+  });
+
+  it('refuses a wrong token with the API message, then signs in and shows tiles and rows', async () => {
+    const tenant = uniqueTenant('console');
+    const [first] = await seedExceptions(app, tenant, 'trace-tiles', 3, 1);
+    open = await openConsole(browser, baseUrl);
+    const { page } = open;
+    expect(await seriousAxeViolations(page)).toEqual([]);
+
+    await page.getByLabel('Tenant').fill(tenant);
+    await page.getByLabel('Token').fill('not-a-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: /token/i }).waitFor();
+    open.errors.length = 0; // the browser logs the 401 it was answered
+
+    await signIn(page, tenant, DEV_TOKENS.admin);
+    const summary = page.getByRole('list', { name: 'Summary' });
+    await summary.getByText('Open', { exact: true }).waitFor();
+    expect(
+      await summary
+        .getByRole('listitem')
+        .filter({ hasText: /^3\s*Open$/ })
+        .count(),
+    ).toBe(1);
+    const link = page.getByRole('link', { name: new RegExp(escapeRegExp(first)) });
+    await link.waitFor();
+    const row = page.getByRole('row').filter({ has: link });
+    expect(await row.innerText()).toMatch(/Urgent[\s\S]*Requested[\s\S]*Due in[\s\S]*admin/);
+    expect(await page.evaluate(() => Object.keys(window.sessionStorage).length)).toBe(1);
+    expect(await page.evaluate(() => window.localStorage.length)).toBe(0);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+  });
+
+  it('filters by priority, follows the cursor with Load more, and shows new items within 5 s', async () => {
+    const tenant = uniqueTenant('console');
+    await seedExceptions(app, tenant, 'trace-many', 28, 2);
+    open = await openConsole(browser, baseUrl);
+    const { page } = open;
+    await signIn(page, tenant, DEV_TOKENS.admin);
+    const rows = page.getByRole('link', { name: /trace-many:exception:/ });
+    await eventually(async () => expect(await rows.count()).toBe(25));
+
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await eventually(async () => expect(await rows.count()).toBe(28));
+    expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+
+    await page.getByLabel('Priority').selectOption('urgent');
+    await eventually(async () => expect(await rows.count()).toBe(2));
+    expect(page.url()).toContain('priority=urgent');
+
+    // Made elsewhere (an agent), seen without a reload.
+    await writerApi(app, tenant)
+      .post('/api/v1/events', anException('trace-many', 29, { exception_id: 'ex-live', priority: 'urgent' }))
+      .expect(201);
+    await page.getByRole('link', { name: /trace-many:exception:ex-live/ }).waitFor({ timeout: 15_000 });
+  });
+
+  it('lists the shortcuts on ?, moves with j/k, opens with Enter, and signs out', async () => {
+    const tenant = uniqueTenant('console');
+    const ids = await seedExceptions(app, tenant, 'trace-keys', 3);
+    open = await openConsole(browser, baseUrl);
+    const { page } = open;
+    await signIn(page, tenant, DEV_TOKENS.admin);
+    await page.getByRole('link', { name: new RegExp(ids[0]) }).waitFor();
+
+    await page.keyboard.press('?');
+    const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await sheet.waitFor();
+    for (const key of ['j', 'k', 'a', 'r', 'c', '?']) {
+      const kbd = page.locator('kbd', { hasText: new RegExp(`^${escapeRegExp(key)}$`) });
+      expect(await sheet.getByRole('row').filter({ has: kbd }).count()).toBe(1);
+    }
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.keyboard.press('Escape');
+    await sheet.waitFor({ state: 'hidden' });
+
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    await page.keyboard.press('k');
+    const focused = await page.evaluate(() => document.activeElement?.textContent ?? '');
+    expect(focused).toContain(ids[0]);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: /Renew ACME contract/ }).waitFor();
+    expect(decodeURIComponent(page.url())).toContain(`/console/workflows/${ids[0]}`);
+    await page.keyboard.press('j');
+    await page.waitForURL((url) => decodeURIComponent(url.pathname).endsWith(ids[1]));
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Tenant').waitFor();
+    expect(await page.evaluate(() => window.sessionStorage.length)).toBe(0);
+    await page.reload();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  });
+
+  it('looks right from 1280 px down to a split screen (README screenshot)', async () => {
+    const tenant = uniqueTenant('acme');
+    const ids = await seedShowcase(app, tenant);
+    open = await openConsole(browser, baseUrl);
+    const { page } = open;
+    await signIn(page, tenant, DEV_TOKENS.admin);
+    await page.getByRole('link', { name: new RegExp(ids[0]) }).waitFor();
+    await page.getByText('Overdue', { exact: false }).first().waitFor();
+    await page.screenshot({ path: screenshotPath('console-inbox.png') });
+    expect(await seriousAxeViolations(page)).toEqual([]);
+
+    await page.setViewportSize({ width: 700, height: 800 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    if (process.env.UPDATE_SCREENSHOTS === '1')
+      copyFileSync(screenshotPath('console-inbox.png'), 'docs/images/console-inbox.png');
+  });
+});
