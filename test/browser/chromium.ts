@@ -46,10 +46,7 @@ type AxeViolation = { id: string; impact: string | null; help: string; nodes: { 
 export async function seriousAxeViolations(page: Page): Promise<string[]> {
   const source = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
   await page.evaluate(source);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document): Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run(document)).violations;
-  });
+  const violations = await inPage<AxeViolation[]>(page, 'axe.run(document).then((result) => result.violations)');
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);
@@ -70,4 +67,14 @@ export async function eventually(check: () => Promise<void>, timeoutMs = 15_000,
 
 export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** How many pixels the page is wider than the window (0 or less: no horizontal scrolling). */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return inPage<number>(page, 'document.documentElement.scrollWidth - window.innerWidth');
+}
+
+/** The value of a JavaScript expression in the page (a string: the test code has no DOM types). */
+export async function inPage<T>(page: Page, expression: string): Promise<T> {
+  return (await page.evaluate(expression)) as T;
 }

@@ -1,22 +1,21 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { anException } from '../factories/workflows';
 import { closeApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
-import { browserAvailable, escapeRegExp, eventually, launchChromium, seriousAxeViolations } from './chromium';
+import {
+  browserAvailable,
+  escapeRegExp,
+  eventually,
+  horizontalOverflow,
+  inPage,
+  launchChromium,
+  seriousAxeViolations,
+} from './chromium';
 import { seedExceptions, seedShowcase, writerApi } from './console-data';
 import { ConsolePage, openConsole, signIn, startConsoleApp } from './console-session';
+import { screenshotPath } from './screenshots';
 
 const describeInBrowser = browserAvailable() ? describe : describe.skip;
-
-/** Screenshots land in docs/images with UPDATE_SCREENSHOTS=1, in the temp directory otherwise. */
-export function screenshotPath(name: string): string {
-  const dir = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/images' : join(tmpdir(), 'decisiongraph-console');
-  mkdirSync(dir, { recursive: true });
-  return join(dir, name);
-}
 
 describeInBrowser('reviewer console: sign-in and inbox (SPEC §13, Chromium)', () => {
   let app: NestExpressApplication;
@@ -49,7 +48,6 @@ describeInBrowser('reviewer console: sign-in and inbox (SPEC §13, Chromium)', (
     await page.getByLabel('Token').fill('not-a-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: /token/i }).waitFor();
-    open.errors.length = 0; // the browser logs the 401 it was answered
 
     await signIn(page, tenant, DEV_TOKENS.admin);
     const summary = page.getByRole('list', { name: 'Summary' });
@@ -64,8 +62,8 @@ describeInBrowser('reviewer console: sign-in and inbox (SPEC §13, Chromium)', (
     await link.waitFor();
     const row = page.getByRole('row').filter({ has: link });
     expect(await row.innerText()).toMatch(/Urgent[\s\S]*Requested[\s\S]*Due in[\s\S]*admin/);
-    expect(await page.evaluate(() => Object.keys(window.sessionStorage).length)).toBe(1);
-    expect(await page.evaluate(() => window.localStorage.length)).toBe(0);
+    expect(await inPage<number>(page, 'window.sessionStorage.length')).toBe(1);
+    expect(await inPage<number>(page, 'window.localStorage.length')).toBe(0);
     expect(await seriousAxeViolations(page)).toEqual([]);
   });
 
@@ -115,7 +113,7 @@ describeInBrowser('reviewer console: sign-in and inbox (SPEC §13, Chromium)', (
     await page.keyboard.press('j');
     await page.keyboard.press('j');
     await page.keyboard.press('k');
-    const focused = await page.evaluate(() => document.activeElement?.textContent ?? '');
+    const focused = await inPage<string>(page, 'document.activeElement.textContent');
     expect(focused).toContain(ids[0]);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: /Renew ACME contract/ }).waitFor();
@@ -125,7 +123,7 @@ describeInBrowser('reviewer console: sign-in and inbox (SPEC §13, Chromium)', (
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Tenant').waitFor();
-    expect(await page.evaluate(() => window.sessionStorage.length)).toBe(0);
+    expect(await inPage<number>(page, 'window.sessionStorage.length')).toBe(0);
     await page.reload();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
   });
@@ -138,13 +136,12 @@ describeInBrowser('reviewer console: sign-in and inbox (SPEC §13, Chromium)', (
     await signIn(page, tenant, DEV_TOKENS.admin);
     await page.getByRole('link', { name: new RegExp(ids[0]) }).waitFor();
     await page.getByText('Overdue', { exact: false }).first().waitFor();
+    await page.mouse.move(0, 0);
     await page.screenshot({ path: screenshotPath('console-inbox.png') });
     expect(await seriousAxeViolations(page)).toEqual([]);
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
 
     await page.setViewportSize({ width: 700, height: 800 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
-    if (process.env.UPDATE_SCREENSHOTS === '1')
-      copyFileSync(screenshotPath('console-inbox.png'), 'docs/images/console-inbox.png');
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
   });
 });

@@ -44,6 +44,8 @@ describe('route access rules', () => {
     expect(routes.sort()).toEqual([
       'DELETE v1/admin/webhooks/:endpoint_id -> admin+webhook_manage',
       'GET /metrics -> public',
+      'GET console -> public',
+      'GET console/*path -> public',
       'GET healthz -> public',
       'GET readyz -> public',
       'GET v1/admin/exports/workflows -> admin+workflow_export',

@@ -4,2789 +4,2733 @@
  */
 
 export interface paths {
-  '/api/healthz': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["healthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get: operations['healthz'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/readyz': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["readyz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get: operations['readyz'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/metrics': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["prometheus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get: operations['prometheus'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/whoami': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["whoami"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get: operations['whoami'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/events': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant feed in log_seq order */
+        get: operations["listEvents"];
+        put?: never;
+        /** Append one decision event (idempotent per producer and idempotency key) */
+        post: operations["appendEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The tenant feed in log_seq order */
-    get: operations['listEvents'];
-    put?: never;
-    /** Append one decision event (idempotent per producer and idempotency key) */
-    post: operations['appendEvent'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/events/batch': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/events/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Append up to 500 events atomically */
+        post: operations["appendEventBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Append up to 500 events atomically */
-    post: operations['appendEventBatch'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/traces/{trace_id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/traces/{trace_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A trace: its events by trace_seq, its summary and its workflow items */
+        get: operations["getTrace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** A trace: its events by trace_seq, its summary and its workflow items */
-    get: operations['getTrace'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/precedents': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/precedents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Finished traces by entity or policy, newest first */
+        get: operations["listPrecedents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Finished traces by entity or policy, newest first */
-    get: operations['listPrecedents'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/notifications': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Notifications of the tenant, newest first */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Notifications of the tenant, newest first */
-    get: operations['listNotifications'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/webhooks': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/admin/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant’s webhook endpoints (without secrets) */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /** Register a webhook endpoint; the response carries its signing secret, shown only once */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The tenant’s webhook endpoints (without secrets) */
-    get: operations['listWebhookEndpoints'];
-    put?: never;
-    /** Register a webhook endpoint; the response carries its signing secret, shown only once */
-    post: operations['createWebhookEndpoint'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/webhooks/{endpoint_id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/admin/webhooks/{endpoint_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook endpoint (without its secret) */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook endpoint with its deliveries */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /** Change the url, description or categories; disable, or enable (resumes parked deliveries) */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
     };
-    /** One webhook endpoint (without its secret) */
-    get: operations['getWebhookEndpoint'];
-    put?: never;
-    post?: never;
-    /** Delete a webhook endpoint with its deliveries */
-    delete: operations['deleteWebhookEndpoint'];
-    options?: never;
-    head?: never;
-    /** Change the url, description or categories; disable, or enable (resumes parked deliveries) */
-    patch: operations['updateWebhookEndpoint'];
-    trace?: never;
-  };
-  '/api/v1/admin/webhooks/{endpoint_id}/deliveries': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/admin/webhooks/{endpoint_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An endpoint’s deliveries, newest first, each with its attempts */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** An endpoint’s deliveries, newest first, each with its attempts */
-    get: operations['listWebhookDeliveries'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/admin/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deliver again: back to pending, due now, with a new retry window */
+        post: operations["redeliverWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Deliver again: back to pending, due now, with a new retry window */
-    post: operations['redeliverWebhookDelivery'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/workflows': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The reviewer inbox: overdue first, then priority, requested_at, workflow_id */
+        get: operations["listWorkflows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The reviewer inbox: overdue first, then priority, requested_at, workflow_id */
-    get: operations['listWorkflows'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/workflows/{workflow_id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/workflows/{workflow_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An item with its actions, newest notifications and trace reference; ETag is its version */
+        get: operations["getWorkflow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** An item with its actions, newest notifications and trace reference; ETag is its version */
-    get: operations['getWorkflow'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/workflows/{workflow_id}/notifications': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/workflows/{workflow_id}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An item’s notifications, newest first */
+        get: operations["listWorkflowNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** An item’s notifications, newest first */
-    get: operations['listWorkflowNotifications'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/workflows/{workflow_id}/actions': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/workflows/{workflow_id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve, reject, override, request a change, comment, reassign, escalate, claim or release */
+        post: operations["actOnWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Approve, reject, override, request a change, comment, reassign, escalate, claim or release */
-    post: operations['actOnWorkflow'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/workflow-studio/templates': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/workflow-studio/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The built-in review templates */
+        get: operations["listReviewTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The built-in review templates */
-    get: operations['listReviewTemplates'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/workflow-studio/traces/{trace_id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/workflow-studio/traces/{trace_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dry run: the review a trace would get, with risk signals and precedents; writes nothing */
+        get: operations["previewTraceReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Dry run: the review a trace would get, with risk signals and precedents; writes nothing */
-    get: operations['previewTraceReview'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/workflow-studio/traces/{trace_id}/reviews': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/workflow-studio/traces/{trace_id}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a review of a trace (appends WorkflowReviewRequested); created:false when it exists */
+        post: operations["startTraceReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Start a review of a trace (appends WorkflowReviewRequested); created:false when it exists */
-    post: operations['startTraceReview'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/workflows/{workflow_id}/export': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/admin/workflows/{workflow_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One item’s signed audit export: actions, notifications, trace events, summary, integrity */
+        get: operations["exportWorkflow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** One item’s signed audit export: actions, notifications, trace events, summary, integrity */
-    get: operations['exportWorkflow'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/v1/admin/exports/workflows': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/admin/exports/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Many items’ exports as NDJSON, one per line by workflow_id, ending with a signed manifest line */
+        get: operations["exportWorkflows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Many items’ exports as NDJSON, one per line by workflow_id, ending with a signed manifest line */
-    get: operations['exportWorkflows'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    HealthDto: {
-      /** @example ok */
-      status: string;
+    schemas: {
+        HealthDto: {
+            /** @example ok */
+            status: string;
+        };
+        ReadinessDto: {
+            /**
+             * @example ready
+             * @enum {string}
+             */
+            status: "ready" | "not_ready";
+            /** @enum {string} */
+            reason?: "database_unreachable" | "migrations_pending";
+        };
+        WhoamiDto: {
+            account_id: string;
+            roles: string[];
+            permissions: string[];
+            tenant_id: string;
+        };
+        ErrorBodyDto: {
+            /** @enum {string} */
+            code: "invalid_argument" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "idempotency_conflict" | "event_sequence_invalid" | "precondition_failed" | "payload_too_large" | "schema_violation" | "pii_policy_violation" | "rate_limited" | "internal_error" | "storage";
+            message: string;
+            details: {
+                [key: string]: unknown;
+            };
+        };
+        ErrorEnvelopeDto: {
+            error: components["schemas"]["ErrorBodyDto"];
+            request_id: string;
+        };
+        EventSourceDto: {
+            producer_id: string;
+            system: string;
+            subsystem?: string;
+        };
+        EventActorDto: {
+            actor_id: string;
+            /** @enum {string} */
+            actor_type: "agent" | "person" | "role" | "system";
+        };
+        StoredEventDto: {
+            event_id: string;
+            trace_id: string;
+            trace_seq: number;
+            /** @enum {string} */
+            event_type: "TraceStarted" | "InputObserved" | "EntityObserved" | "PolicyEvaluated" | "ExceptionRequested" | "ApprovalRecorded" | "WorkflowReviewRequested" | "PrecedentCited" | "ActionProposed" | "ActionCommitted" | "TraceFinished";
+            /** Format: date-time */
+            occurred_at: string;
+            source: components["schemas"]["EventSourceDto"];
+            actor: components["schemas"]["EventActorDto"];
+            idempotency_key: string;
+            /** @description Shape per event type (SPEC §5.3); integers only */
+            payload: {
+                [key: string]: unknown;
+            };
+            correlation_id?: string | null;
+            causation_event_id?: string | null;
+            /** @default 1 */
+            schema_version: number;
+            /** @default [] */
+            tags: string[];
+            tenant_id: string;
+            log_seq: number;
+            /** Format: date-time */
+            recorded_at: string;
+            /** @example sha256:… */
+            payload_hash: string;
+            prev_event_hash: string | null;
+            /** @example sha256:… */
+            event_hash: string;
+        };
+        AppendResultDto: {
+            event: components["schemas"]["StoredEventDto"];
+            /** @description true when an earlier event with the same producer and idempotency key was returned */
+            replayed: boolean;
+        };
+        EventEnvelopeDto: {
+            event_id: string;
+            trace_id: string;
+            trace_seq: number;
+            /** @enum {string} */
+            event_type: "TraceStarted" | "InputObserved" | "EntityObserved" | "PolicyEvaluated" | "ExceptionRequested" | "ApprovalRecorded" | "WorkflowReviewRequested" | "PrecedentCited" | "ActionProposed" | "ActionCommitted" | "TraceFinished";
+            /** Format: date-time */
+            occurred_at: string;
+            source: components["schemas"]["EventSourceDto"];
+            actor: components["schemas"]["EventActorDto"];
+            idempotency_key: string;
+            /** @description Shape per event type (SPEC §5.3); integers only */
+            payload: {
+                [key: string]: unknown;
+            };
+            correlation_id?: string | null;
+            causation_event_id?: string | null;
+            /** @default 1 */
+            schema_version: number;
+            /** @default [] */
+            tags: string[];
+        };
+        BatchResultDto: {
+            events: components["schemas"]["AppendResultDto"][];
+        };
+        EventBatchDto: {
+            events: components["schemas"]["EventEnvelopeDto"][];
+        };
+        EventFeedDto: {
+            events: components["schemas"]["StoredEventDto"][];
+            /** @description pass as since_log_seq to read on */
+            next_since_log_seq: number;
+        };
+        TraceSummaryDto: {
+            trace_id: string;
+            workflow: string | null;
+            title: string | null;
+            primary_entity_type: string | null;
+            primary_entity_system: string | null;
+            primary_entity_id: string | null;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+            outcome: string | null;
+            event_count: number;
+            last_log_seq: number;
+        };
+        TraceDto: {
+            events: components["schemas"]["StoredEventDto"][];
+            summary: components["schemas"]["TraceSummaryDto"];
+            /** @description workflow items of the trace */
+            workflows: {
+                [key: string]: unknown;
+            }[];
+        };
+        PrecedentDto: {
+            trace_id: string;
+            workflow: string | null;
+            title: string | null;
+            /** @enum {string} */
+            outcome: "success" | "failure" | "abandoned";
+            /** @description null for a trace that evaluated no policy */
+            policy_id: string | null;
+            policy_version: string | null;
+            /** Format: date-time */
+            finished_at: string;
+        };
+        PrecedentListDto: {
+            precedents: components["schemas"]["PrecedentDto"][];
+        };
+        NotificationDto: {
+            notification_id: string;
+            tenant_id: string;
+            workflow_id: string;
+            /** @enum {string} */
+            category: "assignment" | "approval" | "deadline_risk" | "escalation" | "failure";
+            /** @example operator_console */
+            channel: string;
+            dedupe_key: string;
+            recipient_account_id: string | null;
+            recipient_role: string | null;
+            message: string;
+            payload: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            created_at: string;
+        };
+        NotificationPageDto: {
+            notifications: components["schemas"]["NotificationDto"][];
+            next_cursor: string | null;
+        };
+        CreatedWebhookEndpointDto: {
+            /** @example whe_0b9c… */
+            endpoint_id: string;
+            url: string;
+            description: string | null;
+            /** @description empty = all */
+            categories: ("assignment" | "approval" | "deadline_risk" | "escalation" | "failure")[];
+            enabled: boolean;
+            disabled_reason: string | null;
+            /** @description failed attempts since the last success */
+            consecutive_failures: number;
+            /**
+             * Format: date-time
+             * @description start of the current failure streak
+             */
+            failing_since: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * @description the Standard Webhooks signing secret; shown only here
+             * @example whsec_…
+             */
+            secret: string;
+        };
+        CreateWebhookEndpointDto: {
+            /**
+             * @description http(s); private, loopback and link-local hosts are refused
+             * @example https://hooks.example.com/decisiongraph
+             */
+            url: string;
+            description?: string;
+            /** @description notification categories to deliver; empty or absent = all */
+            categories?: ("assignment" | "approval" | "deadline_risk" | "escalation" | "failure")[];
+        };
+        WebhookEndpointDto: {
+            /** @example whe_0b9c… */
+            endpoint_id: string;
+            url: string;
+            description: string | null;
+            /** @description empty = all */
+            categories: ("assignment" | "approval" | "deadline_risk" | "escalation" | "failure")[];
+            enabled: boolean;
+            disabled_reason: string | null;
+            /** @description failed attempts since the last success */
+            consecutive_failures: number;
+            /**
+             * Format: date-time
+             * @description start of the current failure streak
+             */
+            failing_since: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        WebhookEndpointListDto: {
+            endpoints: components["schemas"]["WebhookEndpointDto"][];
+        };
+        UpdateWebhookEndpointDto: {
+            /** @description http(s); checked like at creation */
+            url?: string;
+            /** @description null clears it */
+            description?: string | null;
+            /** @description empty = all */
+            categories?: ("assignment" | "approval" | "deadline_risk" | "escalation" | "failure")[];
+            /** @description false pauses delivery; true resumes it and clears the failure streak */
+            enabled?: boolean;
+        };
+        DeletedWebhookEndpointDto: {
+            endpoint_id: string;
+            /** @example true */
+            deleted: boolean;
+        };
+        WebhookAttemptDto: {
+            attempt_number: number;
+            /** Format: date-time */
+            started_at: string;
+            duration_ms: number;
+            response_status: number | null;
+            /** @description the first 2 KiB */
+            response_body: string | null;
+            /** @description why no response was received (timeout, refused, …) */
+            error: string | null;
+        };
+        WebhookDeliveryDto: {
+            /** @description also the webhook-id header */
+            delivery_id: string;
+            endpoint_id: string;
+            notification_id: string;
+            /**
+             * @description failed = retries given up
+             * @enum {string}
+             */
+            status: "pending" | "succeeded" | "failed";
+            attempt_count: number;
+            /**
+             * Format: date-time
+             * @description pending only; null while the endpoint is disabled
+             */
+            next_attempt_at: string | null;
+            /**
+             * Format: date-time
+             * @description first attempt of the current retry window
+             */
+            first_attempt_at: string | null;
+            /** Format: date-time */
+            last_attempt_at: string | null;
+            last_response_status: number | null;
+            /** Format: date-time */
+            created_at: string;
+            /** @description oldest first */
+            attempts: components["schemas"]["WebhookAttemptDto"][];
+        };
+        WebhookDeliveryPageDto: {
+            /** @description newest first */
+            deliveries: components["schemas"]["WebhookDeliveryDto"][];
+            next_cursor: string | null;
+        };
+        SubjectDto: {
+            subject_type: string;
+            subject_id: string;
+        };
+        ActorRefDto: {
+            actor_id: string;
+            actor_type: string;
+        };
+        WorkflowDto: {
+            workflow_id: string;
+            tenant_id: string;
+            trace_id: string;
+            workflow_kind: string;
+            workflow_name: string;
+            subject: components["schemas"]["SubjectDto"];
+            /** @enum {string} */
+            status: "requested" | "in_review" | "changes_requested" | "escalated" | "approved" | "rejected" | "overridden";
+            /** @enum {string} */
+            priority: "urgent" | "high" | "normal" | "low";
+            title: string;
+            policy_id: string | null;
+            policy_version: string | null;
+            requested_by_actor: components["schemas"]["ActorRefDto"] | null;
+            assigned_account_id: string | null;
+            assigned_role: string | null;
+            claimed_by_account_id: string | null;
+            /** Format: date-time */
+            requested_at: string;
+            /** Format: date-time */
+            sla_due_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: date-time */
+            resolved_at: string | null;
+            last_action_type: string | null;
+            /** Format: date-time */
+            last_action_at: string | null;
+            current_decision: string | null;
+            current_reason: string | null;
+            approval_event_id: string | null;
+            created_from_event_id: string;
+            last_source_log_seq: number;
+            escalation_count: number;
+            metadata: {
+                [key: string]: unknown;
+            };
+            version: number;
+            /** @description open and past sla_due_at */
+            overdue: boolean;
+        };
+        InboxSummaryDto: {
+            total_count: number;
+            open_count: number;
+            overdue_count: number;
+            requested_count: number;
+            in_review_count: number;
+            changes_requested_count: number;
+            escalated_count: number;
+            approved_count: number;
+            rejected_count: number;
+            overridden_count: number;
+            notification_count: number;
+        };
+        InboxDto: {
+            items: components["schemas"]["WorkflowDto"][];
+            /** @description the filters applied */
+            filters: {
+                [key: string]: unknown;
+            };
+            summary: components["schemas"]["InboxSummaryDto"];
+            next_cursor: string | null;
+        };
+        ActionActorDto: {
+            actor_id: string;
+            actor_type: string;
+            account_id: string | null;
+        };
+        WorkflowActionRecordDto: {
+            /** @example wfa:… */
+            action_id: string;
+            action_type: string;
+            actor: components["schemas"]["ActionActorDto"];
+            note: string | null;
+            payload: {
+                [key: string]: unknown;
+            };
+            source_event_id: string | null;
+            resulting_status: string;
+            /** Format: date-time */
+            created_at: string;
+            prev_action_hash: string | null;
+            action_hash: string;
+        };
+        TraceReferenceDto: {
+            tenant_id: string;
+            trace_id: string;
+            subject_type: string;
+            subject_id: string;
+            workflow_name: string;
+        };
+        WorkflowDetailDto: {
+            workflow: components["schemas"]["WorkflowDto"];
+            actions: components["schemas"]["WorkflowActionRecordDto"][];
+            /** @description newest 12 */
+            notifications: components["schemas"]["NotificationDto"][];
+            notification_count: number;
+            trace_reference: components["schemas"]["TraceReferenceDto"];
+            review_context: {
+                [key: string]: unknown;
+            } | null;
+        };
+        ActionOutcomeDto: {
+            action_id: string;
+            outcome: string;
+            appended_event_id?: string;
+            escalated_to?: string;
+        };
+        ActionResultDto: {
+            action: components["schemas"]["ActionOutcomeDto"];
+            workflow: components["schemas"]["WorkflowDto"];
+        };
+        WorkflowActionDto: {
+            /** @enum {string} */
+            action: "approve" | "reject" | "override" | "request_change" | "comment" | "reassign" | "escalate" | "claim" | "release";
+            reason?: string | null;
+            note?: string | null;
+            /** @description objects kept, scalars wrapped as {"value": "<string>"} */
+            evidence?: unknown[] | null;
+            assigned_account_id?: string | null;
+            assigned_role?: string | null;
+            /** @description override only: "OVERRIDE " + the workflow id upper-cased */
+            confirm_text?: string | null;
+        };
+        ReviewTemplateDto: {
+            template_id: string;
+            title: string;
+            description: string;
+            workflow_kind: string;
+            /** @enum {string} */
+            default_priority: "urgent" | "high" | "normal" | "low";
+            default_sla_hours: number;
+            reviewer_role: string;
+        };
+        TemplateListDto: {
+            templates: components["schemas"]["ReviewTemplateDto"][];
+        };
+        StudioDryRunDto: {
+            trace_id: string;
+            template: components["schemas"]["ReviewTemplateDto"];
+            templates: components["schemas"]["ReviewTemplateDto"][];
+            draft: {
+                [key: string]: unknown;
+            };
+            existing_workflows: {
+                [key: string]: unknown;
+            }[];
+            precedent_preview: {
+                [key: string]: unknown;
+            }[];
+            simulation: {
+                [key: string]: unknown;
+            };
+        };
+        StartReviewResultDto: {
+            created: boolean;
+            workflow?: {
+                [key: string]: unknown;
+            };
+            action?: {
+                [key: string]: unknown;
+            };
+            review_context?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        ReviewAssigneeDto: {
+            account_id?: string;
+            role?: string;
+        };
+        StartReviewDto: {
+            reason: string;
+            template_id?: string;
+            assignee?: components["schemas"]["ReviewAssigneeDto"];
+            /** @enum {string} */
+            priority?: "urgent" | "high" | "normal" | "low";
+            sla_hours?: number;
+        };
+        AuditSummaryDto: {
+            action_count: number;
+            /** @description the item is approved, rejected or overridden */
+            closed: boolean;
+            current_decision: string | null;
+            notification_count: number;
+            /** @description open and past its SLA at exported_at */
+            overdue: boolean;
+            workflow_kind: string;
+        };
+        ExportIntegrityDto: {
+            /** @description event_hash of the trace’s last event */
+            event_chain_head: string | null;
+            /** @description action_hash of the item’s last action */
+            action_chain_head: string | null;
+            /** @description "sha256:" + hex(sha256(canonical JSON of the export without "integrity")) */
+            digest: string;
+            /** @description base64 Ed25519 signature of the digest string’s UTF-8 bytes */
+            signature: string;
+            key_id: string;
+            /** @enum {string} */
+            alg: "ed25519";
+        };
+        WorkflowExportDto: {
+            /** @example 1 */
+            export_version: number;
+            /** Format: date-time */
+            exported_at: string;
+            workflow: components["schemas"]["WorkflowDto"];
+            /** @description all, oldest first */
+            workflow_actions: components["schemas"]["WorkflowActionRecordDto"][];
+            /** @description all, oldest first */
+            workflow_notifications: components["schemas"]["NotificationDto"][];
+            trace_reference: components["schemas"]["TraceReferenceDto"];
+            /** @description the trace’s events by trace_seq */
+            trace_events: components["schemas"]["StoredEventDto"][];
+            audit_summary: components["schemas"]["AuditSummaryDto"];
+            integrity: components["schemas"]["ExportIntegrityDto"];
+        };
     };
-    ReadinessDto: {
-      /**
-       * @example ready
-       * @enum {string}
-       */
-      status: 'ready' | 'not_ready';
-      /** @enum {string} */
-      reason?: 'database_unreachable' | 'migrations_pending';
-    };
-    WhoamiDto: {
-      account_id: string;
-      roles: string[];
-      permissions: string[];
-      tenant_id: string;
-    };
-    ErrorBodyDto: {
-      /** @enum {string} */
-      code:
-        | 'invalid_argument'
-        | 'unauthorized'
-        | 'forbidden'
-        | 'not_found'
-        | 'conflict'
-        | 'idempotency_conflict'
-        | 'event_sequence_invalid'
-        | 'precondition_failed'
-        | 'payload_too_large'
-        | 'schema_violation'
-        | 'pii_policy_violation'
-        | 'rate_limited'
-        | 'internal_error'
-        | 'storage';
-      message: string;
-      details: {
-        [key: string]: unknown;
-      };
-    };
-    ErrorEnvelopeDto: {
-      error: components['schemas']['ErrorBodyDto'];
-      request_id: string;
-    };
-    EventSourceDto: {
-      producer_id: string;
-      system: string;
-      subsystem?: string;
-    };
-    EventActorDto: {
-      actor_id: string;
-      /** @enum {string} */
-      actor_type: 'agent' | 'person' | 'role' | 'system';
-    };
-    StoredEventDto: {
-      event_id: string;
-      trace_id: string;
-      trace_seq: number;
-      /** @enum {string} */
-      event_type:
-        | 'TraceStarted'
-        | 'InputObserved'
-        | 'EntityObserved'
-        | 'PolicyEvaluated'
-        | 'ExceptionRequested'
-        | 'ApprovalRecorded'
-        | 'WorkflowReviewRequested'
-        | 'PrecedentCited'
-        | 'ActionProposed'
-        | 'ActionCommitted'
-        | 'TraceFinished';
-      /** Format: date-time */
-      occurred_at: string;
-      source: components['schemas']['EventSourceDto'];
-      actor: components['schemas']['EventActorDto'];
-      idempotency_key: string;
-      /** @description Shape per event type (SPEC §5.3); integers only */
-      payload: {
-        [key: string]: unknown;
-      };
-      correlation_id?: string | null;
-      causation_event_id?: string | null;
-      /** @default 1 */
-      schema_version: number;
-      /** @default [] */
-      tags: string[];
-      tenant_id: string;
-      log_seq: number;
-      /** Format: date-time */
-      recorded_at: string;
-      /** @example sha256:… */
-      payload_hash: string;
-      prev_event_hash: string | null;
-      /** @example sha256:… */
-      event_hash: string;
-    };
-    AppendResultDto: {
-      event: components['schemas']['StoredEventDto'];
-      /** @description true when an earlier event with the same producer and idempotency key was returned */
-      replayed: boolean;
-    };
-    EventEnvelopeDto: {
-      event_id: string;
-      trace_id: string;
-      trace_seq: number;
-      /** @enum {string} */
-      event_type:
-        | 'TraceStarted'
-        | 'InputObserved'
-        | 'EntityObserved'
-        | 'PolicyEvaluated'
-        | 'ExceptionRequested'
-        | 'ApprovalRecorded'
-        | 'WorkflowReviewRequested'
-        | 'PrecedentCited'
-        | 'ActionProposed'
-        | 'ActionCommitted'
-        | 'TraceFinished';
-      /** Format: date-time */
-      occurred_at: string;
-      source: components['schemas']['EventSourceDto'];
-      actor: components['schemas']['EventActorDto'];
-      idempotency_key: string;
-      /** @description Shape per event type (SPEC §5.3); integers only */
-      payload: {
-        [key: string]: unknown;
-      };
-      correlation_id?: string | null;
-      causation_event_id?: string | null;
-      /** @default 1 */
-      schema_version: number;
-      /** @default [] */
-      tags: string[];
-    };
-    BatchResultDto: {
-      events: components['schemas']['AppendResultDto'][];
-    };
-    EventBatchDto: {
-      events: components['schemas']['EventEnvelopeDto'][];
-    };
-    EventFeedDto: {
-      events: components['schemas']['StoredEventDto'][];
-      /** @description pass as since_log_seq to read on */
-      next_since_log_seq: number;
-    };
-    TraceSummaryDto: {
-      trace_id: string;
-      workflow: string | null;
-      title: string | null;
-      primary_entity_type: string | null;
-      primary_entity_system: string | null;
-      primary_entity_id: string | null;
-      /** Format: date-time */
-      started_at: string | null;
-      /** Format: date-time */
-      finished_at: string | null;
-      outcome: string | null;
-      event_count: number;
-      last_log_seq: number;
-    };
-    TraceDto: {
-      events: components['schemas']['StoredEventDto'][];
-      summary: components['schemas']['TraceSummaryDto'];
-      /** @description workflow items of the trace */
-      workflows: {
-        [key: string]: unknown;
-      }[];
-    };
-    PrecedentDto: {
-      trace_id: string;
-      workflow: string | null;
-      title: string | null;
-      /** @enum {string} */
-      outcome: 'success' | 'failure' | 'abandoned';
-      /** @description null for a trace that evaluated no policy */
-      policy_id: string | null;
-      policy_version: string | null;
-      /** Format: date-time */
-      finished_at: string;
-    };
-    PrecedentListDto: {
-      precedents: components['schemas']['PrecedentDto'][];
-    };
-    NotificationDto: {
-      notification_id: string;
-      tenant_id: string;
-      workflow_id: string;
-      /** @enum {string} */
-      category: 'assignment' | 'approval' | 'deadline_risk' | 'escalation' | 'failure';
-      /** @example operator_console */
-      channel: string;
-      dedupe_key: string;
-      recipient_account_id: string | null;
-      recipient_role: string | null;
-      message: string;
-      payload: {
-        [key: string]: unknown;
-      };
-      /** Format: date-time */
-      created_at: string;
-    };
-    NotificationPageDto: {
-      notifications: components['schemas']['NotificationDto'][];
-      next_cursor: string | null;
-    };
-    CreatedWebhookEndpointDto: {
-      /** @example whe_0b9c… */
-      endpoint_id: string;
-      url: string;
-      description: string | null;
-      /** @description empty = all */
-      categories: ('assignment' | 'approval' | 'deadline_risk' | 'escalation' | 'failure')[];
-      enabled: boolean;
-      disabled_reason: string | null;
-      /** @description failed attempts since the last success */
-      consecutive_failures: number;
-      /**
-       * Format: date-time
-       * @description start of the current failure streak
-       */
-      failing_since: string | null;
-      /** Format: date-time */
-      created_at: string;
-      /** Format: date-time */
-      updated_at: string;
-      /**
-       * @description the Standard Webhooks signing secret; shown only here
-       * @example whsec_…
-       */
-      secret: string;
-    };
-    CreateWebhookEndpointDto: {
-      /**
-       * @description http(s); private, loopback and link-local hosts are refused
-       * @example https://hooks.example.com/decisiongraph
-       */
-      url: string;
-      description?: string;
-      /** @description notification categories to deliver; empty or absent = all */
-      categories?: ('assignment' | 'approval' | 'deadline_risk' | 'escalation' | 'failure')[];
-    };
-    WebhookEndpointDto: {
-      /** @example whe_0b9c… */
-      endpoint_id: string;
-      url: string;
-      description: string | null;
-      /** @description empty = all */
-      categories: ('assignment' | 'approval' | 'deadline_risk' | 'escalation' | 'failure')[];
-      enabled: boolean;
-      disabled_reason: string | null;
-      /** @description failed attempts since the last success */
-      consecutive_failures: number;
-      /**
-       * Format: date-time
-       * @description start of the current failure streak
-       */
-      failing_since: string | null;
-      /** Format: date-time */
-      created_at: string;
-      /** Format: date-time */
-      updated_at: string;
-    };
-    WebhookEndpointListDto: {
-      endpoints: components['schemas']['WebhookEndpointDto'][];
-    };
-    UpdateWebhookEndpointDto: {
-      /** @description http(s); checked like at creation */
-      url?: string;
-      /** @description null clears it */
-      description?: string | null;
-      /** @description empty = all */
-      categories?: ('assignment' | 'approval' | 'deadline_risk' | 'escalation' | 'failure')[];
-      /** @description false pauses delivery; true resumes it and clears the failure streak */
-      enabled?: boolean;
-    };
-    DeletedWebhookEndpointDto: {
-      endpoint_id: string;
-      /** @example true */
-      deleted: boolean;
-    };
-    WebhookAttemptDto: {
-      attempt_number: number;
-      /** Format: date-time */
-      started_at: string;
-      duration_ms: number;
-      response_status: number | null;
-      /** @description the first 2 KiB */
-      response_body: string | null;
-      /** @description why no response was received (timeout, refused, …) */
-      error: string | null;
-    };
-    WebhookDeliveryDto: {
-      /** @description also the webhook-id header */
-      delivery_id: string;
-      endpoint_id: string;
-      notification_id: string;
-      /**
-       * @description failed = retries given up
-       * @enum {string}
-       */
-      status: 'pending' | 'succeeded' | 'failed';
-      attempt_count: number;
-      /**
-       * Format: date-time
-       * @description pending only; null while the endpoint is disabled
-       */
-      next_attempt_at: string | null;
-      /**
-       * Format: date-time
-       * @description first attempt of the current retry window
-       */
-      first_attempt_at: string | null;
-      /** Format: date-time */
-      last_attempt_at: string | null;
-      last_response_status: number | null;
-      /** Format: date-time */
-      created_at: string;
-      /** @description oldest first */
-      attempts: components['schemas']['WebhookAttemptDto'][];
-    };
-    WebhookDeliveryPageDto: {
-      /** @description newest first */
-      deliveries: components['schemas']['WebhookDeliveryDto'][];
-      next_cursor: string | null;
-    };
-    SubjectDto: {
-      subject_type: string;
-      subject_id: string;
-    };
-    ActorRefDto: {
-      actor_id: string;
-      actor_type: string;
-    };
-    WorkflowDto: {
-      workflow_id: string;
-      tenant_id: string;
-      trace_id: string;
-      workflow_kind: string;
-      workflow_name: string;
-      subject: components['schemas']['SubjectDto'];
-      /** @enum {string} */
-      status: 'requested' | 'in_review' | 'changes_requested' | 'escalated' | 'approved' | 'rejected' | 'overridden';
-      /** @enum {string} */
-      priority: 'urgent' | 'high' | 'normal' | 'low';
-      title: string;
-      policy_id: string | null;
-      policy_version: string | null;
-      requested_by_actor: components['schemas']['ActorRefDto'] | null;
-      assigned_account_id: string | null;
-      assigned_role: string | null;
-      claimed_by_account_id: string | null;
-      /** Format: date-time */
-      requested_at: string;
-      /** Format: date-time */
-      sla_due_at: string;
-      /** Format: date-time */
-      updated_at: string;
-      /** Format: date-time */
-      resolved_at: string | null;
-      last_action_type: string | null;
-      /** Format: date-time */
-      last_action_at: string | null;
-      current_decision: string | null;
-      current_reason: string | null;
-      approval_event_id: string | null;
-      created_from_event_id: string;
-      last_source_log_seq: number;
-      escalation_count: number;
-      metadata: {
-        [key: string]: unknown;
-      };
-      version: number;
-      /** @description open and past sla_due_at */
-      overdue: boolean;
-    };
-    InboxSummaryDto: {
-      total_count: number;
-      open_count: number;
-      overdue_count: number;
-      requested_count: number;
-      in_review_count: number;
-      changes_requested_count: number;
-      escalated_count: number;
-      approved_count: number;
-      rejected_count: number;
-      overridden_count: number;
-      notification_count: number;
-    };
-    InboxDto: {
-      items: components['schemas']['WorkflowDto'][];
-      /** @description the filters applied */
-      filters: {
-        [key: string]: unknown;
-      };
-      summary: components['schemas']['InboxSummaryDto'];
-      next_cursor: string | null;
-    };
-    ActionActorDto: {
-      actor_id: string;
-      actor_type: string;
-      account_id: string | null;
-    };
-    WorkflowActionRecordDto: {
-      /** @example wfa:… */
-      action_id: string;
-      action_type: string;
-      actor: components['schemas']['ActionActorDto'];
-      note: string | null;
-      payload: {
-        [key: string]: unknown;
-      };
-      source_event_id: string | null;
-      resulting_status: string;
-      /** Format: date-time */
-      created_at: string;
-      prev_action_hash: string | null;
-      action_hash: string;
-    };
-    TraceReferenceDto: {
-      tenant_id: string;
-      trace_id: string;
-      subject_type: string;
-      subject_id: string;
-      workflow_name: string;
-    };
-    WorkflowDetailDto: {
-      workflow: components['schemas']['WorkflowDto'];
-      actions: components['schemas']['WorkflowActionRecordDto'][];
-      /** @description newest 12 */
-      notifications: components['schemas']['NotificationDto'][];
-      notification_count: number;
-      trace_reference: components['schemas']['TraceReferenceDto'];
-      review_context: {
-        [key: string]: unknown;
-      } | null;
-    };
-    ActionOutcomeDto: {
-      action_id: string;
-      outcome: string;
-      appended_event_id?: string;
-      escalated_to?: string;
-    };
-    ActionResultDto: {
-      action: components['schemas']['ActionOutcomeDto'];
-      workflow: components['schemas']['WorkflowDto'];
-    };
-    WorkflowActionDto: {
-      /** @enum {string} */
-      action:
-        | 'approve'
-        | 'reject'
-        | 'override'
-        | 'request_change'
-        | 'comment'
-        | 'reassign'
-        | 'escalate'
-        | 'claim'
-        | 'release';
-      reason?: string | null;
-      note?: string | null;
-      /** @description objects kept, scalars wrapped as {"value": "<string>"} */
-      evidence?: unknown[] | null;
-      assigned_account_id?: string | null;
-      assigned_role?: string | null;
-      /** @description override only: "OVERRIDE " + the workflow id upper-cased */
-      confirm_text?: string | null;
-    };
-    ReviewTemplateDto: {
-      template_id: string;
-      title: string;
-      description: string;
-      workflow_kind: string;
-      /** @enum {string} */
-      default_priority: 'urgent' | 'high' | 'normal' | 'low';
-      default_sla_hours: number;
-      reviewer_role: string;
-    };
-    TemplateListDto: {
-      templates: components['schemas']['ReviewTemplateDto'][];
-    };
-    StudioDryRunDto: {
-      trace_id: string;
-      template: components['schemas']['ReviewTemplateDto'];
-      templates: components['schemas']['ReviewTemplateDto'][];
-      draft: {
-        [key: string]: unknown;
-      };
-      existing_workflows: {
-        [key: string]: unknown;
-      }[];
-      precedent_preview: {
-        [key: string]: unknown;
-      }[];
-      simulation: {
-        [key: string]: unknown;
-      };
-    };
-    StartReviewResultDto: {
-      created: boolean;
-      workflow?: {
-        [key: string]: unknown;
-      };
-      action?: {
-        [key: string]: unknown;
-      };
-      review_context?: {
-        [key: string]: unknown;
-      } | null;
-    };
-    ReviewAssigneeDto: {
-      account_id?: string;
-      role?: string;
-    };
-    StartReviewDto: {
-      reason: string;
-      template_id?: string;
-      assignee?: components['schemas']['ReviewAssigneeDto'];
-      /** @enum {string} */
-      priority?: 'urgent' | 'high' | 'normal' | 'low';
-      sla_hours?: number;
-    };
-    AuditSummaryDto: {
-      action_count: number;
-      /** @description the item is approved, rejected or overridden */
-      closed: boolean;
-      current_decision: string | null;
-      notification_count: number;
-      /** @description open and past its SLA at exported_at */
-      overdue: boolean;
-      workflow_kind: string;
-    };
-    ExportIntegrityDto: {
-      /** @description event_hash of the trace’s last event */
-      event_chain_head: string | null;
-      /** @description action_hash of the item’s last action */
-      action_chain_head: string | null;
-      /** @description "sha256:" + hex(sha256(canonical JSON of the export without "integrity")) */
-      digest: string;
-      /** @description base64 Ed25519 signature of the digest string’s UTF-8 bytes */
-      signature: string;
-      key_id: string;
-      /** @enum {string} */
-      alg: 'ed25519';
-    };
-    WorkflowExportDto: {
-      /** @example 1 */
-      export_version: number;
-      /** Format: date-time */
-      exported_at: string;
-      workflow: components['schemas']['WorkflowDto'];
-      /** @description all, oldest first */
-      workflow_actions: components['schemas']['WorkflowActionRecordDto'][];
-      /** @description all, oldest first */
-      workflow_notifications: components['schemas']['NotificationDto'][];
-      trace_reference: components['schemas']['TraceReferenceDto'];
-      /** @description the trace’s events by trace_seq */
-      trace_events: components['schemas']['StoredEventDto'][];
-      audit_summary: components['schemas']['AuditSummaryDto'];
-      integrity: components['schemas']['ExportIntegrityDto'];
-    };
-  };
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  healthz: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    healthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthDto"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
+    readyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['HealthDto'];
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessDto"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessDto"];
+                };
+            };
         };
-      };
     };
-  };
-  readyz: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    prometheus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
+    whoami: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['ReadinessDto'];
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WhoamiDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
         };
-      };
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ReadinessDto'];
-        };
-      };
     };
-  };
-  prometheus: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description exclusive lower bound of log_seq */
+                since_log_seq?: string;
+                limit?: string;
+                event_type?: "TraceStarted" | "InputObserved" | "EntityObserved" | "PolicyEvaluated" | "ExceptionRequested" | "ApprovalRecorded" | "WorkflowReviewRequested" | "PrecedentCited" | "ActionProposed" | "ActionCommitted" | "TraceFinished";
+                trace_id?: string;
+            };
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["EventFeedDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description Prometheus text exposition */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    appendEvent: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'text/plain': string;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventEnvelopeDto"];
+            };
         };
-      };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AppendResultDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code conflict | idempotency_conflict | event_sequence_invalid */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code schema_violation | pii_policy_violation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
     };
-  };
-  whoami: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path?: never;
-      cookie?: never;
+    appendEventBatch: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EventBatchDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["BatchResultDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code conflict | idempotency_conflict | event_sequence_invalid */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code schema_violation | pii_policy_violation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
+    getTrace: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                trace_id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['WhoamiDto'];
-            request_id: string;
-          };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["TraceDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
         };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
     };
-  };
-  listEvents: {
-    parameters: {
-      query?: {
-        /** @description exclusive lower bound of log_seq */
-        since_log_seq?: string;
-        limit?: string;
-        event_type?:
-          | 'TraceStarted'
-          | 'InputObserved'
-          | 'EntityObserved'
-          | 'PolicyEvaluated'
-          | 'ExceptionRequested'
-          | 'ApprovalRecorded'
-          | 'WorkflowReviewRequested'
-          | 'PrecedentCited'
-          | 'ActionProposed'
-          | 'ActionCommitted'
-          | 'TraceFinished';
-        trace_id?: string;
-      };
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path?: never;
-      cookie?: never;
+    listPrecedents: {
+        parameters: {
+            query?: {
+                entity_type?: string;
+                /** @description needs entity_type */
+                entity_id?: string;
+                policy_id?: string;
+                /** @description needs policy_id */
+                policy_version?: string;
+                outcome?: "success" | "failure" | "abandoned";
+                limit?: string;
+            };
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PrecedentListDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
+    listNotifications: {
+        parameters: {
+            query?: {
+                category?: "assignment" | "approval" | "deadline_risk" | "escalation" | "failure";
+                workflow_id?: string;
+                recipient_role?: string;
+                recipient_account_id?: string;
+                limit?: string;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['EventFeedDto'];
-            request_id: string;
-          };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["NotificationPageDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
         };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
     };
-  };
-  appendEvent: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path?: never;
-      cookie?: never;
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WebhookEndpointListDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['EventEnvelopeDto'];
-      };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookEndpointDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["CreatedWebhookEndpointDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
     };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['AppendResultDto'];
-            request_id: string;
-          };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WebhookEndpointDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
         };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code conflict | idempotency_conflict | event_sequence_invalid */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code payload_too_large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code schema_violation | pii_policy_violation */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
     };
-  };
-  appendEventBatch: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path?: never;
-      cookie?: never;
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DeletedWebhookEndpointDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['EventBatchDto'];
-      };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookEndpointDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WebhookEndpointDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
     };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                status?: "pending" | "succeeded" | "failed";
+                limit?: string;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['BatchResultDto'];
-            request_id: string;
-          };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WebhookDeliveryPageDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
         };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code conflict | idempotency_conflict | event_sequence_invalid */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code payload_too_large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code schema_violation | pii_policy_violation */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
     };
-  };
-  getTrace: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path: {
-        trace_id: string;
-      };
-      cookie?: never;
+    redeliverWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                endpoint_id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WebhookDeliveryDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
+    listWorkflows: {
+        parameters: {
+            query?: {
+                status?: "requested" | "in_review" | "changes_requested" | "escalated" | "approved" | "rejected" | "overridden";
+                /** @description case-insensitive, like the priority of an event */
+                priority?: "urgent" | "high" | "normal" | "low";
+                workflow_kind?: string;
+                assigned_account_id?: string;
+                assigned_role?: string;
+                trace_id?: string;
+                /** @description default true, or false when a closed status (approved, rejected, overridden) is asked for */
+                only_open?: "true" | "false";
+                only_overdue?: "true" | "false";
+                limit?: string;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['TraceDto'];
-            request_id: string;
-          };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["InboxDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
         };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
     };
-  };
-  listPrecedents: {
-    parameters: {
-      query?: {
-        entity_type?: string;
-        /** @description needs entity_type */
-        entity_id?: string;
-        policy_id?: string;
-        /** @description needs policy_id */
-        policy_version?: string;
-        outcome?: 'success' | 'failure' | 'abandoned';
-        limit?: string;
-      };
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path?: never;
-      cookie?: never;
+    getWorkflow: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description the item version, quoted; send it as If-Match */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WorkflowDetailDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
+    listWorkflowNotifications: {
+        parameters: {
+            query?: {
+                category?: "assignment" | "approval" | "deadline_risk" | "escalation" | "failure";
+                recipient_role?: string;
+                recipient_account_id?: string;
+                limit?: string;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['PrecedentListDto'];
-            request_id: string;
-          };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["NotificationPageDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
         };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
     };
-  };
-  listNotifications: {
-    parameters: {
-      query?: {
-        category?: 'assignment' | 'approval' | 'deadline_risk' | 'escalation' | 'failure';
-        workflow_id?: string;
-        recipient_role?: string;
-        recipient_account_id?: string;
-        limit?: string;
-        /** @description next_cursor of the previous page */
-        cursor?: string;
-      };
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path?: never;
-      cookie?: never;
+    actOnWorkflow: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the item version from the ETag; 412 when stale */
+                "If-Match"?: string;
+                /** @description replays the first response for the same key and body */
+                "Idempotency-Key"?: string;
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowActionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description the item version, quoted; send it as If-Match */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ActionResultDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code conflict | idempotency_conflict | event_sequence_invalid */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code precondition_failed */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code schema_violation | pii_policy_violation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
+    listReviewTemplates: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['NotificationPageDto'];
-            request_id: string;
-          };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["TemplateListDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
         };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
     };
-  };
-  listWebhookEndpoints: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path?: never;
-      cookie?: never;
+    previewTraceReview: {
+        parameters: {
+            query?: {
+                /** @description unknown or absent → the default template for the trace */
+                template_id?: string;
+            };
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                trace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["StudioDryRunDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
     };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
+    startTraceReview: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                trace_id: string;
+            };
+            cookie?: never;
         };
-        content: {
-          'application/json': {
-            data: components['schemas']['WebhookEndpointListDto'];
-            request_id: string;
-          };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartReviewDto"];
+            };
         };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["StartReviewResultDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code schema_violation | pii_policy_violation */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
         };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
     };
-  };
-  createWebhookEndpoint: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path?: never;
-      cookie?: never;
+    exportWorkflow: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["WorkflowExportDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
     };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CreateWebhookEndpointDto'];
-      };
+    exportWorkflows: {
+        parameters: {
+            query?: {
+                /** @description items whose updated_at is at or after this instant */
+                from?: string;
+                /** @description items whose updated_at is at or before this instant */
+                to?: string;
+                status?: "requested" | "in_review" | "changes_requested" | "escalated" | "approved" | "rejected" | "overridden";
+            };
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one WorkflowExport per line, then {"manifest": {count, digest, signature, key_id, alg}} */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
     };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['CreatedWebhookEndpointDto'];
-            request_id: string;
-          };
-        };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-    };
-  };
-  getWebhookEndpoint: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path: {
-        endpoint_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['WebhookEndpointDto'];
-            request_id: string;
-          };
-        };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-    };
-  };
-  deleteWebhookEndpoint: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path: {
-        endpoint_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['DeletedWebhookEndpointDto'];
-            request_id: string;
-          };
-        };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-    };
-  };
-  updateWebhookEndpoint: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path: {
-        endpoint_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UpdateWebhookEndpointDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['WebhookEndpointDto'];
-            request_id: string;
-          };
-        };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-    };
-  };
-  listWebhookDeliveries: {
-    parameters: {
-      query?: {
-        status?: 'pending' | 'succeeded' | 'failed';
-        limit?: string;
-        /** @description next_cursor of the previous page */
-        cursor?: string;
-      };
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path: {
-        endpoint_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['WebhookDeliveryPageDto'];
-            request_id: string;
-          };
-        };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-    };
-  };
-  redeliverWebhookDelivery: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path: {
-        endpoint_id: string;
-        delivery_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['WebhookDeliveryDto'];
-            request_id: string;
-          };
-        };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-    };
-  };
-  listWorkflows: {
-    parameters: {
-      query?: {
-        status?: 'requested' | 'in_review' | 'changes_requested' | 'escalated' | 'approved' | 'rejected' | 'overridden';
-        /** @description case-insensitive, like the priority of an event */
-        priority?: 'urgent' | 'high' | 'normal' | 'low';
-        workflow_kind?: string;
-        assigned_account_id?: string;
-        assigned_role?: string;
-        trace_id?: string;
-        /** @description default true, or false when a closed status (approved, rejected, overridden) is asked for */
-        only_open?: 'true' | 'false';
-        only_overdue?: 'true' | 'false';
-        limit?: string;
-        /** @description next_cursor of the previous page */
-        cursor?: string;
-      };
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['InboxDto'];
-            request_id: string;
-          };
-        };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-    };
-  };
-  getWorkflow: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path: {
-        workflow_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          /** @description the item version, quoted; send it as If-Match */
-          ETag: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['WorkflowDetailDto'];
-            request_id: string;
-          };
-        };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-    };
-  };
-  listWorkflowNotifications: {
-    parameters: {
-      query?: {
-        category?: 'assignment' | 'approval' | 'deadline_risk' | 'escalation' | 'failure';
-        recipient_role?: string;
-        recipient_account_id?: string;
-        limit?: string;
-        /** @description next_cursor of the previous page */
-        cursor?: string;
-      };
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path: {
-        workflow_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['NotificationPageDto'];
-            request_id: string;
-          };
-        };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-    };
-  };
-  actOnWorkflow: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description the item version from the ETag; 412 when stale */
-        'If-Match'?: string;
-        /** @description replays the first response for the same key and body */
-        'Idempotency-Key'?: string;
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path: {
-        workflow_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['WorkflowActionDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          /** @description the item version, quoted; send it as If-Match */
-          ETag: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['ActionResultDto'];
-            request_id: string;
-          };
-        };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code conflict | idempotency_conflict | event_sequence_invalid */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code precondition_failed */
-      412: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code schema_violation | pii_policy_violation */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-    };
-  };
-  listReviewTemplates: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['TemplateListDto'];
-            request_id: string;
-          };
-        };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-    };
-  };
-  previewTraceReview: {
-    parameters: {
-      query?: {
-        /** @description unknown or absent → the default template for the trace */
-        template_id?: string;
-      };
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path: {
-        trace_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['StudioDryRunDto'];
-            request_id: string;
-          };
-        };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-    };
-  };
-  startTraceReview: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path: {
-        trace_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['StartReviewDto'];
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['StartReviewResultDto'];
-            request_id: string;
-          };
-        };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code schema_violation | pii_policy_violation */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-    };
-  };
-  exportWorkflow: {
-    parameters: {
-      query?: never;
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path: {
-        workflow_id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            data: components['schemas']['WorkflowExportDto'];
-            request_id: string;
-          };
-        };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code not_found */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-    };
-  };
-  exportWorkflows: {
-    parameters: {
-      query?: {
-        /** @description items whose updated_at is at or after this instant */
-        from?: string;
-        /** @description items whose updated_at is at or before this instant */
-        to?: string;
-        status?: 'requested' | 'in_review' | 'changes_requested' | 'escalated' | 'approved' | 'rejected' | 'overridden';
-      };
-      header: {
-        /** @description Tenant the request acts in */
-        'x-tenant-id': string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description one WorkflowExport per line, then {"manifest": {count, digest, signature, key_id, alg}} */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/x-ndjson': string;
-        };
-      };
-      /** @description error envelope; code invalid_argument */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/x-ndjson': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code unauthorized */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/x-ndjson': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/x-ndjson': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-      /** @description error envelope; code rate_limited */
-      429: {
-        headers: {
-          /** @description seconds to wait */
-          'retry-after'?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/x-ndjson': components['schemas']['ErrorEnvelopeDto'];
-        };
-      };
-    };
-  };
 }
