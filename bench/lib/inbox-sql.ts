@@ -20,7 +20,7 @@ export function pageStatement(tenant: string, filter: InboxFilter, at: Date): St
 }
 
 export function summaryStatement(tenant: string, at: Date): Statement {
-  const sql = inboxSummarySql(tenant, at);
+  const sql = inboxSummarySql(tenant, at, { accountId: 'bench-reader', excludeOwnRequests: true });
   return { text: sql.text, values: sql.values };
 }
 

@@ -49,6 +49,9 @@ function item(): WorkflowItem {
     version: 1,
     last_action_hash: null,
     action_count: 0,
+    requested_by: 'policy-engine',
+    required_approvals: 2,
+    approvals: [],
   };
 }
 
@@ -75,6 +78,9 @@ function events(): StoredEvent[] {
       payload,
       payload_hash: payloadHash(payload),
       prev_event_hash: out.at(-1)?.event_hash ?? null,
+      // The chain spans both hash versions: the first event was stored before attribution (SPEC §11.1).
+      recorded_by: seq === 0 ? null : 'policy-engine',
+      hash_version: seq === 0 ? 1 : 2,
     } as unknown as Omit<StoredEvent, 'event_hash'>;
     out.push({ ...unhashed, event_hash: eventHash(unhashed) } as StoredEvent);
   });

@@ -11,6 +11,8 @@ export type DemoEvent = {
   actor: { actor_id: string; actor_type: 'agent' | 'person' | 'role' | 'system' };
   idempotency_key: string;
   payload: Record<string, unknown>;
+  /** The account that appends it (SPEC §11.1): the renewal agent for its trace, the reviewer for decisions. */
+  recorded_by: string;
 };
 
 const AGENT = { actor_id: 'renewal-agent', actor_type: 'agent' as const };
@@ -31,6 +33,7 @@ function trace(
     actor: actor ?? AGENT,
     idempotency_key: `demo-${traceId}-${seq}`,
     payload,
+    recorded_by: type === 'ApprovalRecorded' ? 'maria.ops' : 'renewal-agent',
   }));
 }
 
@@ -99,6 +102,7 @@ export const DEMO_REVIEW: DemoEvent = {
   source: { producer_id: 'workflow-studio', system: 'decisiongraph' },
   actor: { actor_id: 'demo-seed', actor_type: 'role' },
   idempotency_key: 'demo-incident-globex-review',
+  recorded_by: 'maria.ops',
   payload: {
     template_id: 'incident_triage',
     template_description: 'Review a trace whose outcome was unfavourable: what happened, why, and what to change.',

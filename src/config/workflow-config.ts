@@ -1,4 +1,4 @@
-import { Env, readInt, readString } from './env-parsers';
+import { Env, readBool, readInt, readString } from './env-parsers';
 
 /** Settings of the workflow layer (SPEC §6.1, §7). */
 export type WorkflowConfig = {
@@ -10,6 +10,8 @@ export type WorkflowConfig = {
   escalationAssignedAccountId: string | null;
   deadlineRiskWarningMinutes: number;
   slaSweepIntervalSeconds: number;
+  /** SPEC §11.3: the requester of an item cannot decide it. */
+  separationOfDuties: boolean;
 };
 
 export function loadWorkflowConfig(env: Env): WorkflowConfig {
@@ -22,5 +24,6 @@ export function loadWorkflowConfig(env: Env): WorkflowConfig {
     escalationAssignedAccountId: readString(env, 'DG_ESCALATION_ASSIGNED_ACCOUNT_ID') ?? null,
     deadlineRiskWarningMinutes: readInt(env, 'DG_DEADLINE_RISK_WARNING_MINUTES', 30, 0, 525_600),
     slaSweepIntervalSeconds: readInt(env, 'DG_SLA_SWEEP_INTERVAL_SECONDS', 30, 1, 86_400),
+    separationOfDuties: readBool(env, 'DG_SEPARATION_OF_DUTIES', true),
   };
 }

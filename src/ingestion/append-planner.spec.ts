@@ -4,7 +4,13 @@ import { eventHash, payloadHash } from './event-hashing';
 import type { EventInput } from './event-types';
 import type { NewEvent, StoredEvent, TraceState } from './stored-event';
 
-const OPTIONS = { tenantId: 'acme', recordedAt: '2026-11-25T10:00:01.000Z', internal: false, batch: false };
+const OPTIONS = {
+  tenantId: 'acme',
+  recordedAt: '2026-11-25T10:00:01.000Z',
+  recordedBy: 'policy-engine',
+  internal: false,
+  batch: false,
+};
 
 function input(overrides: Partial<EventInput> = {}): EventInput {
   return {

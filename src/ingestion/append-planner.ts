@@ -2,7 +2,7 @@ import { canonicalJson } from '../common/canonical-json';
 import { DomainError } from '../common/error-codes';
 import { eventHash, payloadHash } from './event-hashing';
 import type { EventInput } from './event-types';
-import { NewEvent, REPLAY_FIELDS, StoredEvent, TraceState } from './stored-event';
+import { CURRENT_HASH_VERSION, NewEvent, REPLAY_FIELDS, StoredEvent, TraceState } from './stored-event';
 
 /** Event types the workflow layer may append to a finished trace (SPEC §5.5). */
 const FINISHED_TRACE_EXEMPT = new Set(['ApprovalRecorded', 'WorkflowReviewRequested']);
@@ -19,7 +19,14 @@ export type AppendState = {
  * `internal`: appended by the workflow layer (finished-trace exemption, trace_seq assigned here).
  * `batch`: errors name the failing input's index (SPEC §5.5, `details.index`).
  */
-export type AppendOptions = { tenantId: string; recordedAt: string; internal: boolean; batch: boolean };
+export type AppendOptions = {
+  tenantId: string;
+  recordedAt: string;
+  /** The account whose request appends (SPEC §11.1), `system` for the SLA sweep. */
+  recordedBy: string;
+  internal: boolean;
+  batch: boolean;
+};
 
 export type PlannedAppend = { replayed: boolean; event: NewEvent | StoredEvent };
 
@@ -70,6 +77,8 @@ function planOne(input: EventInput, state: AppendState, options: AppendOptions):
     recorded_at: options.recordedAt,
     payload_hash: hash,
     prev_event_hash: trace ? trace.last_event_hash : null,
+    recorded_by: options.recordedBy,
+    hash_version: CURRENT_HASH_VERSION,
   };
   const event: NewEvent = { ...unhashed, event_hash: eventHash(unhashed) };
   state.byIdempotency.set(key, event);

@@ -54,14 +54,14 @@ export class AppendRepository {
       WITH ins AS (
         INSERT INTO dg_event_log (tenant_id, event_id, trace_id, trace_seq, event_type, occurred_at, recorded_at, producer_id,
           source, actor, idempotency_key, correlation_id, causation_event_id, schema_version, tags, payload, payload_hash,
-          prev_event_hash, event_hash)
+          prev_event_hash, event_hash, recorded_by, hash_version)
         SELECT tenant_id, event_id, trace_id, trace_seq, event_type, occurred_at, recorded_at, producer_id,
           source, actor, idempotency_key, correlation_id, causation_event_id, schema_version, tags, payload, payload_hash,
-          prev_event_hash, event_hash
+          prev_event_hash, event_hash, recorded_by, hash_version
         FROM json_to_recordset(${records}::json) AS x(tenant_id text, event_id text, trace_id text, trace_seq int,
           event_type text, occurred_at timestamptz, recorded_at timestamptz, producer_id text, source jsonb, actor jsonb,
           idempotency_key text, correlation_id text, causation_event_id text, schema_version int, tags text[], payload jsonb,
-          payload_hash text, prev_event_hash text, event_hash text)
+          payload_hash text, prev_event_hash text, event_hash text, recorded_by text, hash_version int)
         RETURNING event_id, trace_id, log_seq
       ), summaries AS (
         INSERT INTO dg_trace_summaries (tenant_id, trace_id, workflow, title, primary_entity_type, primary_entity_system,
@@ -95,6 +95,7 @@ function iso(value: string | null): string | null {
 function fromJsonEvent({ producer_id: _producer, ...row }: JsonEventRow): StoredEvent {
   return {
     ...row,
+    hash_version: row.hash_version === 2 ? 2 : 1,
     event_type: row.event_type as EventType,
     occurred_at: iso(row.occurred_at),
     recorded_at: iso(row.recorded_at),

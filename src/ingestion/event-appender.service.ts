@@ -19,6 +19,8 @@ export type AppendOptions = {
   /** A batch request: errors carry the failing index. */
   batch?: boolean;
   recordedAt: Date;
+  /** The account whose request appends (SPEC §11.1): the caller, or `system` for the SLA sweep. */
+  recordedBy: string;
 };
 
 /** A unique violation means a concurrent append won a race on an idempotency key or event_id; a retry sees it. */
@@ -47,9 +49,14 @@ export class EventAppenderService {
    * embedded database goes through Prisma. A retry after a unique violation goes through Prisma
    * too, whose errors the exception filter translates.
    */
-  async appendInTransaction(tenantId: string, inputs: EventInput[], batch: boolean): Promise<AppendResult[]> {
+  async appendInTransaction(
+    tenantId: string,
+    recordedBy: string,
+    inputs: EventInput[],
+    batch: boolean,
+  ): Promise<AppendResult[]> {
     for (let attempt = 1; ; attempt++) {
-      const options: AppendOptions = { batch, recordedAt: this.clock.now() };
+      const options: AppendOptions = { batch, recordedAt: this.clock.now(), recordedBy };
       try {
         if (attempt === 1 && this.driver.available) {
           return await this.driver.run((tx) => this.append(tx, tenantId, inputs, options), TX_OPTIONS.maxWait);
@@ -79,6 +86,7 @@ export class EventAppenderService {
     const planned = planAppends(inputs, state, {
       tenantId,
       recordedAt: options.recordedAt.toISOString(),
+      recordedBy: options.recordedBy,
       internal: options.internal ?? false,
       batch: options.batch ?? false,
     });

@@ -25,6 +25,8 @@ export type EventRow = {
   payload_hash: string;
   prev_event_hash: string | null;
   event_hash: string;
+  recorded_by: string | null;
+  hash_version: number;
 };
 
 /** `throughLogSeq`: the feed's horizon (IngestionService), the highest log_seq it may show. */
@@ -112,5 +114,7 @@ export function toStoredEvent(row: EventRow): StoredEvent {
     payload_hash: row.payload_hash,
     prev_event_hash: row.prev_event_hash,
     event_hash: row.event_hash,
+    recorded_by: row.recorded_by,
+    hash_version: row.hash_version === 2 ? 2 : 1,
   };
 }

@@ -31,6 +31,8 @@ type Fields = Record<string, unknown>;
 export function validateEvent(body: unknown, numbers: JsonNumberScan, path = '$'): EventInput {
   if (!isPlainObject(body)) fail('invalid_argument', path, 'must be a JSON object');
   const at = (name: string) => memberPath(path, name);
+  // SPEC §11.1: attribution is the server's to set, from the credentials of the request.
+  if (Object.hasOwn(body, 'recorded_by')) fail('invalid_argument', at('recorded_by'), 'is set by the server');
   const event_id = indexedId(body.event_id, at('event_id'));
   const trace_id = indexedId(body.trace_id, at('trace_id'));
   const trace_seq = traceSeq(body.trace_seq, at('trace_seq'), numbers);

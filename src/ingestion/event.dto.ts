@@ -46,6 +46,18 @@ export class StoredEventDto extends EventEnvelopeDto {
   @ApiProperty({ example: 'sha256:…' }) payload_hash!: string;
   @ApiProperty({ nullable: true, type: String }) prev_event_hash!: string | null;
   @ApiProperty({ example: 'sha256:…' }) event_hash!: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'account_id of the principal whose request appended the event, set by the server (null on events stored before attribution)',
+  })
+  recorded_by!: string | null;
+  @ApiProperty({
+    enum: [1, 2],
+    description: 'the event_hash formula: 2 adds recorded_by and hash_version to the hashed object',
+  })
+  hash_version!: number;
 }
 
 export class AppendResultDto {

@@ -8,6 +8,7 @@ import { MetricsService } from '../observability/metrics.service';
 import { AppendResult, EventAppenderService } from './event-appender.service';
 import { EventLogRepository } from './event-log.repository';
 import type { EventInput, EventType } from './event-types';
+import { assertMayAppend } from './event-authority';
 import { validateEvent } from './event-validation';
 import { scanJsonNumbers } from './json-number-scan';
 import type { StoredEvent, TraceState } from './stored-event';
@@ -42,7 +43,8 @@ export class IngestionService {
 
   async appendOne(principal: Principal, body: unknown, rawText: string | undefined): Promise<AppendResult> {
     const input = validateEvent(body, numbersIn(rawText));
-    const [result] = await this.appendAtomically(principal.tenantId, [input], false);
+    assertMayAppend(principal, input);
+    const [result] = await this.appendAtomically(principal, [input], false);
     return result;
   }
 
@@ -66,7 +68,12 @@ export class IngestionService {
         throw e;
       }
     });
-    return { events: await this.appendAtomically(principal.tenantId, inputs, true) };
+    inputs.forEach((input, index) => assertMayAppend(principal, input, index));
+    try {
+      return { events: await this.appendAtomically(principal, inputs, true) };
+    } catch (e) {
+      throw withBatchIndex(e, inputs);
+    }
   }
 
   async readTrace(principal: Principal, traceId: string): Promise<TraceView> {
@@ -124,11 +131,18 @@ export class IngestionService {
     return horizon;
   }
 
-  private appendAtomically(tenantId: string, inputs: EventInput[], batch: boolean): Promise<AppendResult[]> {
+  private appendAtomically(principal: Principal, inputs: EventInput[], batch: boolean): Promise<AppendResult[]> {
     return this.metrics.time(this.metrics.appendDuration, { mode: batch ? 'batch' : 'single' }, () =>
-      this.appender.appendInTransaction(tenantId, inputs, batch),
+      this.appender.appendInTransaction(principal.tenantId, principal.accountId, inputs, batch),
     );
   }
+}
+
+/** An error the workflow layer raised about one event of a batch (`details.event_id`) names its index too. */
+function withBatchIndex(e: unknown, inputs: EventInput[]): unknown {
+  if (!(e instanceof DomainError) || e.details?.index !== undefined) return e;
+  const index = inputs.findIndex((input) => input.event_id === e.details?.event_id);
+  return index < 0 ? e : new DomainError(e.code, e.message, { ...e.details, index });
 }
 
 function numbersIn(rawText: string | undefined) {

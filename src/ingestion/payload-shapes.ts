@@ -29,6 +29,10 @@ export const PRIORITIES = ['urgent', 'high', 'normal', 'low'] as const;
  */
 export const MAX_SLA_HOURS = 876_000;
 
+/** SPEC §11.4: how many approvals an item may require. */
+export const MAX_REQUIRED_APPROVALS = 10;
+const requiredApprovals = { max: MAX_REQUIRED_APPROVALS };
+
 /**
  * Strings the workflow layer builds keys from (workflow ids, assignees, notification dedupe keys),
  * which PostgreSQL indexes: an index entry holds at most about 2.7 kB, and a longer key would make
@@ -87,6 +91,7 @@ export const PAYLOAD_SHAPES: Readonly<Record<EventType, readonly FieldRule[]>> =
     required('reason'),
     optional('evidence', 'array'),
     optional('priority', 'string', priority),
+    optional('required_approvals', 'positive_integer', requiredApprovals),
   ],
   ApprovalRecorded: [
     required('approval_id'),
@@ -97,6 +102,7 @@ export const PAYLOAD_SHAPES: Readonly<Record<EventType, readonly FieldRule[]>> =
     required('decision', 'string', { oneOf: ['approved', 'rejected'] }),
     optional('reason'),
     optional('evidence', 'array'),
+    optional('approvers', 'array'),
   ],
   WorkflowReviewRequested: [
     required('template_id'),
@@ -114,6 +120,7 @@ export const PAYLOAD_SHAPES: Readonly<Record<EventType, readonly FieldRule[]>> =
     optional('policy_id'),
     optional('policy_version'),
     optional('template_description'),
+    optional('required_approvals', 'positive_integer', requiredApprovals),
   ],
   PrecedentCited: [required('cited_trace_id'), required('reason'), optional('similarity_score')],
   ActionProposed: [

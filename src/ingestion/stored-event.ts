@@ -8,7 +8,15 @@ export type StoredEvent = EventInput & {
   payload_hash: string;
   prev_event_hash: string | null;
   event_hash: string;
+  /** SPEC §11.1: the account whose request appended it; null on events stored before attribution. */
+  recorded_by: string | null;
+  /** Which formula `event_hash` was computed with (event-hashing.ts). */
+  hash_version: EventHashVersion;
 };
+
+/** 1: SPEC §5.4's formula; 2 (everything recorded since §11): the same plus recorded_by and hash_version. */
+export type EventHashVersion = 1 | 2;
+export const CURRENT_HASH_VERSION: EventHashVersion = 2;
 
 /** An event whose log_seq the database has not assigned yet. */
 export type NewEvent = Omit<StoredEvent, 'log_seq'>;

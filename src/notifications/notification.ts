@@ -1,4 +1,11 @@
-export const NOTIFICATION_CATEGORIES = ['assignment', 'approval', 'deadline_risk', 'escalation', 'failure'] as const;
+export const NOTIFICATION_CATEGORIES = [
+  'assignment',
+  'approval',
+  'deadline_risk',
+  'escalation',
+  'failure',
+  'changes_requested',
+] as const;
 export type NotificationCategory = (typeof NOTIFICATION_CATEGORIES)[number];
 
 /** What a service asks to notify; the dedupe key makes writing it twice harmless (SPEC §8). */

@@ -20,7 +20,7 @@ import { decisionEvent } from './workflow-decision-event';
 import { noChanges, type WorkflowChanges } from './workflow-changes';
 import { WorkflowItem, type WorkflowJson, workflowJson } from './workflow-item';
 import { WorkflowItemRepository } from './workflow-item.repository';
-import { assignmentNotice, escalationNotice, failureNotice } from './workflow-notices';
+import { assignmentNotice, changesRequestedNotice, escalationNotice, failureNotice } from './workflow-notices';
 import { WorkflowRecorderService } from './workflow-recorder.service';
 import { WorkflowSlaService } from './workflow-sla.service';
 import { type WorkflowActionType } from './workflow-status';
@@ -30,7 +30,13 @@ export type ActionRequest = { body: WorkflowActionDto; ifMatch?: string; idempot
 
 /** What an action answers, and what an Idempotency-Key replay answers again. */
 export type ActionResponse = {
-  action: { action_id: string; outcome: string; appended_event_id?: string; escalated_to?: string };
+  action: {
+    action_id: string;
+    outcome: string;
+    appended_event_id?: string;
+    escalated_to?: string;
+    approvals_remaining?: number;
+  };
   workflow: WorkflowJson;
 };
 
@@ -120,6 +126,8 @@ export class WorkflowActionsService {
         current_version: item.version,
       });
     }
+    const now = this.clock.now();
+    const actionId = `wfa:${randomUUID()}`;
     const result = transition({
       action,
       item,
@@ -129,6 +137,8 @@ export class WorkflowActionsService {
         account_id: this.config.workflow.escalationAssignedAccountId,
         role: this.config.workflow.escalationAssignedRole,
       },
+      stamp: { action_id: actionId, at: now.toISOString() },
+      separationOfDuties: this.config.workflow.separationOfDuties,
     });
     const evidence = normaliseEvidence(body.evidence);
     assertNoSecrets([
@@ -136,8 +146,6 @@ export class WorkflowActionsService {
       ['$.note', body.note],
       ['$.evidence', evidence],
     ]);
-    const now = this.clock.now();
-    const actionId = `wfa:${randomUUID()}`;
     const decision = result.effects.find((e) => e.kind === 'append_decision');
     let current = item;
     if (decision) {
@@ -156,11 +164,17 @@ export class WorkflowActionsService {
         // The decision meets the log's own rules (no floats, safe integers) like any producer's event.
         const text = JSON.stringify(input);
         validateEvent(JSON.parse(text), scanJsonNumbers(text));
-        await this.appender.append(tx, tenantId, [input], { internal: true, recordedAt: now });
+        await this.appender.append(tx, tenantId, [input], {
+          internal: true,
+          recordedAt: now,
+          recordedBy: principal.accountId,
+        });
       } catch (e) {
         throw new AppendFailure(e);
       }
       current = (await this.items.findForUpdate(tx, tenantId, workflowId)) as WorkflowItem;
+      // The log's decision does not carry the votes' stamps; the item keeps them beside it.
+      current.approvals = result.approvals;
     } else {
       applyTransition(current, result);
     }
@@ -175,6 +189,7 @@ export class WorkflowActionsService {
         outcome: result.outcome,
         ...(decision ? { appended_event_id: decisionEventId } : {}),
         ...(action === 'escalate' ? { escalated_to: assignmentLabel(result.assignment) } : {}),
+        ...(result.outcome === 'vote_recorded' ? { approvals_remaining: result.approvals_remaining } : {}),
       },
       workflow: workflowJson(current, now),
     };
@@ -196,6 +211,7 @@ export class WorkflowActionsService {
     const notices = result.effects.flatMap((effect) => {
       if (effect.kind === 'notify_assignment') return [assignmentNotice(item, effect.reassigned)];
       if (effect.kind === 'notify_escalation') return [escalationNotice(item, 'manual_escalation')];
+      if (effect.kind === 'notify_changes_requested') return [changesRequestedNotice(item, actionId, effect.reason)];
       return [];
     });
     this.recorder.stage(
@@ -250,6 +266,8 @@ function applyTransition(item: WorkflowItem, result: TransitionResult): void {
   item.assigned_role = result.assignment.role;
   item.claimed_by_account_id = result.claimed_by_account_id;
   item.escalation_count = result.escalation_count;
+  item.approvals = result.approvals;
+  if (result.current_reason !== undefined) item.current_reason = result.current_reason;
   if (result.clear_resolved_at) item.resolved_at = null;
 }
 

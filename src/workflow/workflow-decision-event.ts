@@ -41,6 +41,7 @@ export function decisionEvent(args: {
       decision: decision.decision,
       ...(args.reason ? { reason: args.reason } : {}),
       evidence: args.evidence,
+      approvers: decision.approvers,
     },
     correlation_id: null,
     causation_event_id: item.created_from_event_id,

@@ -3,6 +3,7 @@ import type { WorkflowConfig } from '../config/workflow-config';
 import type { EventInput } from '../ingestion/event-types';
 import type { StoredEvent, TraceState } from '../ingestion/stored-event';
 import type { WorkflowItem } from './workflow-item';
+import { isOwnRequest, separationOfDutiesError } from './separation-of-duties';
 import { isTerminalStatus, PRIORITIES, type Priority } from './workflow-status';
 
 /** SPEC §6.1's import rules as pure functions: event (+ existing item) → item. */
@@ -70,8 +71,18 @@ function baseItem(
     version: 0,
     last_action_hash: null,
     action_count: 0,
+    requested_by: event.recorded_by,
+    required_approvals: 1,
+    approvals: [],
     ...rest,
   };
+}
+
+/** SPEC §11.4: the payload's quorum (validated 1-10 on append), else the item's, else one approval. */
+function requiredApprovalsOf(payload: Payload, existing: WorkflowItem | undefined): number {
+  return typeof payload.required_approvals === 'number'
+    ? payload.required_approvals
+    : (existing?.required_approvals ?? 1);
 }
 
 /** ExceptionRequested: create, or re-request an open item (a terminal one keeps its status). */
@@ -90,7 +101,7 @@ export function importException(
   if (existing) {
     // Merged: a re-request without evidence keeps the evidence given before.
     return touch(existing, event, ctx, {
-      status: isTerminalStatus(existing.status) ? existing.status : 'requested',
+      ...reRequested(existing, p),
       priority,
       policy_id: str(policy.policy_id) ?? existing.policy_id,
       policy_version: str(policy.policy_version) ?? existing.policy_version,
@@ -111,8 +122,19 @@ export function importException(
     }),
     policy_id: str(policy.policy_id),
     policy_version: str(policy.policy_version),
+    required_approvals: requiredApprovalsOf(p, undefined),
     metadata: { evidence: [], ...metadata },
   };
+}
+
+/**
+ * A repeated request: an open item goes back to `requested` and its votes, given for the request
+ * as it was, are cleared (SPEC §11.4, like request_change); a terminal item keeps its status.
+ */
+function reRequested(existing: WorkflowItem, payload: Payload): Partial<WorkflowItem> {
+  const required_approvals = requiredApprovalsOf(payload, existing);
+  if (isTerminalStatus(existing.status)) return { required_approvals };
+  return { status: 'requested', approvals: [], required_approvals };
 }
 
 /** WorkflowReviewRequested: the payload names kind, subject, title, assignee and SLA. */
@@ -130,7 +152,7 @@ export function importReview(existing: WorkflowItem | undefined, event: StoredEv
   };
   if (existing) {
     return touch(existing, event, ctx, {
-      status: isTerminalStatus(existing.status) ? existing.status : 'requested',
+      ...reRequested(existing, p),
       priority,
       metadata: { ...existing.metadata, ...metadata },
     });
@@ -151,6 +173,7 @@ export function importReview(existing: WorkflowItem | undefined, event: StoredEv
     }),
     policy_id: str(p.policy_id),
     policy_version: str(p.policy_version),
+    required_approvals: requiredApprovalsOf(p, undefined),
     metadata,
   };
 }
@@ -180,6 +203,9 @@ export function importApproval(
 ): { item: WorkflowItem; previousDecision: string | null } {
   const p = event.payload as Payload;
   const target = approvalTarget(event);
+  if (ctx.config.separationOfDuties && existing && isOwnRequest(existing, event.recorded_by)) {
+    throw separationOfDutiesError(existing.workflow_id, { event_id: event.event_id });
+  }
   const approved = p.decision === 'approved';
   const decision = target.override ? (approved ? 'override_approved' : 'rejected') : approved ? 'approved' : 'rejected';
   const status = target.override && approved ? 'overridden' : approved ? 'approved' : 'rejected';

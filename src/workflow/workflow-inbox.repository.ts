@@ -14,7 +14,12 @@ export type InboxFilter = {
   traceId?: string;
   onlyOpen: boolean;
   onlyOverdue: boolean;
+  /** SPEC §11.4 `awaiting_my_approval`: open items that need this voter's vote. */
+  awaitingApprovalOf?: Voter;
 };
+
+/** A principal as the quorum sees it: who it is, and whether its own requests are out of its reach (§11.3). */
+export type Voter = { accountId: string; excludeOwnRequests: boolean };
 
 /** Position in the inbox order: overdue-open first (0), then priority rank, requested_at, workflow_id. */
 export type InboxPosition = { o: number; p: number; r: number; w: string };
@@ -30,7 +35,8 @@ export type InboxSummary = Record<
   | 'approved_count'
   | 'rejected_count'
   | 'overridden_count'
-  | 'notification_count',
+  | 'notification_count'
+  | 'awaiting_approval_count',
   number
 >;
 
@@ -62,8 +68,8 @@ export class WorkflowInboxRepository {
     }));
   }
 
-  async summary(db: Db, tenantId: string, now: Date): Promise<InboxSummary> {
-    const [row] = await db.$queryRaw<Record<keyof InboxSummary, bigint>[]>(inboxSummarySql(tenantId, now));
+  async summary(db: Db, tenantId: string, now: Date, voter: Voter): Promise<InboxSummary> {
+    const [row] = await db.$queryRaw<Record<keyof InboxSummary, bigint>[]>(inboxSummarySql(tenantId, now, voter));
     return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as InboxSummary;
   }
 }
@@ -136,7 +142,7 @@ function branch(
  * dg_workflow_counts (kept by triggers, see the schema), overdue_count an index-only count over
  * the partial (tenant_id, sla_due_at) index of the open items, so its cost follows the overdue items.
  */
-export function inboxSummarySql(tenantId: string, now: Date): Prisma.Sql {
+export function inboxSummarySql(tenantId: string, now: Date, voter: Voter): Prisma.Sql {
   return Prisma.sql`
     SELECT coalesce(sum(items), 0) AS total_count,
       coalesce(sum(requested + in_review + changes_requested + escalated), 0) AS open_count,
@@ -148,8 +154,17 @@ export function inboxSummarySql(tenantId: string, now: Date): Prisma.Sql {
       coalesce(sum(approved), 0) AS approved_count,
       coalesce(sum(rejected), 0) AS rejected_count,
       coalesce(sum(overridden), 0) AS overridden_count,
-      coalesce(sum(notifications), 0) AS notification_count
+      coalesce(sum(notifications), 0) AS notification_count,
+      (SELECT count(*) FROM dg_workflow_items WHERE tenant_id = ${tenantId} AND status IN ${OPEN_STATUSES_SQL}
+        AND ${awaitingVote(voter)}) AS awaiting_approval_count
     FROM dg_workflow_counts WHERE tenant_id = ${tenantId}`;
+}
+
+/** An item still needs the voter's vote: it has not voted, and (under §11.3) did not request it. */
+function awaitingVote(voter: Voter): Prisma.Sql {
+  const notVoted = Prisma.sql`NOT approvals @> jsonb_build_array(jsonb_build_object('account_id', ${voter.accountId}::text))`;
+  if (!voter.excludeOwnRequests) return notVoted;
+  return Prisma.sql`${notVoted} AND requested_by IS DISTINCT FROM ${voter.accountId}`;
 }
 
 function filterConditions(f: InboxFilter): Prisma.Sql[] {
@@ -164,6 +179,7 @@ function filterConditions(f: InboxFilter): Prisma.Sql[] {
   if (f.assignedAccountId) c.push(Prisma.sql`assigned_account_id = ${f.assignedAccountId}`);
   if (f.assignedRole) c.push(Prisma.sql`assigned_role = ${f.assignedRole}`);
   if (f.traceId) c.push(Prisma.sql`trace_id = ${f.traceId}`);
-  if (f.onlyOpen || f.onlyOverdue) c.push(Prisma.sql`status IN ${OPEN_STATUSES_SQL}`);
+  if (f.onlyOpen || f.onlyOverdue || f.awaitingApprovalOf) c.push(Prisma.sql`status IN ${OPEN_STATUSES_SQL}`);
+  if (f.awaitingApprovalOf) c.push(awaitingVote(f.awaitingApprovalOf));
   return c;
 }

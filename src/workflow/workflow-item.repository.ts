@@ -9,11 +9,15 @@ import type { WorkflowItem } from './workflow-item';
 import { runtimeAdvanceCte } from './workflow-runtime.repository';
 import { PRIORITY_RANK, type Priority, type WorkflowStatus } from './workflow-status';
 
-type ItemRow = Omit<WorkflowItem, 'status' | 'requested_by_actor' | 'metadata' | 'last_source_log_seq'> & {
+type ItemRow = Omit<
+  WorkflowItem,
+  'status' | 'requested_by_actor' | 'metadata' | 'last_source_log_seq' | 'approvals'
+> & {
   status: string;
   priority_rank: number;
   requested_by_actor: unknown;
   metadata: unknown;
+  approvals: unknown;
   last_source_log_seq: bigint;
 };
 
@@ -161,7 +165,8 @@ function savedItemsCte(tenantId: string, items: WorkflowItem[]): Prisma.Sql {
       approval_event_id = EXCLUDED.approval_event_id, created_from_event_id = EXCLUDED.created_from_event_id,
       last_source_log_seq = EXCLUDED.last_source_log_seq, escalation_count = EXCLUDED.escalation_count,
       deadline_risk_notified_for = EXCLUDED.deadline_risk_notified_for, metadata = EXCLUDED.metadata,
-      version = EXCLUDED.version, last_action_hash = EXCLUDED.last_action_hash, action_count = EXCLUDED.action_count
+      version = EXCLUDED.version, last_action_hash = EXCLUDED.last_action_hash, action_count = EXCLUDED.action_count,
+      requested_by = EXCLUDED.requested_by, required_approvals = EXCLUDED.required_approvals, approvals = EXCLUDED.approvals
     RETURNING 1
   )`;
 }
@@ -178,6 +183,7 @@ export function toItem({ priority_rank: _rank, ...row }: ItemRow): WorkflowItem 
     status: row.status as WorkflowStatus,
     requested_by_actor: (row.requested_by_actor ?? null) as WorkflowItem['requested_by_actor'],
     metadata: (row.metadata ?? {}) as Record<string, unknown>,
+    approvals: (row.approvals ?? []) as WorkflowItem['approvals'],
     last_source_log_seq: Number(row.last_source_log_seq),
   };
 }

@@ -2,6 +2,15 @@ import type { WorkflowStatus } from './workflow-status';
 
 export type ActorRef = { actor_id: string; actor_type: string };
 
+/** One vote towards an item's quorum (SPEC §11.4). */
+export type Approval = {
+  account_id: string;
+  person_sub: string | null;
+  reason: string | null;
+  at: string;
+  action_id: string;
+};
+
 /** A workflow item as the service works with it (SPEC §6.1); timestamps as Dates. */
 export type WorkflowItem = {
   tenant_id: string;
@@ -37,6 +46,10 @@ export type WorkflowItem = {
   version: number;
   last_action_hash: string | null;
   action_count: number;
+  /** SPEC §11.1: recorded_by of the event that created the item; null for items created before attribution. */
+  requested_by: string | null;
+  required_approvals: number;
+  approvals: Approval[];
 };
 
 /** The item as the API returns it: RFC 3339 UTC times, `overdue` computed against `now`. */
@@ -72,6 +85,10 @@ export function workflowJson(item: WorkflowItem, now: Date) {
     metadata: item.metadata,
     version: item.version,
     overdue: isOverdue(item, now),
+    requested_by: item.requested_by,
+    required_approvals: item.required_approvals,
+    approvals: item.approvals,
+    approval_count: item.approvals.length,
   };
 }
 

@@ -50,6 +50,22 @@ export function escalationNotice(
   });
 }
 
+/**
+ * SPEC §8: the requester hears that its request needs changes (through its webhook, as an agent),
+ * so the recipient is the item's requester, not its assignee.
+ */
+export function changesRequestedNotice(item: WorkflowItem, actionId: string, reason: string): NotificationDraft {
+  return {
+    workflow_id: item.workflow_id,
+    recipient_account_id: item.requested_by,
+    recipient_role: null,
+    category: 'changes_requested',
+    dedupe_key: `changes_requested:${item.workflow_id}:${actionId}`,
+    message: `Workflow ${item.workflow_id} needs changes: ${reason}`,
+    payload: { action_id: actionId, reason, requested_by: item.requested_by },
+  };
+}
+
 export function failureNotice(
   item: WorkflowItem,
   action: string,

@@ -37,6 +37,15 @@ export class InboxQueryDto {
   @IsIn(BOOL, { message: 'only_overdue must be true or false' })
   only_overdue?: string;
 
+  @ApiPropertyOptional({
+    enum: BOOL,
+    default: 'false',
+    description: 'only open items that need a vote the caller has not given (items it requested excluded)',
+  })
+  @IsOptional()
+  @IsIn(BOOL, { message: 'awaiting_my_approval must be true or false' })
+  awaiting_my_approval?: string;
+
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 12 })
   @IsOptional()
   @Matches(LIMIT, { message: 'limit must be an integer between 1 and 200' })

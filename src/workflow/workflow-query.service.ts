@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Principal } from '../auth/principal';
 import { Clock } from '../common/clock';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DomainError } from '../common/error-codes';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { isStorableInstant } from '../common/rfc3339';
 import { type Db, PrismaService } from '../database/prisma.service';
 import { notificationJson } from '../notifications/notification';
@@ -10,7 +12,7 @@ import { NotificationRepository } from '../notifications/notification.repository
 import { NotificationsService, parseLimit } from '../notifications/notifications.service';
 import { actionJson } from './workflow-action';
 import { WorkflowActionRepository } from './workflow-action.repository';
-import { InboxFilter, InboxPosition, WorkflowInboxRepository } from './workflow-inbox.repository';
+import { InboxFilter, InboxPosition, type Voter, WorkflowInboxRepository } from './workflow-inbox.repository';
 import { traceReferenceJson, WorkflowItem, workflowJson } from './workflow-item';
 import { WorkflowItemRepository } from './workflow-item.repository';
 import type { InboxQueryDto, WorkflowNotificationQueryDto } from './workflow-query.dto';
@@ -38,6 +40,7 @@ export class WorkflowQueryService {
     private readonly notifications: NotificationRepository,
     private readonly notificationsService: NotificationsService,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async listInbox(principal: Principal, query: InboxQueryDto) {
@@ -58,6 +61,7 @@ export class WorkflowQueryService {
           ? query.status === undefined || isOpenStatus(query.status)
           : query.only_open === 'true',
       onlyOverdue: query.only_overdue === 'true',
+      awaitingApprovalOf: query.awaiting_my_approval === 'true' ? this.voter(principal) : undefined,
     };
     const rows = await this.inbox.page(this.prisma, principal.tenantId, filter, now, cursor, limit + 1);
     const page = rows.slice(0, limit);
@@ -73,11 +77,17 @@ export class WorkflowQueryService {
         trace_id: filter.traceId ?? null,
         only_open: filter.onlyOpen,
         only_overdue: filter.onlyOverdue,
+        awaiting_my_approval: filter.awaitingApprovalOf !== undefined,
         limit,
       },
-      summary: await this.inbox.summary(this.prisma, principal.tenantId, now),
+      summary: await this.inbox.summary(this.prisma, principal.tenantId, now, this.voter(principal)),
       next_cursor: rows.length > limit ? encodeCursor({ ...last.position, now: now.getTime() }) : null,
     };
+  }
+
+  /** Whose votes "awaiting my approval" looks for (SPEC §11.4); its own requests count when §11.3 lets it decide them. */
+  private voter(principal: Principal): Voter {
+    return { accountId: principal.accountId, excludeOwnRequests: this.config.workflow.separationOfDuties };
   }
 
   async detail(principal: Principal, workflowId: string) {

@@ -27,7 +27,12 @@ describe(`${transition.name} results`, () => {
 
   it('rejects an item and appends a rejection of the item', () => {
     expect(transition(aTransition('reject')).effects).toEqual([
-      { kind: 'append_decision', decision: 'rejected', subject: 'item' },
+      {
+        kind: 'append_decision',
+        decision: 'rejected',
+        subject: 'item',
+        approvers: [{ actor_type: 'role', actor_id: REVIEWER }],
+      },
     ]);
   });
 
@@ -42,7 +47,8 @@ describe(`${transition.name} results`, () => {
     expect(transition(aTransition('request_change', { item: { status: 'in_review' } }))).toMatchObject({
       status: 'changes_requested',
       clear_resolved_at: true,
-      effects: [],
+      current_reason: 'Discount is within the regional cap',
+      effects: [{ kind: 'notify_changes_requested', reason: 'Discount is within the regional cap' }],
     });
   });
 
@@ -62,6 +68,8 @@ describe(`${transition.name} results`, () => {
       claimed_by_account_id: 'svc-other',
       escalation_count: 2,
       clear_resolved_at: false,
+      approvals: [],
+      approvals_remaining: 0,
       effects: [],
     });
   });

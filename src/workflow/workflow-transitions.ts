@@ -1,6 +1,8 @@
 import { DomainError } from '../common/error-codes';
 import type { Permission } from '../config/service-accounts.config';
+import type { Approval } from './workflow-item';
 import type { WorkflowActionType, WorkflowStatus } from './workflow-status';
+import { isOwnRequest, separationOfDutiesError } from './separation-of-duties';
 
 /** The permission each action needs (SPEC §6.3); the service checks it before `transition`. */
 export const ACTION_PERMISSIONS: Readonly<Record<WorkflowActionType, Permission>> = Object.freeze({
@@ -59,6 +61,7 @@ export const TRANSITIONS: Readonly<Record<WorkflowStatus, TransitionRow>> = Obje
 });
 
 export type ActionOutcome =
+  | 'vote_recorded'
   | 'approved'
   | 'rejected'
   | 'overridden'
@@ -99,8 +102,16 @@ export type TransitionInput = {
     assigned_account_id: string | null;
     assigned_role: string | null;
     escalation_count: number;
+    requested_by: string | null;
+    required_approvals: number;
+    approvals: Approval[];
   };
-  actor: { account_id: string; is_admin: boolean };
+  /** `person_sub`: the person behind the account, for people signed in through OIDC (SPEC §12). */
+  actor: { account_id: string; is_admin: boolean; person_sub?: string | null };
+  /** The vote's stamp, should an approve record one (SPEC §11.4). */
+  stamp: { action_id: string; at: string };
+  /** SPEC §11.3, on unless DG_SEPARATION_OF_DUTIES=false. */
+  separationOfDuties: boolean;
   request: {
     reason?: string | null;
     note?: string | null;
@@ -113,8 +124,17 @@ export type TransitionInput = {
 
 export type Assignment = { account_id: string | null; role: string | null };
 
+/** Who decided, as the decision event's payload lists them (SPEC §11.4 `approvers`). */
+export type Approver = { actor_type: string; actor_id: string };
+
 export type Effect =
-  | { kind: 'append_decision'; decision: 'approved' | 'rejected'; subject: 'item' | 'override' }
+  | {
+      kind: 'append_decision';
+      decision: 'approved' | 'rejected';
+      subject: 'item' | 'override';
+      approvers: Approver[];
+    }
+  | { kind: 'notify_changes_requested'; reason: string }
   | { kind: 'notify_assignment'; assignment: Assignment; reassigned: boolean }
   | { kind: 'notify_escalation'; assignment: Assignment; escalation_count: number };
 
@@ -125,6 +145,12 @@ export type TransitionResult = {
   claimed_by_account_id: string | null;
   escalation_count: number;
   clear_resolved_at: boolean;
+  /** The votes after the action: one more on a vote or the deciding approve, none after request_change. */
+  approvals: Approval[];
+  /** Approvals still missing after a vote that did not decide. */
+  approvals_remaining: number;
+  /** A new current_reason (request_change), or undefined to keep it. */
+  current_reason?: string;
   effects: Effect[];
 };
 
@@ -145,13 +171,48 @@ export function overrideConfirmText(workflowId: string): string {
 export function transition(input: TransitionInput): TransitionResult {
   const { action, item } = input;
   const target = TRANSITIONS[item.status][action];
+  checkSeparationOfDuties(input);
   if (action === 'comment' && !present(input.request.note) && !present(input.request.reason)) {
     throw invalid(item.workflow_id, 'comment requires a reason');
   }
   if (typeof target === 'object') throw refusal(target, item);
   checkRequest(input);
+  checkVote(input);
   checkClaim(input);
   return apply(input, target === 'unchanged' ? item.status : target);
+}
+
+/** The actions that decide an item, which its requester may not take (SPEC §11.3). */
+export const DECIDING_ACTIONS: ReadonlySet<WorkflowActionType> = new Set(['approve', 'reject', 'override']);
+
+function checkSeparationOfDuties({ action, item, actor, separationOfDuties }: TransitionInput): void {
+  if (separationOfDuties && DECIDING_ACTIONS.has(action) && isOwnRequest(item, actor.account_id)) {
+    throw separationOfDutiesError(item.workflow_id);
+  }
+}
+
+/** One vote per principal (SPEC §11.4): people by person, service accounts by account. */
+function checkVote({ action, item, actor }: TransitionInput): void {
+  if (action !== 'approve') return;
+  const given = item.approvals.find((a) => sameVoter(a, actor));
+  if (given) {
+    throw new DomainError('conflict', `already approved by ${given.account_id}`, {
+      workflow_id: item.workflow_id,
+      account_id: given.account_id,
+    });
+  }
+}
+
+function sameVoter(vote: Approval, actor: TransitionInput['actor']): boolean {
+  if (vote.person_sub && actor.person_sub) return vote.person_sub === actor.person_sub;
+  return vote.account_id === actor.account_id;
+}
+
+/** How an approver is named in the decision event: a person by subject, a service account by account. */
+export function approverOf(vote: Pick<Approval, 'account_id' | 'person_sub'>): Approver {
+  return vote.person_sub
+    ? { actor_type: 'person', actor_id: vote.person_sub }
+    : { actor_type: 'role', actor_id: vote.account_id };
 }
 
 function checkRequest({ action, item, request }: TransitionInput): void {
@@ -191,15 +252,37 @@ function apply(input: TransitionInput, status: WorkflowStatus): TransitionResult
     claimed_by_account_id: item.claimed_by_account_id,
     escalation_count: item.escalation_count,
     clear_resolved_at: action === 'request_change',
+    approvals: item.approvals,
+    approvals_remaining: 0,
     effects: [],
   };
+  const decide = (decision: 'approved' | 'rejected', subject: 'item' | 'override', approvers: Approver[]) =>
+    withEffect(result, { kind: 'append_decision', decision, subject, approvers });
+  const self = { account_id: actor.account_id, person_sub: actor.person_sub ?? null };
   switch (action) {
-    case 'approve':
-      return withEffect(result, { kind: 'append_decision', decision: 'approved', subject: 'item' });
+    case 'approve': {
+      const vote: Approval = { ...self, reason: input.request.reason ?? null, ...input.stamp };
+      const approvals = [...item.approvals, vote];
+      const remaining = Math.max(item.required_approvals - approvals.length, 0);
+      if (remaining > 0) {
+        // A vote short of the quorum: recorded on the item, nothing decided, nothing in the log.
+        return { ...result, status: item.status, outcome: 'vote_recorded', approvals, approvals_remaining: remaining };
+      }
+      return { ...decide('approved', 'item', approvals.map(approverOf)), approvals };
+    }
     case 'reject':
-      return withEffect(result, { kind: 'append_decision', decision: 'rejected', subject: 'item' });
+      // A veto: one reject decides whatever the votes.
+      return decide('rejected', 'item', [approverOf(self)]);
     case 'override':
-      return withEffect(result, { kind: 'append_decision', decision: 'approved', subject: 'override' });
+      return decide('approved', 'override', [approverOf(self)]);
+    case 'request_change': {
+      // The request is to change: votes given for it as it was no longer count.
+      const reason = input.request.reason as string;
+      return withEffect(
+        { ...result, approvals: [], current_reason: reason },
+        { kind: 'notify_changes_requested', reason },
+      );
+    }
     case 'reassign': {
       const assignment = {
         account_id: orNull(input.request.assigned_account_id),
@@ -224,7 +307,6 @@ function apply(input: TransitionInput, status: WorkflowStatus): TransitionResult
       };
     case 'release':
       return { ...result, claimed_by_account_id: null };
-    case 'request_change':
     case 'comment':
       return result;
   }

@@ -43,6 +43,26 @@ export class WorkflowDto {
   @ApiProperty({ type: 'object', additionalProperties: true }) metadata!: Record<string, unknown>;
   @ApiProperty() version!: number;
   @ApiProperty({ description: 'open and past sla_due_at' }) overdue!: boolean;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'recorded_by of the event that created the item (the caller, for reviews started in the studio)',
+  })
+  requested_by!: string | null;
+  @ApiProperty({ minimum: 1, maximum: 10, description: 'approvals needed to decide (quorum)' })
+  required_approvals!: number;
+  @ApiProperty({ type: () => [ApprovalVoteDto], description: 'votes given so far, oldest first' })
+  approvals!: ApprovalVoteDto[];
+  @ApiProperty() approval_count!: number;
+}
+
+export class ApprovalVoteDto {
+  @ApiProperty() account_id!: string;
+  @ApiProperty({ nullable: true, type: String, description: 'the person behind the account (OIDC sub)' })
+  person_sub!: string | null;
+  @ApiProperty({ nullable: true, type: String }) reason!: string | null;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiProperty() action_id!: string;
 }
 
 export class ActionActorDto {
@@ -76,6 +96,8 @@ export class InboxSummaryDto {
   @ApiProperty() rejected_count!: number;
   @ApiProperty() overridden_count!: number;
   @ApiProperty() notification_count!: number;
+  @ApiProperty({ description: 'open items that need a vote the caller has not given (and did not request)' })
+  awaiting_approval_count!: number;
 }
 
 export class InboxDto {
@@ -110,9 +132,11 @@ export class WorkflowDetailDto {
 
 export class ActionOutcomeDto {
   @ApiProperty() action_id!: string;
-  @ApiProperty() outcome!: string;
+  @ApiProperty({ description: 'the resulting state, or vote_recorded for an approve short of the quorum' })
+  outcome!: string;
   @ApiPropertyOptional() appended_event_id?: string;
   @ApiPropertyOptional() escalated_to?: string;
+  @ApiPropertyOptional({ description: 'with vote_recorded: approvals still needed' }) approvals_remaining?: number;
 }
 
 export class ActionResultDto {

@@ -5,12 +5,15 @@ import type { TransitionInput } from '../../src/workflow/workflow-transitions';
 export const WORKFLOW_ID = 'trace-123:exception:ex-42';
 export const CONFIRM_TEXT = 'OVERRIDE TRACE-123:EXCEPTION:EX-42';
 export const REVIEWER = 'svc-reviewer';
+/** The account that requested the item: it may not decide it (SPEC §11.3). */
+export const REQUESTER = 'policy-engine';
 
 type Overrides = {
   item?: Partial<TransitionInput['item']>;
   actor?: Partial<TransitionInput['actor']>;
   request?: TransitionInput['request'];
   escalationTarget?: Partial<TransitionInput['escalationTarget']>;
+  separationOfDuties?: boolean;
 };
 
 /**
@@ -28,9 +31,14 @@ export function aTransition(action: WorkflowActionType, overrides: Overrides = {
       assigned_account_id: null,
       assigned_role: 'admin',
       escalation_count: 0,
+      requested_by: REQUESTER,
+      required_approvals: 1,
+      approvals: [],
       ...overrides.item,
     },
-    actor: { account_id: REVIEWER, is_admin: false, ...overrides.actor },
+    actor: { account_id: REVIEWER, is_admin: false, person_sub: null, ...overrides.actor },
+    stamp: { action_id: 'wfa:test', at: '2026-11-25T10:00:00.000Z' },
+    separationOfDuties: overrides.separationOfDuties ?? true,
     request: {
       reason: 'Discount is within the regional cap',
       note: 'Checked the contract',

@@ -7,6 +7,8 @@ import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
 import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
 
 const HOUR = 3_600_000;
+/** Whose awaiting_approval_count the summaries report. */
+const READER = { accountId: 'dev-reader', excludeOwnRequests: true };
 
 /** The summary counted the slow way, with COUNT(*) over the tables. */
 async function countedSlowly(prisma: PrismaService, tenantId: string, now: Date): Promise<InboxSummary> {
@@ -38,7 +40,7 @@ describe('inbox summary counts kept by triggers (dg_workflow_counts)', () => {
     sql: uniqueTenant('cntc'),
     empty: uniqueTenant('cntd'),
   };
-  const summaryOf = (tenantId: string, now = new Date()) => inbox.summary(prisma, tenantId, now);
+  const summaryOf = (tenantId: string, now = new Date()) => inbox.summary(prisma, tenantId, now, READER);
   const counterRows = async (tenantId: string) =>
     Number(
       (
@@ -147,7 +149,7 @@ describe('inbox summary counts kept by triggers (dg_workflow_counts)', () => {
       prisma.$transaction(async (tx) => {
         await tx.$executeRaw`UPDATE dg_workflow_items SET status = 'rejected' WHERE tenant_id = ${tenants.single}`;
         await tx.$executeRaw`DELETE FROM dg_workflow_notifications WHERE tenant_id = ${tenants.single}`;
-        expect(await inbox.summary(tx, tenants.single, new Date())).toMatchObject({
+        expect(await inbox.summary(tx, tenants.single, new Date(), READER)).toMatchObject({
           total_count: 6,
           rejected_count: 6,
           open_count: 0,
@@ -182,9 +184,11 @@ describe('inbox summary counts kept by triggers (dg_workflow_counts)', () => {
         const zeroItems = Object.fromEntries(
           Object.keys(before).map((k) => [k, k === 'notification_count' ? before.notification_count : 0]),
         );
-        expect(await inbox.summary(tx, tenants.batch, new Date())).toEqual(zeroItems);
+        expect(await inbox.summary(tx, tenants.batch, new Date(), READER)).toEqual(zeroItems);
         await tx.$executeRaw`TRUNCATE dg_workflow_notifications`;
-        expect(Object.values(await inbox.summary(tx, tenants.batch, new Date())).every((n) => n === 0)).toBe(true);
+        expect(Object.values(await inbox.summary(tx, tenants.batch, new Date(), READER)).every((n) => n === 0)).toBe(
+          true,
+        );
         throw new Rollback();
       }),
     ).rejects.toBeInstanceOf(Rollback);

@@ -35,7 +35,10 @@ describe('GET /api/v1/events while a smaller log_seq is still in flight', () => 
       async (tx) => {
         await app
           .get(EventAppenderService)
-          .append(tx, tenant, [validateEvent(slow, { floats: [], unsafeIntegers: [] })], { recordedAt: new Date() });
+          .append(tx, tenant, [validateEvent(slow, { floats: [], unsafeIntegers: [] })], {
+            recordedAt: new Date(),
+            recordedBy: 'dev-writer',
+          });
         appended();
         await held;
       },

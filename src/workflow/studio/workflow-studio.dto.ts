@@ -37,6 +37,13 @@ export class StartReviewDto {
   @Min(1, { message: 'sla_hours must be a positive integer' })
   @Max(8760, { message: 'sla_hours must be at most 8760' })
   sla_hours?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 10, default: 1, description: 'approvals needed to decide (quorum)' })
+  @IsOptional()
+  @IsInt({ message: 'required_approvals must be an integer between 1 and 10' })
+  @Min(1, { message: 'required_approvals must be an integer between 1 and 10' })
+  @Max(10, { message: 'required_approvals must be an integer between 1 and 10' })
+  required_approvals?: number;
 }
 
 export class ReviewTemplateDto {

@@ -82,6 +82,7 @@ export class WorkflowStudioService {
         subject: draft.subject,
         simulation,
         sla_hours: body.sla_hours ?? draft.sla_hours,
+        ...(body.required_approvals !== undefined ? { required_approvals: body.required_approvals } : {}),
         ...(draft.policy_id ? { policy_id: draft.policy_id, policy_version: draft.policy_version } : {}),
       },
     };
@@ -89,7 +90,11 @@ export class WorkflowStudioService {
     const text = JSON.stringify(envelope);
     const input = validateEvent(JSON.parse(text), scanJsonNumbers(text));
     const [appended] = await this.prisma.$transaction((tx) =>
-      this.appender.append(tx, principal.tenantId, [input], { internal: true, recordedAt: now }),
+      this.appender.append(tx, principal.tenantId, [input], {
+        internal: true,
+        recordedAt: now,
+        recordedBy: principal.accountId,
+      }),
     );
     const detail = await this.queries.detail(principal, draft.workflow_id);
     const action = detail.actions.find((a) => a.source_event_id === appended.event.event_id);
