@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Browser, Page } from 'playwright-core';
 import { anEvent } from '../factories/events';
-import { workflowPath } from '../factories/workflows';
+import { anException, workflowPath } from '../factories/workflows';
 import { apiAs } from '../setup/api-client';
 import { closeApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
 import {
@@ -111,6 +111,45 @@ describeInBrowser('reviewer console: item detail, actions and studio (SPEC §13,
 
     await page.getByRole('button', { name: 'Reject', exact: true }).click();
     await page.locator('.item-badges').getByText('Rejected').waitFor();
+  });
+
+  it('records a vote short of the quorum and shows the votes', async () => {
+    const tenant = uniqueTenant('console');
+    const traceId = 'trace-quorum';
+    await writerApi(app, tenant)
+      .post('/api/v1/events/batch', {
+        events: [
+          anEvent('TraceStarted', { trace_id: traceId, trace_seq: 0 }),
+          anException(traceId, 1, { required_approvals: 2 }),
+        ],
+      })
+      .expect(201);
+    const id = `${traceId}:exception:ex-1`;
+    const page = await openItem(tenant, id);
+    const votes = page.getByRole('region', { name: /Approvals/ });
+    await votes.getByText('0 of 2').waitFor();
+    await page.getByLabel('Reason').fill('First of two');
+    await page.getByRole('button', { name: 'Approve', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'vote recorded, 1 more approval needed' }).waitFor();
+    await votes.getByText('1 of 2').waitFor();
+    await votes.getByText('dev-admin').waitFor();
+    // One vote per principal: the admin cannot approve twice, but may still reject.
+    expect(await page.getByRole('button', { name: 'Approve', exact: true }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Reject', exact: true }).count()).toBe(1);
+  });
+
+  it('offers the requester no decision on its own item (separation of duties)', async () => {
+    const tenant = uniqueTenant('console');
+    const [id] = await seedExceptions(app, tenant, 'trace-own', 1);
+    open = await openConsole(browser, baseUrl);
+    const { page } = open;
+    await signIn(page, tenant, DEV_TOKENS.writer);
+    await page.getByRole('link', { name: new RegExp(escapeRegExp(id)) }).click();
+    await page.getByText('You requested this item').waitFor();
+    for (const name of ['Approve', 'Reject', 'Override']) {
+      expect(await page.getByRole('button', { name, exact: true }).count()).toBe(0);
+    }
+    expect(await page.getByRole('button', { name: 'Comment', exact: true }).count()).toBe(1);
   });
 
   it("shows the API's message when an action is refused", async () => {

@@ -453,6 +453,13 @@ export interface components {
             prev_event_hash: string | null;
             /** @example sha256:… */
             event_hash: string;
+            /** @description account_id of the principal whose request appended the event, set by the server (null on events stored before attribution) */
+            recorded_by: string | null;
+            /**
+             * @description the event_hash formula: 2 adds recorded_by and hash_version to the hashed object
+             * @enum {number}
+             */
+            hash_version: 1 | 2;
         };
         AppendResultDto: {
             event: components["schemas"]["StoredEventDto"];
@@ -535,7 +542,7 @@ export interface components {
             tenant_id: string;
             workflow_id: string;
             /** @enum {string} */
-            category: "assignment" | "approval" | "deadline_risk" | "escalation" | "failure";
+            category: "assignment" | "approval" | "deadline_risk" | "escalation" | "failure" | "changes_requested";
             /** @example operator_console */
             channel: string;
             dedupe_key: string;
@@ -558,7 +565,7 @@ export interface components {
             url: string;
             description: string | null;
             /** @description empty = all */
-            categories: ("assignment" | "approval" | "deadline_risk" | "escalation" | "failure")[];
+            categories: ("assignment" | "approval" | "deadline_risk" | "escalation" | "failure" | "changes_requested")[];
             enabled: boolean;
             disabled_reason: string | null;
             /** @description failed attempts since the last success */
@@ -586,7 +593,7 @@ export interface components {
             url: string;
             description?: string;
             /** @description notification categories to deliver; empty or absent = all */
-            categories?: ("assignment" | "approval" | "deadline_risk" | "escalation" | "failure")[];
+            categories?: ("assignment" | "approval" | "deadline_risk" | "escalation" | "failure" | "changes_requested")[];
         };
         WebhookEndpointDto: {
             /** @example whe_0b9c… */
@@ -594,7 +601,7 @@ export interface components {
             url: string;
             description: string | null;
             /** @description empty = all */
-            categories: ("assignment" | "approval" | "deadline_risk" | "escalation" | "failure")[];
+            categories: ("assignment" | "approval" | "deadline_risk" | "escalation" | "failure" | "changes_requested")[];
             enabled: boolean;
             disabled_reason: string | null;
             /** @description failed attempts since the last success */
@@ -618,7 +625,7 @@ export interface components {
             /** @description null clears it */
             description?: string | null;
             /** @description empty = all */
-            categories?: ("assignment" | "approval" | "deadline_risk" | "escalation" | "failure")[];
+            categories?: ("assignment" | "approval" | "deadline_risk" | "escalation" | "failure" | "changes_requested")[];
             /** @description false pauses delivery; true resumes it and clears the failure streak */
             enabled?: boolean;
         };
@@ -680,6 +687,15 @@ export interface components {
             actor_id: string;
             actor_type: string;
         };
+        ApprovalVoteDto: {
+            account_id: string;
+            /** @description the person behind the account (OIDC sub) */
+            person_sub: string | null;
+            reason: string | null;
+            /** Format: date-time */
+            at: string;
+            action_id: string;
+        };
         WorkflowDto: {
             workflow_id: string;
             tenant_id: string;
@@ -721,6 +737,13 @@ export interface components {
             version: number;
             /** @description open and past sla_due_at */
             overdue: boolean;
+            /** @description recorded_by of the event that created the item (the caller, for reviews started in the studio) */
+            requested_by: string | null;
+            /** @description approvals needed to decide (quorum) */
+            required_approvals: number;
+            /** @description votes given so far, oldest first */
+            approvals: components["schemas"]["ApprovalVoteDto"][];
+            approval_count: number;
         };
         InboxSummaryDto: {
             total_count: number;
@@ -734,6 +757,8 @@ export interface components {
             rejected_count: number;
             overridden_count: number;
             notification_count: number;
+            /** @description open items that need a vote the caller has not given (and did not request) */
+            awaiting_approval_count: number;
         };
         InboxDto: {
             items: components["schemas"]["WorkflowDto"][];
@@ -785,9 +810,12 @@ export interface components {
         };
         ActionOutcomeDto: {
             action_id: string;
+            /** @description the resulting state, or vote_recorded for an approve short of the quorum */
             outcome: string;
             appended_event_id?: string;
             escalated_to?: string;
+            /** @description with vote_recorded: approvals still needed */
+            approvals_remaining?: number;
         };
         ActionResultDto: {
             action: components["schemas"]["ActionOutcomeDto"];
@@ -858,6 +886,11 @@ export interface components {
             /** @enum {string} */
             priority?: "urgent" | "high" | "normal" | "low";
             sla_hours?: number;
+            /**
+             * @description approvals needed to decide (quorum)
+             * @default 1
+             */
+            required_approvals: number;
         };
         AuditSummaryDto: {
             action_count: number;
@@ -1442,7 +1475,7 @@ export interface operations {
     listNotifications: {
         parameters: {
             query?: {
-                category?: "assignment" | "approval" | "deadline_risk" | "escalation" | "failure";
+                category?: "assignment" | "approval" | "deadline_risk" | "escalation" | "failure" | "changes_requested";
                 workflow_id?: string;
                 recipient_role?: string;
                 recipient_account_id?: string;
@@ -2033,6 +2066,8 @@ export interface operations {
                 /** @description default true, or false when a closed status (approved, rejected, overridden) is asked for */
                 only_open?: "true" | "false";
                 only_overdue?: "true" | "false";
+                /** @description only open items that need a vote the caller has not given (items it requested excluded) */
+                awaiting_my_approval?: "true" | "false";
                 limit?: string;
                 /** @description next_cursor of the previous page */
                 cursor?: string;
@@ -2176,7 +2211,7 @@ export interface operations {
     listWorkflowNotifications: {
         parameters: {
             query?: {
-                category?: "assignment" | "approval" | "deadline_risk" | "escalation" | "failure";
+                category?: "assignment" | "approval" | "deadline_risk" | "escalation" | "failure" | "changes_requested";
                 recipient_role?: string;
                 recipient_account_id?: string;
                 limit?: string;

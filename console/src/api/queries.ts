@@ -7,7 +7,10 @@ import type { paths } from './openapi-schema';
 export const LIVE_INTERVAL_MS = 3000;
 
 type InboxQuery = NonNullable<paths['/api/v1/workflows']['get']['parameters']['query']>;
-export type InboxFilters = Pick<InboxQuery, 'status' | 'priority' | 'workflow_kind' | 'assigned_account_id'>;
+export type InboxFilters = Pick<
+  InboxQuery,
+  'status' | 'priority' | 'workflow_kind' | 'assigned_account_id' | 'awaiting_my_approval'
+>;
 
 export function useWhoami() {
   const { api, session } = useApi();

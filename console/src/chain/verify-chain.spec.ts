@@ -67,32 +67,13 @@ describe('console chain check (SPEC §5.4)', () => {
     expect((await verifyChain(removed)).verified).toBe(false);
   });
 
-  it('hashes version 2 events with recorded_by and hash_version', async () => {
-    const [first] = aServerChain(1);
-    const v2 = { ...first, recorded_by: 'dev-writer', hash_version: 2 };
-    const object = {
-      tenant_id: v2.tenant_id,
-      trace_id: v2.trace_id,
-      trace_seq: v2.trace_seq,
-      event_id: v2.event_id,
-      event_type: v2.event_type,
-      occurred_at: v2.occurred_at,
-      recorded_at: v2.recorded_at,
-      source: v2.source,
-      actor: v2.actor,
-      idempotency_key: v2.idempotency_key,
-      correlation_id: null,
-      causation_event_id: null,
-      schema_version: 1,
-      tags: ['a'],
-      payload_hash: v2.payload_hash,
-      prev_event_hash: null,
-      recorded_by: 'dev-writer',
-      hash_version: 2,
-    };
-    const signed = { ...v2, event_hash: serverSha256(serverCanonicalJson(object)) };
-    expect(await verifyChain([signed])).toEqual({ verified: true, problems: [] });
-    expect((await verifyChain([{ ...signed, recorded_by: 'someone-else' }])).verified).toBe(false);
-    expect((await verifyChain([{ ...signed, hash_version: undefined }])).verified).toBe(false);
+  it('hashes version 2 events with recorded_by and hash_version, like the service, in a chain that spans both', async () => {
+    const [first, second] = aServerChain(2);
+    const { event_hash: _old, ...envelope } = second;
+    const v2 = { ...envelope, recorded_by: 'dev-writer', hash_version: 2 };
+    const chain = [first, { ...v2, event_hash: eventHash(v2 as never) }];
+    expect(await verifyChain(chain)).toEqual({ verified: true, problems: [] });
+    expect((await verifyChain([first, { ...chain[1], recorded_by: 'someone-else' }])).verified).toBe(false);
+    expect((await verifyChain([first, { ...chain[1], hash_version: 1 }])).verified).toBe(false);
   });
 });

@@ -2,7 +2,13 @@ import { useState, type FormEvent, type RefObject } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { ApiError, unwrap, type ActionRequest, type Whoami, type Workflow } from '../api/client';
 import { useApi } from '../auth/session';
-import { ACTION_LABELS, allowedActions, overridePhrase, type ActionType } from '../workflow/allowed-actions';
+import {
+  ACTION_LABELS,
+  allowedActions,
+  isOwnRequest,
+  overridePhrase,
+  type ActionType,
+} from '../workflow/allowed-actions';
 
 /** SPEC §13: the message of a 412, after which the page reloads the item. */
 export const STALE_MESSAGE = 'This item changed since you opened it';
@@ -52,7 +58,7 @@ export function ActionPanel({ item, etag, principal, fields, setFields, reasonRe
         }),
       );
       setFields(EMPTY_FIELDS);
-      setMessage({ tone: 'ok', text: `${ACTION_LABELS[action]}: ${data.action.outcome.replace('_', ' ')}` });
+      setMessage({ tone: 'ok', text: outcomeText(action, data.action) });
       await Promise.all([onReload(), queryClient.invalidateQueries({ queryKey: ['inbox'] })]);
     } catch (e) {
       if (e instanceof ApiError && e.status === 412) {
@@ -101,6 +107,9 @@ export function ActionPanel({ item, etag, principal, fields, setFields, reasonRe
         <p className="muted small">
           Sent as version {item.version} (If-Match {etag}).
         </p>
+        {isOwnRequest(item, principal) && (
+          <p className="notice info">You requested this item, so someone else decides it (separation of duties).</p>
+        )}
         {CLAIMS.some((a) => allowed.includes(a)) && <div className="button-row">{CLAIMS.map((a) => button(a))}</div>}
         <div className="field">
           <label htmlFor="action-reason">Reason</label>
@@ -151,6 +160,14 @@ export function ActionPanel({ item, etag, principal, fields, setFields, reasonRe
       </form>
     </section>
   );
+}
+
+function outcomeText(action: ActionType, result: { outcome: string; approvals_remaining?: number }): string {
+  if (result.outcome === 'vote_recorded') {
+    const left = result.approvals_remaining ?? 0;
+    return `Approve: vote recorded, ${left} more approval${left === 1 ? '' : 's'} needed`;
+  }
+  return `${ACTION_LABELS[action]}: ${result.outcome.replace('_', ' ')}`;
 }
 
 function Message({ tone, text }: { tone: 'error' | 'ok'; text: string }) {

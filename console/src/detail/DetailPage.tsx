@@ -5,7 +5,7 @@ import { itemPath } from '../inbox/InboxPage';
 import { useItemList, useKeyboard } from '../ui/shortcuts';
 import { ErrorNotice, Loading } from '../ui/widgets';
 import { ActionPanel, EMPTY_FIELDS, type ActionFields } from './ActionPanel';
-import { ItemSummary, NotificationList, Timeline } from './ItemSections';
+import { ItemSummary, NotificationList, Timeline, Votes } from './ItemSections';
 import { TraceSection } from './TraceSection';
 
 export function DetailPage() {
@@ -96,6 +96,7 @@ export function DetailPage() {
           ) : (
             <Loading label="Loading your permissions…" />
           )}
+          <Votes item={item} />
           <NotificationList notifications={detail.notifications} total={detail.notification_count} />
         </aside>
       </div>

@@ -110,3 +110,47 @@ export function NotificationList({ notifications, total }: { notifications: Noti
     </section>
   );
 }
+
+/** Quorum votes (SPEC §11.4): how many approvals the item needs, and who gave them. */
+export function Votes({ item }: { item: Workflow }) {
+  const needed = item.required_approvals;
+  return (
+    <section className="card" aria-labelledby="votes-title">
+      <h2 id="votes-title">
+        Approvals{' '}
+        <span className="count">
+          {item.approval_count} of {needed}
+        </span>
+      </h2>
+      <div
+        className="meter"
+        role="meter"
+        aria-label="Approvals given"
+        aria-valuemin={0}
+        aria-valuemax={needed}
+        aria-valuenow={Math.min(item.approval_count, needed)}
+      >
+        {Array.from({ length: needed }, (_, i) => (
+          <span key={i} className={i < item.approval_count ? 'meter-step done' : 'meter-step'} />
+        ))}
+      </div>
+      {item.approvals.length === 0 ? (
+        <p className="muted small">
+          {needed === 1 ? 'One approval decides this item.' : `${needed} approvals from different reviewers decide it.`}
+        </p>
+      ) : (
+        <ul className="votes">
+          {item.approvals.map((vote) => (
+            <li key={vote.action_id}>
+              <strong>{vote.person_sub ?? vote.account_id}</strong>
+              {vote.reason && <span> — {vote.reason}</span>}{' '}
+              <span className="muted small">
+                <RelativeTime value={vote.at} />
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -149,7 +149,7 @@ function EventTable({ events }: { events: StoredEvent[] }) {
               <td>
                 {e.actor.actor_id} <span className="muted small">({e.actor.actor_type})</span>
               </td>
-              <td>{recordedBy(e) ?? <span className="muted">—</span>}</td>
+              <td>{e.recorded_by ?? <span className="muted">—</span>}</td>
               <td>
                 <details>
                   <summary>Payload</summary>
@@ -162,10 +162,4 @@ function EventTable({ events }: { events: StoredEvent[] }) {
       </table>
     </div>
   );
-}
-
-/** recorded_by arrives with SPEC §11.1; older events have none. */
-function recordedBy(event: StoredEvent): string | null {
-  const value = (event as { recorded_by?: unknown }).recorded_by;
-  return typeof value === 'string' ? value : null;
 }

@@ -20,6 +20,7 @@ export function filtersFromParams(params: URLSearchParams): { filters: InboxFilt
       ...(status && (STATUSES as readonly string[]).includes(status) ? { status: status as Status } : {}),
       ...(priority && (PRIORITIES as readonly string[]).includes(priority) ? { priority: priority as Priority } : {}),
       ...(kind ? { workflow_kind: kind } : {}),
+      ...(params.get('awaiting') === '1' ? { awaiting_my_approval: 'true' as const } : {}),
     },
     assignedToMe: params.get('mine') === '1',
   };
@@ -32,7 +33,7 @@ export function InboxFilterBar({ params, setParams }: { params: URLSearchParams;
     else next.set(name, value);
     setParams(next, { replace: true });
   }
-  const anySet = ['status', 'priority', 'kind', 'mine'].some((n) => params.has(n));
+  const anySet = ['status', 'priority', 'kind', 'mine', 'awaiting'].some((n) => params.has(n));
   return (
     <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
       <div className="field inline">
@@ -80,6 +81,15 @@ export function InboxFilterBar({ params, setParams }: { params: URLSearchParams;
           onChange={(e) => set('mine', e.target.checked ? '1' : '')}
         />
         <label htmlFor="filter-mine">Assigned to me</label>
+      </div>
+      <div className="field checkbox">
+        <input
+          id="filter-awaiting"
+          type="checkbox"
+          checked={params.get('awaiting') === '1'}
+          onChange={(e) => set('awaiting', e.target.checked ? '1' : '')}
+        />
+        <label htmlFor="filter-awaiting">Awaiting my approval</label>
       </div>
       {anySet && (
         <button

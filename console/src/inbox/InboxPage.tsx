@@ -143,6 +143,7 @@ function SummaryTiles({ summary }: { summary: InboxSummary | undefined }) {
     { label: 'Escalated', value: summary?.escalated_count, tone: 'warn' },
     { label: 'In review', value: summary?.in_review_count },
     { label: 'Changes requested', value: summary?.changes_requested_count },
+    { label: 'Awaiting my approval', value: summary?.awaiting_approval_count, tone: 'accent' },
   ];
   return (
     <ul className="tiles" aria-label="Summary">

@@ -58,6 +58,7 @@ function DryRunPanel({ traceId, templateId }: { traceId: string; templateId: str
   const queryClient = useQueryClient();
   const dryRun = useDryRun(traceId, templateId);
   const [reason, setReason] = useState<string | null>(null);
+  const [approvals, setApprovals] = useState(1);
   const [error, setError] = useState<string | null>(null);
   const [existing, setExisting] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -78,7 +79,7 @@ function DryRunPanel({ traceId, templateId }: { traceId: string; templateId: str
       const { data } = await unwrap(
         api.POST('/api/v1/workflow-studio/traces/{trace_id}/reviews', {
           params: { header: { 'x-tenant-id': session.tenant }, path: { trace_id: traceId } },
-          body: { reason: reasonValue, template_id: run.template.template_id },
+          body: { reason: reasonValue, template_id: run.template.template_id, required_approvals: approvals },
         }),
       );
       await queryClient.invalidateQueries({ queryKey: ['inbox'] });
@@ -159,6 +160,17 @@ function DryRunPanel({ traceId, templateId }: { traceId: string; templateId: str
       <div className="field">
         <label htmlFor="studio-reason">Reason</label>
         <textarea id="studio-reason" rows={3} value={reasonValue} onChange={(e) => setReason(e.target.value)} />
+      </div>
+      <div className="field narrow-field">
+        <label htmlFor="studio-approvals">Approvals needed</label>
+        <input
+          id="studio-approvals"
+          type="number"
+          min={1}
+          max={10}
+          value={approvals}
+          onChange={(e) => setApprovals(Number(e.target.value))}
+        />
       </div>
       {error && (
         <div className="notice error" role="alert">

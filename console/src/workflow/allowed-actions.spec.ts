@@ -17,7 +17,14 @@ const writer: Principal = {
 const reader: Principal = { account_id: 'dev-reader', roles: ['reader'], permissions: [] };
 
 function anItem(overrides: Partial<ActionableItem> = {}): ActionableItem {
-  return { status: 'requested', workflow_kind: 'exception_review', claimed_by_account_id: null, ...overrides };
+  return {
+    status: 'requested',
+    workflow_kind: 'exception_review',
+    claimed_by_account_id: null,
+    requested_by: 'policy-agent',
+    approvals: [],
+    ...overrides,
+  };
 }
 
 describe('allowedActions', () => {
@@ -71,6 +78,24 @@ describe('allowedActions', () => {
 
   it('offers override on exception reviews only', () => {
     expect(allowedActions(anItem({ workflow_kind: 'incident_review' }), admin)).not.toContain('override');
+  });
+
+  it('offers the requester no decision (separation of duties), only the rest', () => {
+    expect(allowedActions(anItem({ requested_by: 'dev-admin' }), admin)).toEqual([
+      'claim',
+      'request_change',
+      'comment',
+      'reassign',
+      'escalate',
+    ]);
+    expect(allowedActions(anItem({ requested_by: null }), admin)).toContain('approve');
+  });
+
+  it('offers no second approve to a principal that voted already, but still reject', () => {
+    const voted = anItem({ approvals: [{ account_id: 'dev-admin' }] });
+    expect(allowedActions(voted, admin)).not.toContain('approve');
+    expect(allowedActions(voted, admin)).toContain('reject');
+    expect(allowedActions(voted, writer)).toContain('approve');
   });
 
   it('offers release to the claimant and to admins, claim to nobody while claimed', () => {

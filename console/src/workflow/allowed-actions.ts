@@ -62,7 +62,13 @@ export type ActionableItem = {
   status: string;
   workflow_kind: string;
   claimed_by_account_id: string | null;
+  /** The account that requested the item (SPEC §11.3); null on items from before attribution. */
+  requested_by: string | null;
+  approvals: readonly { account_id: string }[];
 };
+
+/** The actions that decide an item, which its requester may not take (separation of duties). */
+export const DECIDING_ACTIONS: readonly ActionType[] = ['approve', 'reject', 'override'];
 
 const ACTING_ROLES = ['writer', 'admin'];
 
@@ -71,9 +77,14 @@ export function allowedActions(item: ActionableItem, principal: Principal): Acti
   if (!principal.roles.some((r) => ACTING_ROLES.includes(r))) return [];
   const isAdmin = principal.roles.includes('admin');
   const holder = item.claimed_by_account_id;
+  const ownRequest = isOwnRequest(item, principal);
   return (ACCEPTED_BY_STATUS[item.status] ?? []).filter((action) => {
     if (!hasPermission(principal, ACTION_PERMISSION[action])) return false;
+    if (ownRequest && DECIDING_ACTIONS.includes(action)) return false;
     switch (action) {
+      case 'approve':
+        // One vote per principal (SPEC §11.4).
+        return !item.approvals.some((vote) => vote.account_id === principal.account_id);
       case 'override':
         return item.workflow_kind === 'exception_review';
       case 'claim':
@@ -84,6 +95,10 @@ export function allowedActions(item: ActionableItem, principal: Principal): Acti
         return true;
     }
   });
+}
+
+export function isOwnRequest(item: Pick<ActionableItem, 'requested_by'>, principal: Principal): boolean {
+  return item.requested_by !== null && item.requested_by === principal.account_id;
 }
 
 export function hasPermission(principal: Principal, permission: string): boolean {
