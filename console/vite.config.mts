@@ -10,6 +10,8 @@ export default defineConfig({
   base: '/console/',
   publicDir: 'public',
   oxc: { jsx: { runtime: 'automatic', importSource: 'react' } },
+  // `npm run dev:console`: the console with hot reload, talking to the service on :3000.
+  server: { port: 5173, strictPort: true, proxy: { '/api': 'http://localhost:3000' } },
   build: {
     outDir: fileURLToPath(new URL('../dist/public/console', import.meta.url)),
     emptyOutDir: true,

@@ -8,10 +8,7 @@ export function ItemSummary({ item, etag }: { item: Workflow; etag: string }) {
     ['Trace', <code key="t">{item.trace_id}</code>],
     ['Subject', `${item.subject.subject_type} ${item.subject.subject_id}`],
     ['Policy', item.policy_id ? `${item.policy_id} ${item.policy_version ?? ''}` : '—'],
-    [
-      'Requested by',
-      item.requested_by_actor ? `${item.requested_by_actor.actor_id} (${item.requested_by_actor.actor_type})` : '—',
-    ],
+    ['Requested by', requester(item)],
     ['Requested', <RelativeTime key="r" value={item.requested_at} />],
     ['Assignee', assigneeLabel(item)],
     ['Claimed by', item.claimed_by_account_id ?? '—'],
@@ -44,6 +41,14 @@ export function ItemSummary({ item, etag }: { item: Workflow; etag: string }) {
       </dl>
     </section>
   );
+}
+
+/** The requesting actor, and the account that recorded the request when it is another (SPEC §11.1). */
+function requester(item: Workflow): string {
+  const actor = item.requested_by_actor;
+  if (!actor) return item.requested_by ?? '—';
+  const via = item.requested_by && item.requested_by !== actor.actor_id ? ` via ${item.requested_by}` : '';
+  return `${actor.actor_id} (${actor.actor_type})${via}`;
 }
 
 type ActionRecord = Schemas['WorkflowActionRecordDto'];
