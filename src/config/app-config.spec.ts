@@ -29,6 +29,12 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ DG_MIGRATE_ON_START: 'false' }).database.migrateOnStart).toBe(false);
   });
 
+  it('keeps separation of duties on unless DG_SEPARATION_OF_DUTIES is false', () => {
+    expect(loadConfig({}).workflow.separationOfDuties).toBe(true);
+    expect(loadConfig({ DG_SEPARATION_OF_DUTIES: 'false' }).workflow.separationOfDuties).toBe(false);
+    expect(() => loadConfig({ DG_SEPARATION_OF_DUTIES: 'sometimes' })).toThrow(/DG_SEPARATION_OF_DUTIES/);
+  });
+
   it('puts the embedded database where DG_DATA_DIR says', () => {
     expect(loadConfig({ DG_DATA_DIR: '/data/dg' }).database.url).toBe('pglite:/data/dg');
   });

@@ -27,10 +27,11 @@ describe(evaluateSla.name, () => {
 
   it.each([
     ['in_review', 'none'],
-    ['requested', 'none'],
+    ['requested', 'escalate'],
     ['changes_requested', 'escalate'],
+    ['escalated', 'none'],
   ] as const)(
-    'an overdue %s item escalated before → %s (only request_change re-arms escalation)',
+    'an overdue %s item escalated before → %s (back in the queue it escalates again; a claim holds it)',
     (status, verdict) => {
       expect(evaluateSla({ status, sla_due_at: at(-60), escalation_count: 1 }, NOW, WINDOW)).toBe(verdict);
     },

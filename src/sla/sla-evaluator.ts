@@ -8,9 +8,10 @@ const OPEN = new Set(['requested', 'in_review', 'changes_requested', 'escalated'
 
 /**
  * Past due and escalatable → escalate; open and due within the warning window (0 < due − now ≤
- * window) → deadline risk. An item that was escalated once is escalated again only after it was
- * sent back with request_change (SPEC §7): claiming or releasing an overdue escalated item must
- * not bounce it straight back to the escalation target.
+ * window) → deadline risk. An item escalated before is escalated again when it is back in the
+ * queue and still overdue — sent back with request_change, released, or requested again — so it
+ * never goes quiet; only a claim (in_review) holds it: the escalation target working on an overdue
+ * item must not have it bounced away.
  */
 export function evaluateSla(
   item: Pick<WorkflowItem, 'status' | 'sla_due_at' | 'escalation_count'>,
@@ -24,5 +25,5 @@ export function evaluateSla(
 }
 
 function escalatable(item: Pick<WorkflowItem, 'status' | 'escalation_count'>): boolean {
-  return ESCALATABLE.has(item.status) && (item.escalation_count === 0 || item.status === 'changes_requested');
+  return ESCALATABLE.has(item.status) && (item.escalation_count === 0 || item.status !== 'in_review');
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { hasPermission, Principal } from '../auth/principal';
 import { canonicalJson, sha256Hex } from '../common/canonical-json';
 import { Clock } from '../common/clock';
@@ -42,7 +42,9 @@ export type ActionResponse = {
 
 /** SPEC §6.3: one action on one item, serialised on the item row, reflected in the log when it decides. */
 @Injectable()
-export class WorkflowActionsService {
+export class WorkflowActionsService implements OnModuleInit {
+  private readonly logger = new Logger(WorkflowActionsService.name);
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly items: WorkflowItemRepository,
@@ -56,6 +58,15 @@ export class WorkflowActionsService {
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  onModuleInit(): void {
+    if (!this.config.workflow.separationOfDuties) {
+      this.logger.warn(
+        'DG_SEPARATION_OF_DUTIES=false: the requester of an item may approve, reject or override it. ' +
+          'Use this only where one account both asks and decides.',
+      );
+    }
+  }
 
   act(principal: Principal, workflowId: string, request: ActionRequest): Promise<ActionResponse> {
     // The key is part of an indexed key (dg_workflow_action_requests), as long as an event's may be.
@@ -147,6 +158,7 @@ export class WorkflowActionsService {
       ['$.evidence', evidence],
     ]);
     const decision = result.effects.find((e) => e.kind === 'append_decision');
+    const previous = { account_id: item.assigned_account_id, role: item.assigned_role, status: item.status };
     let current = item;
     if (decision) {
       // The decision reaches the item the way every decision does: through the log and its import.
@@ -180,7 +192,7 @@ export class WorkflowActionsService {
     }
     // The action, its notices and the SLA's effects in one statement; `current` is then what the row holds.
     const changes = noChanges();
-    this.stageAction(changes, principal, current, actionId, result, body, evidence, now);
+    this.stageAction(changes, principal, current, actionId, result, body, evidence, now, previous);
     this.sla.stage(changes, current, now);
     await this.items.saveChanges(tx, tenantId, changes, now);
     const response: ActionResponse = {
@@ -207,6 +219,7 @@ export class WorkflowActionsService {
     body: WorkflowActionDto,
     evidence: unknown[],
     now: Date,
+    previous: { account_id: string | null; role: string | null; status: string },
   ) {
     const notices = result.effects.flatMap((effect) => {
       if (effect.kind === 'notify_assignment') return [assignmentNotice(item, effect.reassigned)];
@@ -229,7 +242,11 @@ export class WorkflowActionsService {
             ? { assigned_account_id: item.assigned_account_id, assigned_role: item.assigned_role }
             : {}),
           ...(body.action === 'escalate'
-            ? { source: 'manual_escalation', escalation_count: item.escalation_count }
+            ? { source: 'manual_escalation', escalation_count: item.escalation_count, previous_assignment: previous }
+            : {}),
+          ...(body.action === 'reassign' ? { previous_assignment: previous } : {}),
+          ...(result.outcome === 'vote_recorded'
+            ? { vote: true, approval_count: item.approvals.length, required_approvals: item.required_approvals }
             : {}),
         },
         source_event_id: null,

@@ -182,7 +182,7 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
         action_type: importedActionType(event, item),
         actor: { actor_id: event.actor.actor_id, actor_type: event.actor.actor_type, account_id: null },
         note: typeof event.payload.reason === 'string' ? event.payload.reason : null,
-        payload: { source: 'event', event_type: event.event_type, log_seq: event.log_seq },
+        payload: importedActionPayload(event),
         source_event_id: event.event_id,
         resulting_status: item.status,
         created_at: ctx.now,
@@ -190,6 +190,25 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
       notices,
     );
   }
+}
+
+/**
+ * What the audit trail keeps of an applied event (SPEC §6.1): where it is in the log, when it
+ * happened and who recorded it, and the fields of its payload a reviewer needs beside the action.
+ */
+function importedActionPayload(event: StoredEvent): Record<string, unknown> {
+  const p = event.payload as Record<string, unknown>;
+  const kept = ['exception_id', 'policy', 'evidence', 'priority', 'required_approvals', 'approval_id', 'subject']
+    .concat(['decision', 'approvers', 'template_id', 'workflow_kind', 'sla_hours', 'policy_id', 'policy_version'])
+    .filter((key) => p[key] !== undefined);
+  return {
+    source: 'event',
+    event_type: event.event_type,
+    log_seq: event.log_seq,
+    occurred_at: event.occurred_at,
+    recorded_by: event.recorded_by,
+    ...Object.fromEntries(kept.map((key) => [key, p[key]])),
+  };
 }
 
 /** The marker of an applied event: its imported action's id. */

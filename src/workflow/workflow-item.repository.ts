@@ -172,7 +172,7 @@ function savedItemsCte(tenantId: string, items: WorkflowItem[]): Prisma.Sql {
 }
 
 function dueForSweep(now: Date, windowEnd: Date): Prisma.Sql {
-  return Prisma.sql`(((status = 'changes_requested' OR (status IN ('requested', 'in_review') AND escalation_count = 0)) AND sla_due_at < ${now})
+  return Prisma.sql`(((status IN ('requested', 'changes_requested') OR (status = 'in_review' AND escalation_count = 0)) AND sla_due_at < ${now})
     OR (status IN ('requested', 'in_review', 'changes_requested', 'escalated') AND sla_due_at > ${now}
         AND sla_due_at <= ${windowEnd} AND deadline_risk_notified_for IS DISTINCT FROM sla_due_at))`;
 }

@@ -45,6 +45,7 @@ export class WorkflowSlaService {
     const settings = this.config.workflow;
     const verdict = evaluateSla(item, now, settings.deadlineRiskWarningMinutes);
     if (verdict === 'escalate') {
+      const previous = { account_id: item.assigned_account_id, role: item.assigned_role, status: item.status };
       item.status = 'escalated';
       item.assigned_account_id = settings.escalationAssignedAccountId;
       item.assigned_role = settings.escalationAssignedRole;
@@ -62,6 +63,8 @@ export class WorkflowSlaService {
             reason: SLA_ESCALATION_REASON,
             source: 'automatic_sla_escalation',
             escalation_count: item.escalation_count,
+            sla_due_at: item.sla_due_at.toISOString(),
+            previous_assignment: previous,
           },
           source_event_id: null,
           resulting_status: 'escalated',

@@ -1,6 +1,7 @@
 import { anEvent, EventBody } from './events';
 import { serviceAccountsEnv } from './service-accounts';
 import { apiAs } from '../setup/api-client';
+import { DEV_TOKENS } from '../setup/test-app';
 
 export type Api = ReturnType<typeof apiAs>;
 type Payload = Record<string, unknown>;
@@ -63,6 +64,19 @@ export function anExternalApproval(
 export type OpenedException = { workflowId: string; path: string; nextSeq: number };
 
 /**
+ * The principal that asks for the items a test then decides as `api`'s: never the same one, since
+ * a requester may not decide its own request (SPEC §11.3). Accounts named `<x>-writer` and
+ * `<x>-admin` (the development accounts, a test file's own) ask for each other; with
+ * WORKFLOW_ACCOUNTS `wf-agent` asks; any other account's items are asked for by the dev admin.
+ */
+export function requesterFor(api: Api): Api {
+  if (api.token.startsWith('wf-')) return api.as(WF_TOKENS.agent);
+  const paired = /^(.*)-(writer|admin)-token$/.exec(api.token);
+  if (paired) return api.as(`${paired[1]}-${paired[2] === 'writer' ? 'admin' : 'writer'}-token`);
+  return api.as(DEV_TOKENS.admin);
+}
+
+/**
  * Starts `traceId` and requests its exception (`ex-1`); returns the item's id, route and the next
  * free trace_seq. `payload` and `overrides` shape the ExceptionRequested.
  */
@@ -72,16 +86,18 @@ export async function openException(
   payload: Payload = {},
   overrides: Partial<EventBody> = {},
 ): Promise<OpenedException> {
-  await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: traceId })).expect(201);
-  await api.post('/api/v1/events', anException(traceId, 1, payload, overrides)).expect(201);
+  const requester = requesterFor(api);
+  await requester.post('/api/v1/events', anEvent('TraceStarted', { trace_id: traceId })).expect(201);
+  await requester.post('/api/v1/events', anException(traceId, 1, payload, overrides)).expect(201);
   const workflowId = exceptionWorkflowId(traceId, String(payload.exception_id ?? EXCEPTION_ID));
   return { workflowId, path: workflowPath(workflowId), nextSeq: 2 };
 }
 
 /** Starts `traceId` and requests an `incident_review` of it; returns the review item's id and route. */
 export async function openReview(api: Api, traceId: string, payload: Payload = {}): Promise<OpenedException> {
-  await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: traceId })).expect(201);
-  await api.post('/api/v1/events', aReviewRequest(traceId, 1, payload)).expect(201);
+  const requester = requesterFor(api);
+  await requester.post('/api/v1/events', anEvent('TraceStarted', { trace_id: traceId })).expect(201);
+  await requester.post('/api/v1/events', aReviewRequest(traceId, 1, payload)).expect(201);
   const workflowId = `${traceId}:trace_review:incident_triage`;
   return { workflowId, path: workflowPath(workflowId), nextSeq: 2 };
 }
@@ -106,6 +122,7 @@ export async function traceEvents(
 
 /** Tokens of the accounts in `WORKFLOW_ACCOUNTS`, one permission set each. */
 export const WF_TOKENS = {
+  agent: 'wf-agent-token',
   reader: 'wf-reader-token',
   reviewer: 'wf-reviewer-token',
   reviewer2: 'wf-reviewer2-token',
@@ -117,6 +134,13 @@ export const WF_TOKENS = {
 
 /** DG_SERVICE_ACCOUNTS with one account per permission, on every tenant. */
 export const WORKFLOW_ACCOUNTS = serviceAccountsEnv([
+  {
+    account_id: 'wf-agent',
+    roles: ['writer'],
+    tenant_ids: ['*'],
+    permissions: ['workflow_assign'],
+    tokens: [{ token: WF_TOKENS.agent }],
+  },
   {
     account_id: 'wf-reader',
     roles: ['reader'],

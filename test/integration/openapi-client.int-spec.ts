@@ -157,13 +157,14 @@ describe('the client generated from openapi/openapi.json', () => {
 
       const headers = { ...header, 'If-Match': etag, 'Idempotency-Key': `approve-${tenant}` };
       const body = { action: 'approve' as const, reason: 'Within the regional cap', note: null };
+      // The writer asked; the admin decides (SPEC §11.3).
       const acted = await clients.expect(
-        writer.POST('/api/v1/workflows/{workflow_id}/actions', { params: { header: headers, path }, body }),
+        admin.POST('/api/v1/workflows/{workflow_id}/actions', { params: { header: headers, path }, body }),
         200,
       );
       expect(acted.data.action.outcome).toBe('approved');
       const replayed = await clients.expect(
-        writer.POST('/api/v1/workflows/{workflow_id}/actions', { params: { header: headers, path }, body }),
+        admin.POST('/api/v1/workflows/{workflow_id}/actions', { params: { header: headers, path }, body }),
         200,
       );
       expect(replayed.data.action.action_id).toBe(acted.data.action.action_id);

@@ -14,6 +14,9 @@ export function apiAs(app: NestExpressApplication, tenant: string, token: string
   const server = app.getHttpServer();
   const headers = { 'x-tenant-id': tenant, authorization: `Bearer ${token}` };
   return {
+    token,
+    /** The same tenant as another principal. */
+    as: (other: string) => apiAs(app, tenant, other),
     get: (path: string) => request(server).get(path).set(headers),
     post: (path: string, body?: unknown) =>
       request(server)
