@@ -1,6 +1,5 @@
 import { useRef, useState } from 'react';
 import { NavLink, Outlet, useNavigate } from 'react-router';
-import { useQueryClient } from '@tanstack/react-query';
 import { useWhoami } from './api/queries';
 import { useSession } from './auth/session';
 import { ShortcutSheet, useKeyboard } from './ui/shortcuts';
@@ -9,7 +8,6 @@ import { ShortcutSheet, useKeyboard } from './ui/shortcuts';
 export function Layout() {
   const { session, signOut } = useSession();
   const whoami = useWhoami();
-  const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [sheetOpen, setSheetOpen] = useState(false);
   const pendingG = useRef(false);
@@ -26,7 +24,6 @@ export function Layout() {
   });
 
   function doSignOut() {
-    queryClient.clear();
     signOut();
     navigate('/');
   }

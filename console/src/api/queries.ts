@@ -29,7 +29,8 @@ export function useInbox(filters: InboxFilters) {
     initialPageParam: undefined as string | undefined,
     refetchInterval: LIVE_INTERVAL_MS,
     queryFn: async ({ pageParam }) => {
-      const query = { ...withoutEmpty(filters), limit: '25', ...(pageParam ? { cursor: pageParam } : {}) };
+      // The API's page size (12): Load more fetches the next page with its cursor.
+      const query = { ...withoutEmpty(filters), ...(pageParam ? { cursor: pageParam } : {}) };
       return (
         await unwrap(api.GET('/api/v1/workflows', { params: { header: { 'x-tenant-id': session.tenant }, query } }))
       ).data;

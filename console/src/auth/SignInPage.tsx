@@ -4,7 +4,7 @@ import { useSession } from './session';
 
 /** The token form, always; OIDC sign-in above it when the service has an identity provider (SPEC §13). */
 export function SignInPage() {
-  const { signIn } = useSession();
+  const { signIn, endedBecause } = useSession();
   const [tenant, setTenant] = useState('');
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -40,6 +40,11 @@ export function SignInPage() {
             <p className="muted">Reviewer console</p>
           </div>
         </div>
+        {endedBecause && (
+          <div className="notice info" role="status">
+            {endedBecause}
+          </div>
+        )}
         <form onSubmit={submit} className="stack">
           <div className="field">
             <label htmlFor="signin-tenant">Tenant</label>

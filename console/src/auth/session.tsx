@@ -1,5 +1,6 @@
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
-import { createApiClient, type ApiClient, type Credentials } from '../api/client';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { ApiError, createApiClient, type ApiClient, type Credentials } from '../api/client';
 
 /** Credentials live in session storage only (SPEC §13): gone when the tab closes or on Sign out. */
 const STORAGE_KEY = 'decisiongraph.console.session';
@@ -21,24 +22,46 @@ export function readStoredSession(): Session | null {
 type SessionContextValue = {
   session: Session | null;
   api: ApiClient | null;
+  /** Why the last session ended, when it was not the reviewer's Sign out (shown on the sign-in page). */
+  endedBecause: string | null;
   signIn(session: Session): void;
-  signOut(): void;
+  signOut(reason?: string): void;
 };
 
 const SessionContext = createContext<SessionContextValue | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session | null>(readStoredSession);
+  const [endedBecause, setEndedBecause] = useState<string | null>(null);
+  const queryClient = useQueryClient();
   const signIn = useCallback((next: Session) => {
     window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+    setEndedBecause(null);
     setSession(next);
   }, []);
-  const signOut = useCallback(() => {
-    window.sessionStorage.clear();
-    setSession(null);
-  }, []);
+  const signOut = useCallback(
+    (reason?: string) => {
+      window.sessionStorage.clear();
+      queryClient.clear();
+      setEndedBecause(reason ?? null);
+      setSession(null);
+    },
+    [queryClient],
+  );
+  // A token that stops working (expired, revoked) ends the session instead of failing every page.
+  useEffect(
+    () =>
+      queryClient.getQueryCache().subscribe((event) => {
+        const error = event.type === 'updated' && event.action.type === 'error' ? event.action.error : null;
+        if (error instanceof ApiError && error.status === 401) signOut(`Your session ended: ${error.message}`);
+      }),
+    [queryClient, signOut],
+  );
   const api = useMemo(() => (session ? createApiClient(session) : null), [session]);
-  const value = useMemo(() => ({ session, api, signIn, signOut }), [session, api, signIn, signOut]);
+  const value = useMemo(
+    () => ({ session, api, endedBecause, signIn, signOut }),
+    [session, api, endedBecause, signIn, signOut],
+  );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 
