@@ -170,7 +170,7 @@ describeInBrowser('reviewer console: item detail, actions and studio (SPEC §13,
     await page.getByText('alice (finance)').first().waitFor();
   });
 
-  it('claims and releases with the keyboard-reachable buttons, and comments with c', async () => {
+  it('claims and releases with the keyboard-reachable buttons, comments with c and approves with a', async () => {
     const tenant = uniqueTenant('console');
     const [id] = await seedExceptions(app, tenant, 'trace-claim', 1);
     const page = await openItem(tenant, id);
@@ -187,12 +187,24 @@ describeInBrowser('reviewer console: item detail, actions and studio (SPEC §13,
     await page.locator('body').click({ position: { x: 5, y: 300 } });
     await page.keyboard.press('c');
     await page.getByText('Asked the account team for the signed quote').nth(0).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Comment: commented' }).waitFor();
+
+    // a with no reason puts the cursor in Reason; with one, it approves.
+    await page.locator('body').click({ position: { x: 5, y: 300 } });
+    await page.keyboard.press('a');
+    expect(await inPage<string>(page, 'document.activeElement.id')).toBe('action-reason');
+    await page.keyboard.type('Signed quote received');
+    await page.locator('body').click({ position: { x: 5, y: 300 } });
+    await page.keyboard.press('a');
+    await page.locator('.item-badges').getByText('Approved').waitFor();
     const { body } = await adminApi(tenant).get(workflowPath(id)).expect(200);
     expect(body.data.actions.map((a: { action_type: string }) => a.action_type)).toEqual([
       'requested',
       'claim',
       'release',
       'comment',
+      'approval_recorded', // the decision's event, imported back from the log
+      'approve',
     ]);
   });
 

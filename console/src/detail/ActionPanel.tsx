@@ -1,7 +1,8 @@
-import { useState, type FormEvent, type RefObject } from 'react';
+import { useRef, useState, type FormEvent, type RefObject } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { ApiError, unwrap, type ActionRequest, type Whoami, type Workflow } from '../api/client';
 import { useApi } from '../auth/session';
+import { useKeyboard } from '../ui/shortcuts';
 import {
   ACTION_LABELS,
   allowedActions,
@@ -25,8 +26,6 @@ type Props = {
   principal: Whoami;
   fields: ActionFields;
   setFields(fields: ActionFields): void;
-  reasonRef: RefObject<HTMLTextAreaElement | null>;
-  noteRef: RefObject<HTMLTextAreaElement | null>;
   onReload(): Promise<unknown>;
 };
 
@@ -34,12 +33,27 @@ type Props = {
  * One form for every action the principal may take now (SPEC §13): the fields are filled first,
  * then the action's button sends it with If-Match set to the ETag shown on the page.
  */
-export function ActionPanel({ item, etag, principal, fields, setFields, reasonRef, noteRef, onReload }: Props) {
+export function ActionPanel({ item, etag, principal, fields, setFields, onReload }: Props) {
   const { api, session } = useApi();
   const queryClient = useQueryClient();
   const [busy, setBusy] = useState<ActionType | null>(null);
   const [message, setMessage] = useState<{ tone: 'error' | 'ok'; text: string } | null>(null);
   const allowed = allowedActions(item, principal);
+  const reasonRef = useRef<HTMLTextAreaElement>(null);
+  const noteRef = useRef<HTMLTextAreaElement>(null);
+
+  /** a, r, c: act when the needed text is written, else put the cursor where it goes. */
+  const shortcut = (action: ActionType, field: RefObject<HTMLTextAreaElement | null>, written: boolean) => () => {
+    if (!allowed.includes(action) || busy !== null) return;
+    if (written) void act(action);
+    else field.current?.focus();
+  };
+  const reasonWritten = fields.reason.trim() !== '';
+  useKeyboard({
+    a: shortcut('approve', reasonRef, reasonWritten),
+    r: shortcut('reject', reasonRef, reasonWritten),
+    c: shortcut('comment', noteRef, fields.note.trim() !== '' || reasonWritten),
+  });
   const set = (name: keyof ActionFields) => (e: { target: { value: string } }) =>
     setFields({ ...fields, [name]: e.target.value });
 

@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useWhoami, useWorkflow, useWorkflowVersion } from '../api/queries';
 import { itemPath } from '../inbox/InboxPage';
@@ -16,29 +16,13 @@ export function DetailPage() {
   const navigate = useNavigate();
   const { ids } = useItemList();
   const [fields, setFields] = useState<ActionFields>(EMPTY_FIELDS);
-  const reasonRef = useRef<HTMLTextAreaElement>(null);
-  const noteRef = useRef<HTMLTextAreaElement>(null);
 
   const position = ids.indexOf(workflowId);
   const go = (offset: number) => {
     const next = ids[position + offset];
     if (position >= 0 && next) navigate(itemPath(next));
   };
-  const pressAction = (label: string, focus: HTMLTextAreaElement | null, filled: boolean) => {
-    const button = [...document.querySelectorAll<HTMLButtonElement>('.card button')].find(
-      (b) => b.textContent === label,
-    );
-    if (!button) return;
-    if (filled) button.click();
-    else focus?.focus();
-  };
-  useKeyboard({
-    j: () => go(1),
-    k: () => go(-1),
-    a: () => pressAction('Approve', reasonRef.current, fields.reason.trim() !== ''),
-    r: () => pressAction('Reject', reasonRef.current, fields.reason.trim() !== ''),
-    c: () => pressAction('Comment', noteRef.current, fields.note.trim() !== '' || fields.reason.trim() !== ''),
-  });
+  useKeyboard({ j: () => go(1), k: () => go(-1) });
 
   if (workflow.isPending) return <Loading label="Loading the item…" />;
   if (workflow.isError) {
@@ -89,8 +73,6 @@ export function DetailPage() {
               principal={whoami.data}
               fields={fields}
               setFields={setFields}
-              reasonRef={reasonRef}
-              noteRef={noteRef}
               onReload={() => workflow.refetch()}
             />
           ) : (
