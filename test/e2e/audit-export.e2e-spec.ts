@@ -255,7 +255,8 @@ describe('audit export (SPEC §9)', () => {
       await act(w, workflowId, { action: 'request_change', reason: 'Attach the quote' }).expect(200);
       await act(w, workflowId, { action: 'approve', reason: 'Quote attached' }).expect(200);
       await openException(w, 'cli-b');
-      const overridden = await openException(w, 'cli-c');
+      // Asked by the writer (as the admin's counterpart), so that the admin may override it (SPEC §11.3).
+      const overridden = await openException(apiAs(app, t, TOKENS.admin), 'cli-c');
       await act(apiAs(app, t, TOKENS.admin), overridden.workflowId, {
         action: 'override',
         reason: 'CFO call',

@@ -38,7 +38,7 @@ export class StartReviewDto {
   @Max(8760, { message: 'sla_hours must be at most 8760' })
   sla_hours?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 10, default: 1, description: 'approvals needed to decide (quorum)' })
+  @ApiPropertyOptional({ minimum: 1, maximum: 10, description: 'approvals needed to decide (quorum), 1 when absent' })
   @IsOptional()
   @IsInt({ message: 'required_approvals must be an integer between 1 and 10' })
   @Min(1, { message: 'required_approvals must be an integer between 1 and 10' })
