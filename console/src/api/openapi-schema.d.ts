@@ -886,11 +886,8 @@ export interface components {
             /** @enum {string} */
             priority?: "urgent" | "high" | "normal" | "low";
             sla_hours?: number;
-            /**
-             * @description approvals needed to decide (quorum)
-             * @default 1
-             */
-            required_approvals: number;
+            /** @description approvals needed to decide (quorum), 1 when absent */
+            required_approvals?: number;
         };
         AuditSummaryDto: {
             action_count: number;
