@@ -40,6 +40,11 @@ export function createApiClient(credentials: Credentials): ApiClient {
   return client;
 }
 
+/** A client without credentials, for the public routes a sign-in page needs. */
+export function createPublicClient(): ApiClient {
+  return createClient<paths>({ baseUrl: window.location.origin });
+}
+
 type Envelope<T> = { data: T; request_id: string };
 type FetchResult<T> = { data?: Envelope<T>; error?: unknown; response: Response };
 
