@@ -128,6 +128,23 @@ describeInBrowser('reviewer console: sign-in and inbox (SPEC §13, Chromium)', (
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
   });
 
+  it('ends the session when its token stops working, and says why', async () => {
+    const tenant = uniqueTenant('console');
+    open = await openConsole(browser, baseUrl);
+    const { page } = open;
+    await signIn(page, tenant, DEV_TOKENS.reader);
+    // As if the token had been revoked or had expired meanwhile.
+    await inPage(
+      page,
+      `(() => { const k = Object.keys(sessionStorage)[0]; const s = JSON.parse(sessionStorage.getItem(k));
+         sessionStorage.setItem(k, JSON.stringify({ ...s, token: 'revoked-token' })); })()`,
+    );
+    await page.reload();
+    await page.getByRole('status').filter({ hasText: 'Your session ended' }).waitFor();
+    await page.getByLabel('Token').waitFor();
+    expect(await inPage<number>(page, 'window.sessionStorage.length')).toBe(0);
+  });
+
   it('looks right from 1280 px down to a split screen (README screenshot)', async () => {
     const tenant = uniqueTenant('acme');
     const ids = await seedShowcase(app, tenant);
