@@ -255,5 +255,6 @@ describeInBrowser('reviewer console: item detail, actions and studio (SPEC §13,
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     await page.setViewportSize({ width: 700, height: 900 });
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: screenshotPath('console-item-700.png') });
   });
 });

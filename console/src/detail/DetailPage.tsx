@@ -60,10 +60,8 @@ export function DetailPage() {
         </div>
       )}
       <div className="detail-grid">
-        <div className="detail-main">
+        <div className="detail-summary">
           <ItemSummary item={item} etag={etag} />
-          <Timeline actions={detail.actions} />
-          <TraceSection traceId={item.trace_id} workflowId={item.workflow_id} />
         </div>
         <aside className="detail-side" aria-label="Decide and follow up">
           {whoami.data ? (
@@ -81,6 +79,10 @@ export function DetailPage() {
           <Votes item={item} />
           <NotificationList notifications={detail.notifications} total={detail.notification_count} />
         </aside>
+        <div className="detail-main">
+          <Timeline actions={detail.actions} />
+          <TraceSection traceId={item.trace_id} workflowId={item.workflow_id} />
+        </div>
       </div>
     </div>
   );
