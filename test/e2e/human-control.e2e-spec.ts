@@ -11,7 +11,7 @@ import {
   aReviewRequest,
   detailOf,
   exceptionWorkflowId,
-  openException,
+  openExceptionAs,
   overridePhrase,
   traceEvents,
   workflowPath,
@@ -87,7 +87,7 @@ describe('Human control (SPEC §11)', () => {
 
   describe('attribution (§11.1)', () => {
     it('records the caller as recorded_by on every event, inside a version 2 hash', async () => {
-      const { workflowId } = await openException(as(TOKENS.agent), 'tr-attr');
+      const { workflowId } = await openExceptionAs(as(TOKENS.agent), 'tr-attr');
       const events = await traceEvents(as(TOKENS.alice), 'tr-attr');
       for (const event of events as unknown as Parameters<typeof eventHash>[0][]) {
         expect(event).toMatchObject({ recorded_by: 'agent', hash_version: 2 });
@@ -97,7 +97,7 @@ describe('Human control (SPEC §11)', () => {
     });
 
     it('records the acting reviewer on the decision it appends', async () => {
-      const { workflowId } = await openException(as(TOKENS.agent), 'tr-attr-2');
+      const { workflowId } = await openExceptionAs(as(TOKENS.agent), 'tr-attr-2');
       await act(as(TOKENS.alice), workflowId, { action: 'approve', reason: 'fine' }).expect(200);
       const events = await traceEvents(as(TOKENS.alice), 'tr-attr-2');
       expect(events.at(-1)).toMatchObject({ event_type: 'ApprovalRecorded', recorded_by: 'alice' });
@@ -113,7 +113,7 @@ describe('Human control (SPEC §11)', () => {
 
   describe('decision authority on the event route (§11.2)', () => {
     it('refuses an ApprovalRecorded without workflow_review', async () => {
-      await openException(as(TOKENS.agent), 'tr-auth');
+      await openExceptionAs(as(TOKENS.agent), 'tr-auth');
       const res = await as(TOKENS.bare)
         .post('/api/v1/events', anExternalApproval('tr-auth', 2, 'approved'))
         .expect(403);
@@ -125,7 +125,7 @@ describe('Human control (SPEC §11)', () => {
     });
 
     it('asks workflow_override of an ApprovalRecorded for an override subject', async () => {
-      const { workflowId } = await openException(as(TOKENS.agent), 'tr-auth-ov');
+      const { workflowId } = await openExceptionAs(as(TOKENS.agent), 'tr-auth-ov');
       const override = anExternalApproval('tr-auth-ov', 2, 'approved', {
         subject: { subject_type: 'override', subject_id: workflowId },
       });
@@ -165,7 +165,7 @@ describe('Human control (SPEC §11)', () => {
       ['reject', {}],
       ['override', {}],
     ])('refuses %s by the requester and changes nothing', async (action) => {
-      const { workflowId } = await openException(as(TOKENS.admin), `tr-sod-${action}`);
+      const { workflowId } = await openExceptionAs(as(TOKENS.admin), `tr-sod-${action}`);
       const before = await detailOf(as(TOKENS.admin), workflowId);
       const res = await act(as(TOKENS.admin), workflowId, {
         action,
@@ -183,13 +183,13 @@ describe('Human control (SPEC §11)', () => {
     });
 
     it('lets the requester comment on, claim and escalate its own item', async () => {
-      const { workflowId } = await openException(as(TOKENS.admin), 'tr-sod-other');
+      const { workflowId } = await openExceptionAs(as(TOKENS.admin), 'tr-sod-other');
       await act(as(TOKENS.admin), workflowId, { action: 'comment', note: 'context' }).expect(200);
       await act(as(TOKENS.admin), workflowId, { action: 'escalate', reason: 'slow' }).expect(200);
     });
 
     it('refuses an ApprovalRecorded posted by the requester for its own item', async () => {
-      await openException(as(TOKENS.agent), 'tr-sod-ev');
+      await openExceptionAs(as(TOKENS.agent), 'tr-sod-ev');
       const res = await as(TOKENS.agent)
         .post('/api/v1/events', anExternalApproval('tr-sod-ev', 2, 'approved'))
         .expect(403);
@@ -218,7 +218,7 @@ describe('Human control (SPEC §11)', () => {
 
   describe('quorum (§11.4)', () => {
     async function openQuorum(traceId: string, required: number) {
-      return openException(as(TOKENS.agent), traceId, { required_approvals: required });
+      return openExceptionAs(as(TOKENS.agent), traceId, { required_approvals: required });
     }
 
     it('records votes until the quorum, then appends one ApprovalRecorded listing every approver', async () => {

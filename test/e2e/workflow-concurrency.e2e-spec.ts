@@ -27,7 +27,12 @@ describe('workflow concurrency (SPEC §6.2, §6.3)', () => {
   let api: Api;
   let tenant: string;
   beforeAll(async () => {
-    app = await createTestApp({ env: GENEROUS_LIMITS });
+    app = await createTestApp({
+      // This file is about concurrent decisions, with one account that asks and decides: a
+      // single-account installation, where separation of duties (SPEC §11.3) is turned off. The rule
+      // itself is tested in human-control.e2e-spec.ts and oidc.e2e-spec.ts.
+      env: { ...GENEROUS_LIMITS, DG_SEPARATION_OF_DUTIES: 'false' },
+    });
   });
   beforeEach(() => {
     tenant = uniqueTenant('wfc');

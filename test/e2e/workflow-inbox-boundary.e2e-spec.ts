@@ -56,7 +56,12 @@ describe('inbox order and cursors across the overdue / not-overdue boundary (SPE
   let app: NestExpressApplication;
   let api: Api;
   beforeAll(async () => {
-    app = await createTestApp({ env: GENEROUS_LIMITS });
+    app = await createTestApp({
+      // This file is about the inbox order across the overdue boundary, with one account that asks and decides: a
+      // single-account installation, where separation of duties (SPEC §11.3) is turned off. The rule
+      // itself is tested in human-control.e2e-spec.ts and oidc.e2e-spec.ts.
+      env: { ...GENEROUS_LIMITS, DG_SEPARATION_OF_DUTIES: 'false' },
+    });
     api = apiAs(app, uniqueTenant('wfbd'), DEV_TOKENS.admin);
     // 24 exceptions of one trace: every third requested 5 h ago (past its 4 h SLA), the others
     // 20 minutes ago, some 5 minutes earlier still; priorities rotate, so that many share priority

@@ -76,7 +76,12 @@ describe('GET /api/v1/workflows: the inbox (SPEC §6.4)', () => {
   let api: Api;
   const inbox = async (query = '') => (await api.get(`/api/v1/workflows${query}`).expect(200)).body.data;
   beforeAll(async () => {
-    app = await createTestApp({ env: GENEROUS_LIMITS });
+    app = await createTestApp({
+      // This file is about the inbox order, filters and summary, with one account that asks and decides: a
+      // single-account installation, where separation of duties (SPEC §11.3) is turned off. The rule
+      // itself is tested in human-control.e2e-spec.ts and oidc.e2e-spec.ts.
+      env: { ...GENEROUS_LIMITS, DG_SEPARATION_OF_DUTIES: 'false' },
+    });
     api = apiAs(app, uniqueTenant('wfin'), DEV_TOKENS.admin);
     await seedInbox(api);
   });

@@ -44,7 +44,12 @@ describe('cursor pagination of the inbox and of notifications (SPEC §6.4, §8)'
   let app: NestExpressApplication;
   let api: Api;
   beforeAll(async () => {
-    app = await createTestApp({ env: GENEROUS_LIMITS });
+    app = await createTestApp({
+      // This file is about cursor pagination, with one account that asks and decides: a
+      // single-account installation, where separation of duties (SPEC §11.3) is turned off. The rule
+      // itself is tested in human-control.e2e-spec.ts and oidc.e2e-spec.ts.
+      env: { ...GENEROUS_LIMITS, DG_SEPARATION_OF_DUTIES: 'false' },
+    });
     api = apiAs(app, uniqueTenant('wfpg'), DEV_TOKENS.admin);
     // 30 exceptions of one trace, with mixed priorities and requested_at values, some tied.
     const now = Date.now();

@@ -86,7 +86,16 @@ export async function openException(
   payload: Payload = {},
   overrides: Partial<EventBody> = {},
 ): Promise<OpenedException> {
-  const requester = requesterFor(api);
+  return openExceptionAs(requesterFor(api), traceId, payload, overrides);
+}
+
+/** Like openException, asked by `requester` itself (a test about who asks). */
+export async function openExceptionAs(
+  requester: Api,
+  traceId: string,
+  payload: Payload = {},
+  overrides: Partial<EventBody> = {},
+): Promise<OpenedException> {
   await requester.post('/api/v1/events', anEvent('TraceStarted', { trace_id: traceId })).expect(201);
   await requester.post('/api/v1/events', anException(traceId, 1, payload, overrides)).expect(201);
   const workflowId = exceptionWorkflowId(traceId, String(payload.exception_id ?? EXCEPTION_ID));

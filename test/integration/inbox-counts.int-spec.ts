@@ -60,7 +60,12 @@ describe('inbox summary counts kept by triggers (dg_workflow_counts)', () => {
   }
 
   beforeAll(async () => {
-    app = await createTestApp({ env: GENEROUS_LIMITS });
+    app = await createTestApp({
+      // This file is about the counting triggers, with one account that asks and decides: a
+      // single-account installation, where separation of duties (SPEC §11.3) is turned off. The rule
+      // itself is tested in human-control.e2e-spec.ts and oidc.e2e-spec.ts.
+      env: { ...GENEROUS_LIMITS, DG_SEPARATION_OF_DUTIES: 'false' },
+    });
     prisma = app.get(PrismaService);
     inbox = app.get(WorkflowInboxRepository);
 
