@@ -13,6 +13,8 @@ ARG NODE_IMAGE=node:22-bookworm-slim
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
+# The npm workspace of the client library (packages/client) is part of the lock file.
+COPY packages/client/package.json ./packages/client/
 RUN npm ci --omit=dev --omit=optional --ignore-scripts
 
 # `npm run build` = `prisma generate` (offline: scripts/no-schema-engine.sh stands in for the engine
@@ -21,11 +23,13 @@ RUN npm ci --omit=dev --omit=optional --ignore-scripts
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
+COPY packages/client/package.json ./packages/client/
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json prisma.config.ts ./
 COPY scripts ./scripts
 COPY prisma ./prisma
 COPY src ./src
+COPY packages/client ./packages/client
 COPY console ./console
 RUN npm run build
 

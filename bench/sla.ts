@@ -77,7 +77,7 @@ async function sweepRun(
   clock.at = new Date(seededAt.getTime() + 60_000); // the next tick of the scheduler
   const discovery = await explainDiscovery(db, tenant, clock.at);
   let passes = 0;
-  let idleMs = 0;
+  let idleMs: number;
   const started = now();
   for (;;) {
     const t0 = now();

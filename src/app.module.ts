@@ -1,13 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { AgentsModule } from './agents/agents.module';
 import { AuditExportModule } from './audit-export/audit-export.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
-import { BodyErrorInterceptor } from './common/body-error.interceptor';
 import { CommonModule } from './common/common.module';
 import { ConsoleModule } from './console/console.module';
 import { EnvelopeInterceptor } from './common/envelope.interceptor';
+import { JsonBodyInterceptor } from './common/json-body.interceptor';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -15,6 +16,7 @@ import { IngestionModule } from './ingestion/ingestion.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { SlaModule } from './sla/sla.module';
+import { InboxMetricsModule } from './workflow/inbox-metrics.module';
 import { WorkflowModule } from './workflow/workflow.module';
 
 @Module({})
@@ -32,14 +34,16 @@ export class AppModule {
         IngestionModule,
         NotificationsModule,
         WorkflowModule,
+        InboxMetricsModule,
         SlaModule,
         AuditExportModule,
+        AgentsModule,
         ConsoleModule,
         ScheduleModule.forRoot(),
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
-        { provide: APP_INTERCEPTOR, useClass: BodyErrorInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: JsonBodyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
       ],
     };

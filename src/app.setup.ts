@@ -4,7 +4,6 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { HttpLogger } from 'pino-http';
 import { DomainError } from './common/error-codes';
-import { jsonBodyMiddleware } from './common/json-body.middleware';
 import { StorableTextPipe } from './common/storable-text.pipe';
 import { requestIdMiddleware } from './common/request-id';
 import { AppConfig } from './config/app-config';
@@ -16,9 +15,8 @@ import { HTTP_LOGGER } from './observability/request-logging';
 
 /**
  * Everything main.ts and the e2e tests share: JSON logs, request ids, in-flight tracking for the
- * graceful shutdown, metrics, the JSON body parser with its limit, the API prefix, validation and
- * the OpenAPI document. The app must be created with
- * `bodyParser: false` so that our parser (with the error envelope) is the only one.
+ * graceful shutdown, metrics, the API prefix, validation and the OpenAPI document. The app must be
+ * created with `bodyParser: false`: bodies are read by JsonBodyInterceptor, after authentication.
  */
 export function configureApp(app: NestExpressApplication): NestExpressApplication {
   const config = app.get<AppConfig>(APP_CONFIG);
@@ -31,10 +29,10 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.use(app.get<HttpLogger>(HTTP_LOGGER));
   app.use(app.get(GracefulShutdownService).track);
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
-  app.use(jsonBodyMiddleware(config.bodyLimitBytes));
   app.setGlobalPrefix('api', {
     exclude: [
       { path: 'metrics', method: RequestMethod.GET },
+      { path: 'mcp', method: RequestMethod.ALL },
       // The reviewer console (SPEC §13) lives beside the API, not under it.
       { path: 'console', method: RequestMethod.GET },
       { path: 'console/*path', method: RequestMethod.GET },
@@ -68,8 +66,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('DecisionGraph')
     .setDescription('Append-only decision log and human-in-the-loop control plane for AI agents and automations.')
     .setVersion('0.1.0')
+    // Paths carry their full prefix (/api/..., /metrics): the service's own origin.
+    .addServer('/')
     .addBearerAuth()
     .build();
+  // As package.json says: proprietary, so a name without a URL (redocly.yaml: info-license-strict).
+  options.info.license = { name: 'UNLICENSED' };
   return SwaggerModule.createDocument(app, options, {
     operationIdFactory: (_controllerKey: string, methodKey: string) => methodKey,
   });

@@ -7,6 +7,8 @@ import { toActionRecord } from '../workflow/workflow-action.repository';
 import { toItem } from '../workflow/workflow-item.repository';
 import type { WorkflowItem } from '../workflow/workflow-item';
 import type { WorkflowStatus } from '../workflow/workflow-status';
+import type { StoredEvent } from '../ingestion/stored-event';
+import type { ExportHead } from './streamed-export';
 import type { WorkflowExportParts } from './workflow-export';
 
 export type ExportSelection = { from?: Date; to?: Date; status?: WorkflowStatus };
@@ -45,6 +47,25 @@ export class AuditExportRepository {
   /** Each item with all its actions and notifications (oldest first) and its trace's events. */
   async partsOf(db: Db, tenantId: string, items: WorkflowItem[]): Promise<WorkflowExportParts[]> {
     if (!items.length) return [];
+    const traceIds = [...new Set(items.map((i) => i.trace_id))];
+    const events = await db.eventLog.findMany({
+      where: { tenant_id: tenantId, trace_id: { in: traceIds } },
+      orderBy: [{ trace_id: 'asc' }, { trace_seq: 'asc' }],
+    });
+    const eventsOf = groupBy(events.map(toStoredEvent), (e) => e.trace_id);
+    return (await this.headsOf(db, tenantId, items)).map((head) => ({
+      ...head,
+      events: eventsOf.get(head.item.trace_id) ?? [],
+    }));
+  }
+
+  /**
+   * Each item with all its actions and notifications, and the last trace_seq of its trace as this
+   * snapshot sees it: the bulk export reads the events up to it later, a chunk at a time
+   * (traceEventsAfter), and the log being append-only, every read gives the same events.
+   */
+  async headsOf(db: Db, tenantId: string, items: WorkflowItem[]): Promise<(ExportHead & { lastTraceSeq: number })[]> {
+    if (!items.length) return [];
     const workflowIds = items.map((i) => i.workflow_id);
     const traceIds = [...new Set(items.map((i) => i.trace_id))];
     const actions = await db.workflowAction.findMany({
@@ -55,22 +76,42 @@ export class AuditExportRepository {
       where: { tenant_id: tenantId, workflow_id: { in: workflowIds } },
       orderBy: { seq: 'asc' },
     });
-    const events = await db.eventLog.findMany({
+    const traces = await db.traceSummary.findMany({
       where: { tenant_id: tenantId, trace_id: { in: traceIds } },
-      orderBy: [{ trace_id: 'asc' }, { trace_seq: 'asc' }],
+      select: { trace_id: true, last_trace_seq: true },
     });
+    const lastSeqOf = new Map(traces.map((t) => [t.trace_id, t.last_trace_seq]));
     const actionsOf = groupBy(actions.map(toActionRecord), (a) => a.workflow_id);
     const notificationsOf = groupBy(
       notifications.map((n) => toNotificationRecord(n)),
       (n) => n.workflow_id,
     );
-    const eventsOf = groupBy(events.map(toStoredEvent), (e) => e.trace_id);
     return items.map((item) => ({
       item,
       actions: actionsOf.get(item.workflow_id) ?? [],
       notifications: notificationsOf.get(item.workflow_id) ?? [],
-      events: eventsOf.get(item.trace_id) ?? [],
+      lastTraceSeq: lastSeqOf.get(item.trace_id) ?? -1,
     }));
+  }
+
+  /** A chunk of a trace's events: after `afterTraceSeq`, up to `throughTraceSeq`, in order. */
+  async traceEventsAfter(
+    db: Db,
+    tenantId: string,
+    traceId: string,
+    range: { afterTraceSeq: number; throughTraceSeq: number },
+    limit: number,
+  ): Promise<StoredEvent[]> {
+    const rows = await db.eventLog.findMany({
+      where: {
+        tenant_id: tenantId,
+        trace_id: traceId,
+        trace_seq: { gt: range.afterTraceSeq, lte: range.throughTraceSeq },
+      },
+      orderBy: { trace_seq: 'asc' },
+      take: limit,
+    });
+    return rows.map(toStoredEvent);
   }
 }
 

@@ -12,14 +12,17 @@ import { AuditExportRepository, ExportSelection } from './audit-export.repositor
 import { EXPORT_SIGNATURE_ALG } from './export-signature';
 import { bytesDigest } from './export-verification';
 import { ExportSignerService } from './export-signer.service';
+import { ExportHead, streamWorkflowExport } from './streamed-export';
 import { buildWorkflowExport, WorkflowExport } from './workflow-export';
 
 /** Items read per snapshot of a bulk export: memory is bounded by one page, whatever the total. */
 const PAGE_SIZE = 100;
+/** Trace events held at once while an item's line is written, however long its trace. */
+const EVENT_CHUNK = 500;
 const SNAPSHOT = { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead };
 
-/** NDJSON lines of one page of items, and where the next page starts. */
-type ExportPage = { lines: string[]; lastWorkflowId?: string };
+/** One page of items (without their traces' events), and where the next page starts. */
+type ExportPage = { heads: (ExportHead & { lastTraceSeq: number })[]; lastWorkflowId?: string };
 
 /** Audit exports (SPEC §9): one item as JSON, or many as a signed NDJSON stream. */
 @Injectable()
@@ -44,9 +47,11 @@ export class AuditExportService {
   }
 
   /**
-   * The NDJSON lines of a bulk export: one canonical-JSON export per item, then the manifest
-   * signed over the exact bytes before it. The first page is read before this returns, so a bad
-   * request or an unreachable database is still answered with an error status.
+   * The NDJSON lines of a bulk export, in pieces: one canonical-JSON export per item, then the
+   * manifest signed over the exact bytes before it. Memory holds one page of items and one chunk
+   * of trace events (streamWorkflowExport), never a whole trace. The first page is read before
+   * this returns, so a bad request or an unreachable database is still answered with an error
+   * status.
    */
   async exportWorkflows(principal: Principal, query: BulkExportQueryDto): Promise<AsyncGenerator<string>> {
     const selection = parseSelection(query);
@@ -57,13 +62,24 @@ export class AuditExportService {
   private async *lines(tenantId: string, selection: ExportSelection, first: ExportPage): AsyncGenerator<string> {
     const digest = bytesDigest();
     let count = 0;
-    for (let page = first; page.lines.length; page = await this.page(tenantId, selection, page.lastWorkflowId)) {
-      for (const line of page.lines) {
-        digest.update(Buffer.from(line, 'utf8'));
+    for (let page = first; page.heads.length; page = await this.page(tenantId, selection, page.lastWorkflowId)) {
+      const now = this.clock.now();
+      for (const { lastTraceSeq, ...head } of page.heads) {
+        const readEvents = (afterTraceSeq: number) =>
+          this.repository.traceEventsAfter(
+            this.prisma,
+            tenantId,
+            head.item.trace_id,
+            { afterTraceSeq, throughTraceSeq: lastTraceSeq },
+            EVENT_CHUNK,
+          );
+        for await (const piece of streamWorkflowExport(head, now, this.signer, readEvents)) {
+          digest.update(Buffer.from(piece, 'utf8'));
+          yield piece;
+        }
         count += 1;
-        yield line;
       }
-      if (page.lines.length < PAGE_SIZE) break;
+      if (page.heads.length < PAGE_SIZE) break;
     }
     const manifestDigest = digest.tagged();
     const manifest = {
@@ -77,15 +93,11 @@ export class AuditExportService {
   }
 
   private async page(tenantId: string, selection: ExportSelection, after: string | undefined): Promise<ExportPage> {
-    const parts = await this.prisma.$transaction(async (tx) => {
+    const heads = await this.prisma.$transaction(async (tx) => {
       const items = await this.repository.pageItems(tx, tenantId, selection, after, PAGE_SIZE);
-      return this.repository.partsOf(tx, tenantId, items);
+      return this.repository.headsOf(tx, tenantId, items);
     }, SNAPSHOT);
-    const now = this.clock.now();
-    return {
-      lines: parts.map((p) => `${canonicalJson(buildWorkflowExport(p, now, this.signer))}\n`),
-      lastWorkflowId: parts.at(-1)?.item.workflow_id,
-    };
+    return { heads, lastWorkflowId: heads.at(-1)?.item.workflow_id };
   }
 }
 

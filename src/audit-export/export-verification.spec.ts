@@ -7,6 +7,7 @@ import { chainAction, type WorkflowActionRecord } from '../workflow/workflow-act
 import type { WorkflowItem } from '../workflow/workflow-item';
 import { digestSignatureValid, signDigest } from './export-signature';
 import { verifyManifest, verifyWorkflowExport } from './export-verification';
+import { streamWorkflowExport } from './streamed-export';
 import { buildWorkflowExport, exportDigest, type WorkflowExportParts } from './workflow-export';
 
 const keys = generateKeyPairSync('ed25519');
@@ -276,5 +277,35 @@ describe('verifyManifest', () => {
     expect(verifyManifest(undefined, 0, digest, keys.publicKey)).toEqual([
       'the last line is not a manifest: expected {"manifest": {…}}',
     ]);
+  });
+});
+
+describe(streamWorkflowExport.name, () => {
+  /** The pieces of one streamed line, reading the events `chunk` at a time (and recording the largest read). */
+  async function streamed(source: WorkflowExportParts, chunk: number) {
+    const { events: all, ...head } = source;
+    const reads: number[] = [];
+    const readEvents = async (after: number) => {
+      const found = all.filter((e) => e.trace_seq > after).slice(0, chunk);
+      reads.push(found.length);
+      return found;
+    };
+    const pieces: string[] = [];
+    for await (const piece of streamWorkflowExport(head, at(10), signer, readEvents)) pieces.push(piece);
+    return { text: pieces.join(''), reads };
+  }
+
+  it.each([1, 2, 100])('writes the bytes of the in-memory export, reading %d event(s) at a time', async (chunk) => {
+    const source = parts();
+    const { text, reads } = await streamed(source, chunk);
+    expect(text).toBe(`${canonicalJson(buildWorkflowExport(source, at(10), signer))}\n`);
+    expect(Math.max(...reads)).toBeLessThanOrEqual(chunk);
+    expect(verify(JSON.parse(text))).toEqual([]);
+  });
+
+  it('writes an item whose trace has no events', async () => {
+    const source = { ...parts(), events: [] };
+    const { text } = await streamed(source, 10);
+    expect(text).toBe(`${canonicalJson(buildWorkflowExport(source, at(10), signer))}\n`);
   });
 });

@@ -23,15 +23,25 @@ export type ExportSigner = { keyId: string; sign(digest: string): string };
 
 /** SPEC §9's export of one item, `integrity` last. */
 export function buildWorkflowExport(parts: WorkflowExportParts, exportedAt: Date, signer: ExportSigner) {
-  const { item, actions, notifications, events } = parts;
-  const body = {
+  const body = exportBody(parts, exportedAt, parts.events);
+  const digest = exportDigest(body);
+  return { ...body, integrity: exportIntegrity(parts, digest, signer, parts.events.at(-1)?.event_hash ?? null) };
+}
+
+/**
+ * The export without `integrity`, with `traceEvents` in the place of the trace's events (the
+ * streamed export puts a placeholder there and writes the events around it, streamed-export.ts).
+ */
+export function exportBody<E>(parts: Omit<WorkflowExportParts, 'events'>, exportedAt: Date, traceEvents: E) {
+  const { item, actions, notifications } = parts;
+  return {
     export_version: EXPORT_VERSION,
     exported_at: exportedAt.toISOString(),
     workflow: workflowJson(item, exportedAt),
     workflow_actions: actions.map(actionJson),
     workflow_notifications: notifications.map(notificationJson),
     trace_reference: traceReferenceJson(item),
-    trace_events: events,
+    trace_events: traceEvents,
     audit_summary: {
       action_count: actions.length,
       closed: isTerminalStatus(item.status),
@@ -41,17 +51,22 @@ export function buildWorkflowExport(parts: WorkflowExportParts, exportedAt: Date
       workflow_kind: item.workflow_kind,
     },
   };
-  const digest = exportDigest(body);
+}
+
+/** `integrity`: the chain heads, the digest of the body and its signature. */
+export function exportIntegrity(
+  parts: Pick<WorkflowExportParts, 'actions'>,
+  digest: string,
+  signer: ExportSigner,
+  eventChainHead: string | null,
+) {
   return {
-    ...body,
-    integrity: {
-      event_chain_head: events.at(-1)?.event_hash ?? null,
-      action_chain_head: actions.at(-1)?.action_hash ?? null,
-      digest,
-      signature: signer.sign(digest),
-      key_id: signer.keyId,
-      alg: EXPORT_SIGNATURE_ALG,
-    },
+    event_chain_head: eventChainHead,
+    action_chain_head: parts.actions.at(-1)?.action_hash ?? null,
+    digest,
+    signature: signer.sign(digest),
+    key_id: signer.keyId,
+    alg: EXPORT_SIGNATURE_ALG,
   };
 }
 

@@ -1,5 +1,5 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, HttpStatus, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, DECORATORS } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiErrors } from '../common/api-errors.decorator';
 import type { Permission, Role } from '../config/service-accounts.config';
@@ -19,8 +19,37 @@ export const SCOPE_ROLES: Record<AccessScope, readonly Role[]> = {
   admin: ['admin'],
 };
 
-/** A route anyone may call (probes, metrics, docs). Every other route needs @Access. */
-export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+/**
+ * A route anyone may call (probes, metrics, docs). Every other route needs @Access. On a method or
+ * a controller; it also writes `security: []` on the OpenAPI operations, which says "no
+ * authentication" where no entry would mean "whatever the document's default is".
+ */
+export const Public = () => applyDecorators(SetMetadata(PUBLIC_ROUTE, true), ApiNoSecurity());
+
+/**
+ * `security: []` on an operation. @nestjs/swagger drops an empty @ApiSecurity list, so the entry
+ * goes into the operation's own metadata (what @ApiOperation writes), merged with its summary
+ * whichever decorator runs first; on a controller, into each of its route methods.
+ */
+function ApiNoSecurity(): ClassDecorator & MethodDecorator {
+  const mark = (method: object) =>
+    Reflect.defineMetadata(
+      DECORATORS.API_OPERATION,
+      { ...Reflect.getMetadata(DECORATORS.API_OPERATION, method), security: [] },
+      method,
+    );
+  return (target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    if (descriptor) {
+      mark(descriptor.value as object);
+      return;
+    }
+    const prototype = (target as { prototype: Record<string, unknown> }).prototype;
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const method = prototype[name];
+      if (name !== 'constructor' && typeof method === 'function') mark(method);
+    }
+  };
+}
 
 /**
  * Declares who may call a route: its scope decides the accepted roles and the rate limit;

@@ -1,9 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DomainError } from '../common/error-codes';
-import { ServiceAccount } from '../config/service-accounts.config';
 import { ACCESS_RULE, AccessRule, PUBLIC_ROUTE, RequestWithPrincipal } from './access.decorator';
-import { hasPermission, Principal } from './principal';
+import { AuthenticatedCaller, hasPermission, Principal } from './principal';
 import { RateLimitService } from './rate-limit.service';
 import { tenantIdOf } from './tenant.guard';
 
@@ -24,7 +23,7 @@ export class AccessGuard implements CanActivate {
     const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, targets);
     if (!rule) throw new DomainError('forbidden', 'This route declares no access rule');
     const req = context.switchToHttp().getRequest<RequestWithPrincipal>();
-    const account = req.user as ServiceAccount;
+    const account = req.user as AuthenticatedCaller;
     const tenantId = tenantIdOf(req);
     if (!account.tenantIds.includes('*') && !account.tenantIds.includes(tenantId)) {
       throw new DomainError('forbidden', `Account ${account.accountId} has no access to tenant ${tenantId}`);
@@ -37,12 +36,14 @@ export class AccessGuard implements CanActivate {
     if (rule.permission && !hasPermission(account, rule.permission)) {
       throw new DomainError('forbidden', `Missing permission: ${rule.permission}`, { permission: rule.permission });
     }
-    await this.rateLimits.consume(rule.scope, account.accountId, tenantId);
+    await this.rateLimits.consume(rule.scope, account.accountId, tenantId, account.tenantIds.includes('*'));
     const principal: Principal = {
       accountId: account.accountId,
       roles: account.roles,
       permissions: account.permissions,
       tenantId,
+      principalType: account.principalType,
+      person: account.person,
     };
     req.principal = principal;
     return true;

@@ -25,6 +25,7 @@ export class TenantGuard implements CanActivate {
       typeof header !== 'string' ||
       repeated ||
       header.length > MAX_TENANT_ID_LENGTH ||
+      // eslint-disable-next-line no-control-regex -- control characters are what it refuses
       /[\u0000-\u001f\u007f]/.test(header)
     ) {
       throw new DomainError(

@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client';
+import { isDatabaseTimeout, isTransactionConflict } from './database-errors';
 import { DomainError, ErrorCode } from './error-codes';
 
 const HTTP_CODES: Partial<Record<number, ErrorCode>> = {
@@ -39,6 +40,9 @@ export function translateError(e: unknown): DomainError | undefined {
     return new DomainError(code, Array.isArray(message) ? message.join('; ') : String(message));
   }
   if (isUniqueViolation(e)) return new DomainError('conflict', 'A record with the same key already exists');
+  // A deadlock or serialization failure that outlived its retries, or one outside a transaction.
+  if (isTransactionConflict(e)) return new DomainError('storage', 'The database is busy; retry later');
+  if (isDatabaseTimeout(e)) return new DomainError('storage', 'The database did not answer in time; retry later');
   if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2028') {
     return new DomainError('storage', 'The database is busy; retry later');
   }

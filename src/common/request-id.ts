@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { DomainError } from './error-codes';
 
 const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** `bodyError`: why the body could not be read, answered after the guards (BodyErrorInterceptor). */
-export type RequestWithContext = Request & { requestId: string; rawBody?: Buffer; bodyError?: DomainError };
+export type RequestWithContext = Request & { requestId: string; rawBody?: Buffer };
 
 /** SPEC §3: honour a well-formed x-request-id, otherwise generate one; always echo it. */
 export function requestIdMiddleware(req: Request, res: Response, next: NextFunction): void {

@@ -17,6 +17,8 @@ describe(loadConfig.name, () => {
       writePerMinute: 300,
       adminPerMinute: 60,
       authFailuresPerMinute: 30,
+      unauthenticatedPerMinute: 300,
+      allTenantsMultiplier: 10,
     });
     expect(config.bodyLimitBytes).toBe(1048576);
   });

@@ -1,9 +1,12 @@
+import { AgentsConfig, loadAgentsConfig } from './agents-config';
 import { ConsoleConfig, loadConsoleConfig } from './console-config';
 import { DatabaseConfig, loadDatabaseConfig } from './database-config';
-import { Env, readBool, readEnum, readInt, readString } from './env-parsers';
+import { Env, readEnum, readInt, readString } from './env-parsers';
 import { ExportSigningConfig, loadExportSigningConfig } from './export-config';
 import { loadObservabilityConfig, ObservabilityConfig } from './observability-config';
+import { loadOidcConfig, OidcConfig } from './oidc-config';
 import { loadServiceAccounts, ServiceAccountsConfig } from './service-accounts.config';
+import { readTrustProxy, TrustProxy } from './trust-proxy';
 import { loadWebhookConfig, WebhookConfig } from './webhook-config';
 import { loadWorkflowConfig, WorkflowConfig } from './workflow-config';
 
@@ -12,6 +15,10 @@ export type RateLimitConfig = {
   writePerMinute: number;
   adminPerMinute: number;
   authFailuresPerMinute: number;
+  /** Requests to a protected route without credentials (none, or another scheme), per client address. */
+  unauthenticatedPerMinute: number;
+  /** An account on every tenant (`*`) gets this many times a scope's budget across all tenants together. */
+  allTenantsMultiplier: number;
 };
 
 export type AppConfig = {
@@ -20,14 +27,17 @@ export type AppConfig = {
   host: string;
   port: number;
   bodyLimitBytes: number;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   observability: ObservabilityConfig;
   database: DatabaseConfig;
   auth: ServiceAccountsConfig;
+  /** OIDC access tokens (SPEC §12); null when DG_OIDC_ISSUER is unset. */
+  oidc: OidcConfig | null;
   rateLimits: RateLimitConfig;
   workflow: WorkflowConfig;
   webhooks: WebhookConfig;
   exportSigning: ExportSigningConfig;
+  agents: AgentsConfig;
   console: ConsoleConfig;
 };
 
@@ -41,19 +51,23 @@ export function loadConfig(env: Env = process.env): AppConfig {
     host: readString(env, 'HOST', '0.0.0.0'),
     port: readInt(env, 'PORT', 3000, 0, 65535),
     bodyLimitBytes: readInt(env, 'DG_BODY_LIMIT_BYTES', 1024 * 1024, 1024),
-    trustProxy: readBool(env, 'DG_TRUST_PROXY', false),
+    trustProxy: readTrustProxy(env),
     observability: loadObservabilityConfig(env),
     database: loadDatabaseConfig(env),
     auth: loadServiceAccounts(env, production),
+    oidc: loadOidcConfig(env, production),
     rateLimits: {
       readPerMinute: readInt(env, 'DG_RATE_LIMIT_READ_PER_MINUTE', 600, 1),
       writePerMinute: readInt(env, 'DG_RATE_LIMIT_WRITE_PER_MINUTE', 300, 1),
       adminPerMinute: readInt(env, 'DG_RATE_LIMIT_ADMIN_PER_MINUTE', 60, 1),
       authFailuresPerMinute: readInt(env, 'DG_AUTH_FAILURE_LIMIT_PER_MINUTE', 30, 1),
+      unauthenticatedPerMinute: readInt(env, 'DG_UNAUTHENTICATED_LIMIT_PER_MINUTE', 300, 1),
+      allTenantsMultiplier: readInt(env, 'DG_RATE_LIMIT_ALL_TENANTS_MULTIPLIER', 10, 1, 1_000_000),
     },
     workflow: loadWorkflowConfig(env),
     webhooks: loadWebhookConfig(env),
     exportSigning: loadExportSigningConfig(env, production),
+    agents: loadAgentsConfig(env),
     console: loadConsoleConfig(env),
   };
 }

@@ -8,6 +8,23 @@ export type DatabaseConfig = {
   migrateOnStart: boolean;
   migrationsDir: string;
   poolSize: number;
+  /** PostgreSQL only: the bounds of every database call (SPEC §15). */
+  timeouts: DatabaseTimeouts;
+  /** Runs of a transaction that lost a deadlock or serialization check, the first included. */
+  retryAttempts: number;
+};
+
+export type DatabaseTimeouts = {
+  /** Waiting for a pool connection, opening one included. */
+  connectMs: number;
+  /** Server side, per statement (lock waits included). */
+  statementMs: number;
+  /** Server side, per lock wait: rows, tables and advisory locks. */
+  lockMs: number;
+  /** Server side: a transaction left open and idle this long is ended with its connection. */
+  idleInTransactionMs: number;
+  /** Client side, per query: the statement timeout plus a margin, for a server that stopped answering. */
+  queryMs: number;
 };
 
 /** DATABASE_URL picks the database; unset means the embedded PGlite in DG_DATA_DIR. */
@@ -24,5 +41,30 @@ export function loadDatabaseConfig(env: Env = process.env): DatabaseConfig {
     migrateOnStart: readBool(env, 'DG_MIGRATE_ON_START', kind === 'pglite'),
     migrationsDir: resolve(readString(env, 'DG_MIGRATIONS_DIR', 'prisma/migrations')),
     poolSize: readInt(env, 'DG_DATABASE_POOL_SIZE', 10, 1, 500),
+    timeouts: loadTimeouts(env),
+    retryAttempts: readInt(env, 'DG_DATABASE_RETRY_ATTEMPTS', 3, 1, 10),
+  };
+}
+
+/** A day at most: a bound is the point, and PostgreSQL's settings take int milliseconds. */
+const MAX_TIMEOUT_MS = 86_400_000;
+/** How long past the server's statement timeout the client gives up on an answer that never comes. */
+const QUERY_TIMEOUT_MARGIN_MS = 5_000;
+
+function loadTimeouts(env: Env): DatabaseTimeouts {
+  const statementMs = readInt(env, 'DG_DATABASE_STATEMENT_TIMEOUT_MS', 30_000, 100, MAX_TIMEOUT_MS);
+  const lockMs = readInt(env, 'DG_DATABASE_LOCK_TIMEOUT_MS', 5_000, 10, MAX_TIMEOUT_MS);
+  if (lockMs > statementMs) {
+    throw new ConfigError(
+      'DG_DATABASE_LOCK_TIMEOUT_MS',
+      `must not exceed DG_DATABASE_STATEMENT_TIMEOUT_MS (${statementMs})`,
+    );
+  }
+  return {
+    connectMs: readInt(env, 'DG_DATABASE_CONNECT_TIMEOUT_MS', 10_000, 100, MAX_TIMEOUT_MS),
+    statementMs,
+    lockMs,
+    idleInTransactionMs: readInt(env, 'DG_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', 60_000, 100, MAX_TIMEOUT_MS),
+    queryMs: statementMs + QUERY_TIMEOUT_MARGIN_MS,
   };
 }

@@ -7,7 +7,17 @@ describe(loadObservabilityConfig.name, () => {
       logLevel: 'info',
       shutdownGraceMs: 15_000,
       inboxMetricsTenants: 100,
+      inboxMetricsCacheMs: 15_000,
+      metricsToken: undefined,
     });
+  });
+
+  it('reads the metrics token and the inbox gauges cache', () => {
+    const config = loadObservabilityConfig({
+      DG_METRICS_TOKEN: 'scrape-token-0123456789',
+      DG_METRICS_INBOX_CACHE_SECONDS: '0',
+    });
+    expect(config).toMatchObject({ metricsToken: 'scrape-token-0123456789', inboxMetricsCacheMs: 0 });
   });
 
   it("takes pino's level names and Nest's", () => {
@@ -22,6 +32,9 @@ describe(loadObservabilityConfig.name, () => {
     [{ DG_SHUTDOWN_GRACE_MS: 'soon' }, 'DG_SHUTDOWN_GRACE_MS'],
     [{ DG_SHUTDOWN_GRACE_MS: '-1' }, 'DG_SHUTDOWN_GRACE_MS'],
     [{ DG_METRICS_INBOX_TENANTS: '20000' }, 'DG_METRICS_INBOX_TENANTS'],
+    [{ DG_METRICS_TOKEN: 'short' }, 'DG_METRICS_TOKEN'],
+    [{ DG_METRICS_TOKEN: 'a token with spaces inside' }, 'DG_METRICS_TOKEN'],
+    [{ DG_METRICS_INBOX_CACHE_SECONDS: '-1' }, 'DG_METRICS_INBOX_CACHE_SECONDS'],
   ])('refuses %j, naming the variable', (env, variable) => {
     expect(() => loadObservabilityConfig(env)).toThrow(ConfigError);
     expect(() => loadObservabilityConfig(env)).toThrow(variable);

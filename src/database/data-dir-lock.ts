@@ -22,6 +22,7 @@ export function lockDataDir(dataDir: string): () => void {
         throw new Error(
           `The embedded database ${resolve(dataDir)} is in use by process ${owner} (lock file ${path}). ` +
             'Stop that process first (several processes need PostgreSQL, DATABASE_URL); if no such process uses it, delete the lock file.',
+          { cause: e },
         );
       }
       rmSync(path, { force: true });

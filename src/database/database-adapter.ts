@@ -10,6 +10,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { Pool } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { DatabaseTimeouts } from '../config/database-config';
 import { lockDataDir } from './data-dir-lock';
 
 export type DatabaseHandle = {
@@ -20,6 +21,8 @@ export type DatabaseHandle = {
   schemaFactory: SqlMigrationAwareDriverAdapterFactory;
   /** PostgreSQL only: the one connection pool, shared by Prisma and the append's driver path. */
   pool?: Pool;
+  /** Embedded only: the one PGlite instance (its listen() delivers the database's notifications). */
+  pglite?: PGlite;
   close: () => Promise<void>;
 };
 
@@ -77,7 +80,7 @@ class PgFactory implements SqlMigrationAwareDriverAdapterFactory {
   readonly adapterName = '@prisma/adapter-pg';
   private readonly inner: PrismaPg;
 
-  constructor(source: Pool | { connectionString: string; max: number }) {
+  constructor(source: Pool | { connectionString: string; max: number; connectionTimeoutMillis?: number }) {
     this.inner = new PrismaPg(source);
   }
 
@@ -98,7 +101,31 @@ class PgFactory implements SqlMigrationAwareDriverAdapterFactory {
   }
 }
 
-export async function openDatabase(url: string, poolSize = 10): Promise<DatabaseHandle> {
+/**
+ * Every PostgreSQL call is bounded (SPEC §15): the pool's wait for a connection, the server's
+ * statement, lock (advisory locks included) and idle-in-transaction timeouts, sent as startup
+ * parameters of each connection, and a client-side timeout on each answer for a server that
+ * stopped answering (dropped packets), which closes the connection. TCP keep-alive finds a dead
+ * peer under an idle connection.
+ */
+function boundedPoolOptions(timeouts: DatabaseTimeouts | undefined) {
+  if (!timeouts) return {};
+  return {
+    connectionTimeoutMillis: timeouts.connectMs,
+    statement_timeout: timeouts.statementMs,
+    lock_timeout: timeouts.lockMs,
+    idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+    query_timeout: timeouts.queryMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  };
+}
+
+/**
+ * `timeouts` bound the application's pool; the schema engine's connection (migrations, which may
+ * run long) gets only the connect bound.
+ */
+export async function openDatabase(url: string, poolSize = 10, timeouts?: DatabaseTimeouts): Promise<DatabaseHandle> {
   if (url.startsWith('pglite:')) {
     const dataDir = url.slice('pglite:'.length) || 'memory://';
     const onDisk = !dataDir.includes('://');
@@ -118,18 +145,26 @@ export async function openDatabase(url: string, poolSize = 10): Promise<Database
       throw e;
     }
     const factory = new PGliteFactory(pglite);
-    return { kind: 'pglite', factory, schemaFactory: factory, close: () => pglite.close().finally(unlock) };
+    return { kind: 'pglite', factory, schemaFactory: factory, pglite, close: () => pglite.close().finally(unlock) };
   }
   // Pipelined: a query is sent without waiting for the one before it to be answered. Prisma awaits
   // each of its queries, so it sees no difference; DriverTx uses it to save round trips.
-  const pool = new Pool({ connectionString: url, max: poolSize, pipeline: true });
+  const pool = new Pool({ connectionString: url, max: poolSize, pipeline: true, ...boundedPoolOptions(timeouts) });
   // The pool drops an idle connection that fails (a server restart); without a listener the
   // 'error' event would end the process. The next query reports the outage.
   pool.on('error', (e) => new Logger('Database').warn(`idle connection lost: ${e.message}`));
+  // A connection in use can fail outside any query too: one whose answer timed out (query_timeout
+  // closes it) reports its end after the query was answered with the timeout. The query path has
+  // reported the failure already; without a listener the 'error' event would end the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return {
     kind: 'pg',
     factory: new PgFactory(pool),
-    schemaFactory: new PgFactory({ connectionString: url, max: 1 }),
+    schemaFactory: new PgFactory({
+      connectionString: url,
+      max: 1,
+      ...(timeouts && { connectionTimeoutMillis: timeouts.connectMs }),
+    }),
     pool,
     close: () => pool.end(),
   };

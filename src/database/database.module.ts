@@ -7,6 +7,9 @@ import { DriverTransactionsService } from './driver-transactions.service';
 import { deployMigrations } from './migrations';
 import { PrismaService } from './prisma.service';
 
+/** The first retry after a deadlock waits up to this long, the next twice as long (transaction-retry.ts). */
+const RETRY_BASE_DELAY_MS = 20;
+
 @Global()
 @Module({
   providers: [
@@ -14,12 +17,12 @@ import { PrismaService } from './prisma.service';
       provide: PrismaService,
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig) => {
-        const db = await openDatabase(config.database.url, config.database.poolSize);
+        const db = await openDatabase(config.database.url, config.database.poolSize, config.database.timeouts);
         if (config.database.migrateOnStart) {
           const applied = await deployMigrations(db, config.database.migrationsDir);
           if (applied.length) new Logger('DatabaseModule').log(`applied migrations: ${applied.join(', ')}`);
         }
-        return new PrismaService(db);
+        return new PrismaService(db, { attempts: config.database.retryAttempts, baseDelayMs: RETRY_BASE_DELAY_MS });
       },
     },
     DatabaseReadinessService,

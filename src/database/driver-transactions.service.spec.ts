@@ -1,7 +1,8 @@
-import { DatabaseError, Pool, PoolClient } from 'pg';
+import { DatabaseError, Pool } from 'pg';
 import { DomainError } from '../common/error-codes';
 import { Prisma } from '../generated/prisma/client';
 import { DriverTransactionsService, isDriverUniqueViolation } from './driver-transactions.service';
+import { withTransactionRetry } from './transaction-retry';
 import type { PrismaService } from './prisma.service';
 
 /** A pg connection that records what it was sent and how it went back to the pool. */
@@ -23,10 +24,15 @@ class RecordingClient {
   }
 }
 
+const RETRY = { attempts: 3, baseDelayMs: 0 };
+
 function serviceOn(connect: () => Promise<RecordingClient>): DriverTransactionsService {
   const pool = { connect } as unknown as Pool;
-  return new DriverTransactionsService({ handle: { pool } } as unknown as PrismaService);
+  const retrying = <T>(work: () => Promise<T>) => withTransactionRetry(work, RETRY);
+  return new DriverTransactionsService({ handle: { pool }, retrying } as unknown as PrismaService);
 }
+
+const deadlock = () => Object.assign(new DatabaseError('deadlock detected', 1, 'error'), { code: '40P01' });
 
 describe(DriverTransactionsService.name, () => {
   it('is unavailable without a pg pool (the embedded database)', () => {
@@ -71,6 +77,33 @@ describe(DriverTransactionsService.name, () => {
     await expect(serviceOn(async () => client).run(() => Promise.reject(refusal), 1000)).rejects.toBe(refusal);
     expect(client.sent).toEqual(['BEGIN', 'ROLLBACK']);
     expect(client.released).toEqual({ error: undefined });
+  });
+
+  it('runs the whole transaction again on a fresh BEGIN after a deadlock', async () => {
+    const clients = [new RecordingClient(), new RecordingClient()];
+    let runs = 0;
+    let connects = 0;
+    const result = await serviceOn(async () => clients[connects++]).run(async (tx) => {
+      runs += 1;
+      await tx.query('lock', Prisma.sql`SELECT 1`);
+      if (runs === 1) throw deadlock();
+      return 'done';
+    }, 1000);
+    expect(result).toBe('done');
+    expect(clients.map((c) => c.sent)).toEqual([
+      ['BEGIN', 'lock: SELECT 1 []', 'ROLLBACK'],
+      ['BEGIN', 'lock: SELECT 1 []', 'COMMIT'],
+    ]);
+  });
+
+  it('answers 503 storage when every run deadlocks', async () => {
+    let runs = 0;
+    const work = serviceOn(async () => new RecordingClient()).run(async () => {
+      runs += 1;
+      throw deadlock();
+    }, 1000);
+    await expect(work).rejects.toMatchObject({ code: 'storage' });
+    expect(runs).toBe(RETRY.attempts);
   });
 
   it('closes a connection that cannot roll back instead of pooling it', async () => {

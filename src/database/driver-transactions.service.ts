@@ -14,7 +14,7 @@ import { PrismaService } from './prisma.service';
 export class DriverTransactionsService {
   private readonly pool: Pool | undefined;
 
-  constructor(prisma: PrismaService) {
+  constructor(private readonly prisma: PrismaService) {
     this.pool = prisma.handle.pool;
   }
 
@@ -24,9 +24,14 @@ export class DriverTransactionsService {
 
   /**
    * BEGIN, `work`, COMMIT (see DriverTx for how they share round trips); ROLLBACK if `work`
-   * throws. `maxWaitMs` bounds the wait for a connection.
+   * throws. `maxWaitMs` bounds the wait for a connection. A deadlock or serialization failure runs
+   * the whole transaction again, as Prisma's do (PrismaService.retrying).
    */
-  async run<T>(work: (tx: DriverTx) => Promise<T>, maxWaitMs: number): Promise<T> {
+  run<T>(work: (tx: DriverTx) => Promise<T>, maxWaitMs: number): Promise<T> {
+    return this.prisma.retrying(() => this.runOnce(work, maxWaitMs));
+  }
+
+  private async runOnce<T>(work: (tx: DriverTx) => Promise<T>, maxWaitMs: number): Promise<T> {
     const client = await this.connect(maxWaitMs);
     let broken: Error | undefined;
     const tx = new DriverTx(client);

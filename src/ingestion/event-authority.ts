@@ -26,11 +26,7 @@ export function permissionToAppend(event: Pick<EventInput, 'event_type' | 'paylo
  * of the service's own, or a decision or review request without its permission. `index` names the
  * event in a batch.
  */
-export function assertMayAppend(
-  principal: Pick<Principal, 'permissions'>,
-  event: EventInput,
-  index?: number,
-): void {
+export function assertMayAppend(principal: Pick<Principal, 'permissions'>, event: EventInput, index?: number): void {
   const at = index === undefined ? {} : { index };
   const producerId = event.source.producer_id;
   if (RESERVED_PRODUCER_IDS.has(producerId)) {

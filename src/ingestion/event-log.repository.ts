@@ -44,10 +44,17 @@ const FEED_LOCK_CLASS = 4711;
 /** Reads of the append-only decision log; appends go through AppendRepository (STYLE #12: no update, no delete). */
 @Injectable()
 export class EventLogRepository {
-  async findByTrace(db: Db, tenantId: string, traceId: string): Promise<StoredEvent[]> {
+  /** A page of the trace's events after `afterTraceSeq` (-1: from the start), by trace_seq. */
+  async findByTrace(
+    db: Db,
+    tenantId: string,
+    traceId: string,
+    page: { afterTraceSeq: number; limit: number },
+  ): Promise<StoredEvent[]> {
     const rows = await db.eventLog.findMany({
-      where: { tenant_id: tenantId, trace_id: traceId },
+      where: { tenant_id: tenantId, trace_id: traceId, trace_seq: { gt: page.afterTraceSeq } },
       orderBy: { trace_seq: 'asc' },
+      take: page.limit,
     });
     return rows.map(toStoredEvent);
   }

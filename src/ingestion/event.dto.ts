@@ -114,8 +114,33 @@ export class TraceSummaryDto {
   @ApiProperty() last_log_seq!: number;
 }
 
+export class TraceQueryDto {
+  @ApiPropertyOptional({
+    description: 'events per page; a trace of at most this many events comes whole, as before paging',
+    minimum: 1,
+    maximum: 1000,
+    default: 1000,
+  })
+  @IsOptional()
+  @Matches(NON_NEGATIVE_INT, { message: 'limit must be an integer between 1 and 1000' })
+  limit?: string;
+
+  @ApiPropertyOptional({ description: 'the next_cursor of the previous page, unchanged' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  cursor?: string;
+}
+
 export class TraceDto {
-  @ApiProperty({ type: [StoredEventDto] }) events!: StoredEventDto[];
+  @ApiProperty({ type: [StoredEventDto], description: "a page of the trace's events by trace_seq" })
+  events!: StoredEventDto[];
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'pass as `cursor` for the next page of events; null on the last page',
+  })
+  next_cursor!: string | null;
   @ApiProperty({ type: TraceSummaryDto }) summary!: TraceSummaryDto;
   @ApiProperty({
     type: 'array',

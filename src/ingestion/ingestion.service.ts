@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Principal } from '../auth/principal';
+import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DomainError } from '../common/error-codes';
 import { PrismaService } from '../database/prisma.service';
 import { Prisma } from '../generated/prisma/client';
 import { MetricsService } from '../observability/metrics.service';
 import { AppendResult, EventAppenderService } from './event-appender.service';
+import type { TraceQueryDto } from './event.dto';
 import { EventLogRepository } from './event-log.repository';
 import type { EventInput, EventType } from './event-types';
 import { assertMayAppend } from './event-authority';
@@ -24,6 +26,8 @@ const FEED_SETTLE_MAX_POLL_MS = 50;
 
 export type TraceView = {
   events: StoredEvent[];
+  /** The next page of events (`?cursor=`), or null: SPEC §15's bounded reads. */
+  next_cursor: string | null;
   summary: Omit<TraceState, 'last_trace_seq' | 'last_event_hash'>;
   workflows: object[];
 };
@@ -76,16 +80,22 @@ export class IngestionService {
     }
   }
 
-  async readTrace(principal: Principal, traceId: string): Promise<TraceView> {
+  async readTrace(principal: Principal, traceId: string, query: TraceQueryDto = {}): Promise<TraceView> {
+    const page = tracePage(query);
     // One snapshot, so the summary always describes exactly the events returned.
     return this.prisma.$transaction(
       async (tx) => {
         const summary = await this.summaries.findOne(tx, principal.tenantId, traceId);
         if (!summary) throw new DomainError('not_found', `Trace not found: ${traceId}`);
-        const events = await this.events.findByTrace(tx, principal.tenantId, traceId);
-        const { last_trace_seq: _seq, last_event_hash: _hash, ...publicSummary } = summary;
+        const events = await this.events.findByTrace(tx, principal.tenantId, traceId, page);
+        const { last_trace_seq: lastSeq, last_event_hash: _hash, ...publicSummary } = summary;
+        const last = events.at(-1)?.trace_seq;
         return {
           events,
+          next_cursor:
+            events.length === page.limit && last !== undefined && last < lastSeq
+              ? encodeCursor({ after_trace_seq: last })
+              : null,
           summary: publicSummary,
           workflows: await this.traceWorkflows.read(tx, principal.tenantId, traceId),
         };
@@ -147,4 +157,18 @@ function withBatchIndex(e: unknown, inputs: EventInput[]): unknown {
 
 function numbersIn(rawText: string | undefined) {
   return rawText ? scanJsonNumbers(rawText) : { floats: [], unsafeIntegers: [] };
+}
+
+/** Events per page of GET /traces/:trace_id; a trace of at most this many comes whole, as before paging. */
+const TRACE_PAGE_MAX = 1000;
+
+function tracePage(query: TraceQueryDto): { afterTraceSeq: number; limit: number } {
+  const limit = query.limit === undefined ? TRACE_PAGE_MAX : Number(query.limit);
+  if (limit < 1 || limit > TRACE_PAGE_MAX)
+    throw new DomainError('invalid_argument', `limit must be an integer between 1 and ${TRACE_PAGE_MAX}`);
+  const cursor =
+    query.cursor === undefined
+      ? { after_trace_seq: -1 }
+      : decodeCursor(query.cursor, (v): v is { after_trace_seq: number } => Number.isSafeInteger(v.after_trace_seq));
+  return { afterTraceSeq: cursor.after_trace_seq, limit };
 }

@@ -131,7 +131,7 @@ describe(validatePayload.name, () => {
 
   it.each(
     requiredCases.filter(
-      ([type, field]) => !['facts', 'inputs', 'changes', 'assignee', 'simulation', 'sla_hours'].includes(field),
+      ([, field]) => !['facts', 'inputs', 'changes', 'assignee', 'simulation', 'sla_hours'].includes(field),
     ),
   )('%s refuses a blank %s', (type, field) => {
     expect(problem(type, payloadOf(type, { [field]: '  ' }))?.message).toBe(

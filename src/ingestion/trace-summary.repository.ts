@@ -46,21 +46,31 @@ export class TraceSummaryRepository {
    * own (no policy), among the rows the filters leave.
    */
   async findPrecedents(db: Db, tenantId: string, f: PrecedentFilter, limit: number): Promise<Precedent[]> {
-    const conditions = [Prisma.sql`tenant_id = ${tenantId}`];
-    if (f.entityType) conditions.push(Prisma.sql`entity_type = ${f.entityType}`);
-    if (f.entityId) conditions.push(Prisma.sql`entity_id = ${f.entityId}`);
-    if (f.policyId) conditions.push(Prisma.sql`policy_id = ${f.policyId}`);
-    if (f.policyVersion) conditions.push(Prisma.sql`policy_version = ${f.policyVersion}`);
-    if (f.outcome) conditions.push(Prisma.sql`outcome = ${f.outcome}`);
-    if (f.excludeTraceId) conditions.push(Prisma.sql`trace_id <> ${f.excludeTraceId}`);
+    // Trace-level filters are the same on every row of a trace: they are tested on its
+    // TraceFinished row; policy filters pick among the trace's rows.
+    const traceConditions = [Prisma.sql`f.tenant_id = ${tenantId}`, Prisma.sql`f.event_type = 'TraceFinished'`];
+    if (f.entityType) traceConditions.push(Prisma.sql`f.entity_type = ${f.entityType}`);
+    if (f.entityId) traceConditions.push(Prisma.sql`f.entity_id = ${f.entityId}`);
+    if (f.outcome) traceConditions.push(Prisma.sql`f.outcome = ${f.outcome}`);
+    if (f.excludeTraceId) traceConditions.push(Prisma.sql`f.trace_id <> ${f.excludeTraceId}`);
+    const rowConditions = [Prisma.sql`p.tenant_id = f.tenant_id`, Prisma.sql`p.trace_id = f.trace_id`];
+    if (f.policyId) rowConditions.push(Prisma.sql`p.policy_id = ${f.policyId}`);
+    if (f.policyVersion) rowConditions.push(Prisma.sql`p.policy_version = ${f.policyVersion}`);
+    // Finished traces newest first along the (tenant_id, finished_at) index, each with its best
+    // row (one primary-key probe), until `limit` traces: the cost follows the page, not the tenant
+    // (a DISTINCT ON over all of the tenant's rows did).
     const rows = await db.$queryRaw<(Omit<Precedent, 'finished_at'> & { finished_at: Date })[]>`
-      SELECT trace_id, workflow, title, outcome, policy_id, policy_version, finished_at FROM (
-        SELECT DISTINCT ON (trace_id) trace_id, workflow, title, outcome, policy_id, policy_version, finished_at, finished_log_seq
-        FROM dg_precedents
-        WHERE ${Prisma.join(conditions, ' AND ')}
-        ORDER BY trace_id, (event_type = 'ExceptionRequested') DESC, (policy_id IS NOT NULL) DESC, log_seq DESC
-      ) AS one_per_trace
-      ORDER BY finished_at DESC, finished_log_seq DESC
+      SELECT b.trace_id, b.workflow, b.title, b.outcome, b.policy_id, b.policy_version, b.finished_at
+      FROM dg_precedents f
+      CROSS JOIN LATERAL (
+        SELECT p.trace_id, p.workflow, p.title, p.outcome, p.policy_id, p.policy_version, p.finished_at
+        FROM dg_precedents p
+        WHERE ${Prisma.join(rowConditions, ' AND ')}
+        ORDER BY (p.event_type = 'ExceptionRequested') DESC, (p.policy_id IS NOT NULL) DESC, p.log_seq DESC
+        LIMIT 1
+      ) AS b
+      WHERE ${Prisma.join(traceConditions, ' AND ')}
+      ORDER BY f.finished_at DESC, f.finished_log_seq DESC
       LIMIT ${limit}`;
     return rows.map((r) => ({ ...r, finished_at: r.finished_at.toISOString() }));
   }

@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import { Principal } from '../auth/principal';
 import { ApiEnvelope } from '../common/api-envelope.decorator';
-import { NotificationQueryDto } from '../workflow/workflow-query.dto';
+import { NotificationQueryDto } from './notification-query.dto';
 import { NotificationPageDto } from './notification.dto';
 import { NotificationsService } from './notifications.service';
 

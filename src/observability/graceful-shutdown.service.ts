@@ -28,6 +28,7 @@ export class GracefulShutdownService {
   private handlers = 0;
   private readonly onChange = new Set<() => void>();
   private draining: Server | undefined;
+  private readonly drainListeners = new Set<() => void>();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -51,6 +52,15 @@ export class GracefulShutdownService {
     };
   }
 
+  /**
+   * Calls `listener` when the drain begins: requests that wait by design (decision long polls, event
+   * streams) end then, instead of holding the shutdown for its whole grace. Returns the unsubscribe.
+   */
+  onDrain(listener: () => void): () => void {
+    this.drainListeners.add(listener);
+    return () => this.drainListeners.delete(listener);
+  }
+
   async shutdown(app: INestApplication, signal: string): Promise<void> {
     // Requests whose bytes came in with the signal are read in this turn of the event loop: let
     // them in (closing the server closes the connections it has read nothing from).
@@ -59,6 +69,7 @@ export class GracefulShutdownService {
     this.draining = server;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const res of this.inFlight.keys()) if (!res.headersSent) res.setHeader('connection', 'close');
+    for (const listener of [...this.drainListeners]) listener();
     const ids = [...this.inFlight.values()];
     this.logger.log(
       { signal, in_flight: ids.length, request_ids: ids.slice(0, LOGGED_REQUEST_IDS) },

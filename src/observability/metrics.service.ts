@@ -13,6 +13,12 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
+  /**
+   * Series labelled by tenant, shown only to a scrape that presents DG_METRICS_TOKEN (SPEC §15), and
+   * the same series without the label (summed), shown to any other (HealthController).
+   */
+  readonly byTenant = new Registry();
+  readonly totals = new Registry();
 
   readonly httpRequests = new Counter({
     name: 'dg_http_requests_total',

@@ -5,11 +5,10 @@ import type { DestinationStream } from 'pino';
 import type { HttpLogger } from 'pino-http';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { DatabaseMetrics } from './database-metrics';
 import { GracefulShutdownService } from './graceful-shutdown.service';
 import { HealthController } from './health.controller';
 import { InFlightInterceptor } from './in-flight.interceptor';
-import { InboxCountsRepository } from './inbox-counts.repository';
-import { InboxGauges } from './inbox-gauges';
 import { MetricsService } from './metrics.service';
 import { createHttpLogger, HTTP_LOGGER, LOG_DESTINATION, stdoutDestination } from './request-logging';
 
@@ -39,8 +38,7 @@ import { createHttpLogger, HTTP_LOGGER, LOG_DESTINATION, stdoutDestination } fro
   controllers: [HealthController],
   providers: [
     MetricsService,
-    InboxCountsRepository,
-    InboxGauges,
+    DatabaseMetrics,
     GracefulShutdownService,
     { provide: APP_INTERCEPTOR, useClass: InFlightInterceptor },
   ],

@@ -37,19 +37,27 @@ export class SlaSweepService {
     const windowEnd = new Date(now.getTime() + this.config.workflow.deadlineRiskWarningMinutes * 60_000);
     const tenants = await this.items.tenantsWithDueItems(this.prisma, now, windowEnd);
     let items = 0;
+    let failed: unknown;
     for (const tenantId of tenants) {
-      items += await this.prisma.$transaction(
-        async (tx) => {
-          if (!(await this.items.tryLockTenantSweep(tx, tenantId))) return 0;
-          // Re-read under the lock: another replica may have just handled some of them.
-          const mine = await this.items.findDueForSweep(tx, tenantId, now, windowEnd, ITEMS_PER_TENANT_PASS);
-          for (const item of mine) await this.sla.applyLocked(tx, tenantId, item.workflow_id, item.trace_id, now);
-          return mine.length;
-        },
-        { maxWait: 10_000, timeout: 60_000 },
-      );
+      try {
+        items += await this.prisma.$transaction(
+          async (tx) => {
+            if (!(await this.items.tryLockTenantSweep(tx, tenantId))) return 0;
+            // Re-read under the lock: another replica may have just handled some of them.
+            const mine = await this.items.findDueForSweep(tx, tenantId, now, windowEnd, ITEMS_PER_TENANT_PASS);
+            if (mine.length) await this.sla.applyLocked(tx, tenantId, mine, now);
+            return mine.length;
+          },
+          { maxWait: 10_000, timeout: 60_000 },
+        );
+      } catch (e) {
+        // One tenant's failure (its retries spent, a timeout) does not hold the others up.
+        failed ??= e;
+        this.logger.warn(`SLA sweep of tenant ${tenantId} failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
     }
     if (items) this.logger.log(`SLA sweep handled ${items} item(s) in ${tenants.length} tenant(s)`);
+    if (failed !== undefined) throw failed instanceof Error ? failed : new Error(String(failed));
     return { tenants: tenants.length, items };
   }
 }

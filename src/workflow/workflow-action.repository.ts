@@ -19,10 +19,17 @@ export function newActionsCte(tenantId: string, actions: WorkflowActionRecord[])
 @Injectable()
 export class WorkflowActionRepository {
   /** All actions of an item, oldest first. */
-  async listForItem(db: Db, tenantId: string, workflowId: string): Promise<WorkflowActionRecord[]> {
+  /** The item's actions oldest first; with `page`, those after `afterSeq`, at most `limit`. */
+  async listForItem(
+    db: Db,
+    tenantId: string,
+    workflowId: string,
+    page?: { afterSeq: number; limit: number },
+  ): Promise<WorkflowActionRecord[]> {
     const rows = await db.workflowAction.findMany({
-      where: { tenant_id: tenantId, workflow_id: workflowId },
+      where: { tenant_id: tenantId, workflow_id: workflowId, ...(page && { seq: { gt: page.afterSeq } }) },
       orderBy: { seq: 'asc' },
+      ...(page && { take: page.limit }),
     });
     return rows.map(toActionRecord);
   }

@@ -1,7 +1,13 @@
 import { canonicalJson, sha256Tagged } from '../common/canonical-json';
 import type { WorkflowItem } from './workflow-item';
 
-export type ActionActor = { actor_id: string; actor_type: string; account_id: string | null };
+export type ActionActor = {
+  actor_id: string;
+  actor_type: string;
+  account_id: string | null;
+  /** For a person (SPEC §12): their name, else e-mail, else subject. */
+  display_name?: string;
+};
 
 /** A dg_workflow_actions row (SPEC §6.3). */
 export type WorkflowActionRecord = {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { hasPermission, Principal } from '../auth/principal';
+import { actionActorOf, hasPermission, Principal } from '../auth/principal';
 import { canonicalJson, sha256Hex } from '../common/canonical-json';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/error-codes';
@@ -142,7 +142,11 @@ export class WorkflowActionsService implements OnModuleInit {
     const result = transition({
       action,
       item,
-      actor: { account_id: principal.accountId, is_admin: principal.roles.includes('admin') },
+      actor: {
+        account_id: principal.accountId,
+        is_admin: principal.roles.includes('admin'),
+        person_sub: principal.person?.sub ?? null,
+      },
       request: body,
       escalationTarget: {
         account_id: this.config.workflow.escalationAssignedAccountId,
@@ -233,7 +237,7 @@ export class WorkflowActionsService implements OnModuleInit {
       {
         action_id: actionId,
         action_type: body.action,
-        actor: { actor_id: principal.accountId, actor_type: 'role', account_id: principal.accountId },
+        actor: actionActorOf(principal),
         note: body.note ?? body.reason ?? null,
         payload: {
           reason: body.reason ?? null,

@@ -1,5 +1,5 @@
 import { sha256Hex } from '../common/canonical-json';
-import type { Principal } from '../auth/principal';
+import { eventActorOf, type Principal } from '../auth/principal';
 import type { EventInput } from '../ingestion/event-types';
 import type { WorkflowItem } from './workflow-item';
 import type { Effect } from './workflow-transitions';
@@ -32,12 +32,12 @@ export function decisionEvent(args: {
     event_type: 'ApprovalRecorded',
     occurred_at: args.now.toISOString(),
     source: { producer_id: 'decisiongraph-workflow', system: 'decisiongraph', subsystem: 'workflow' },
-    actor: { actor_id: principal.accountId, actor_type: 'role' },
+    actor: eventActorOf(principal),
     idempotency_key: `wf-decision-${sha256Hex(`${item.tenant_id}\u0000${item.workflow_id}\u0000${args.actionId}`).slice(0, 40)}`,
     payload: {
       approval_id: args.actionId,
       subject,
-      approver: { actor_type: 'role', actor_id: principal.accountId },
+      approver: eventActorOf(principal),
       decision: decision.decision,
       ...(args.reason ? { reason: args.reason } : {}),
       evidence: args.evidence,

@@ -4,6 +4,7 @@ import type { EventInput } from '../ingestion/event-types';
 import type { StoredEvent, TraceState } from '../ingestion/stored-event';
 import type { WorkflowItem } from './workflow-item';
 import { isOwnRequest, separationOfDutiesError } from './separation-of-duties';
+import { systemTransition } from './workflow-system-transitions';
 import { isTerminalStatus, PRIORITIES, type Priority } from './workflow-status';
 
 /** SPEC §6.1's import rules as pure functions: event (+ existing item) → item. */
@@ -133,8 +134,9 @@ export function importException(
  */
 function reRequested(existing: WorkflowItem, payload: Payload): Partial<WorkflowItem> {
   const required_approvals = requiredApprovalsOf(payload, existing);
-  if (isTerminalStatus(existing.status)) return { required_approvals };
-  return { status: 'requested', approvals: [], required_approvals };
+  const status = systemTransition(existing.status, 'requested_again');
+  if (status === existing.status && isTerminalStatus(status)) return { required_approvals };
+  return { status, approvals: [], required_approvals };
 }
 
 /** WorkflowReviewRequested: the payload names kind, subject, title, assignee and SLA. */
@@ -208,7 +210,8 @@ export function importApproval(
   }
   const approved = p.decision === 'approved';
   const decision = target.override ? (approved ? 'override_approved' : 'rejected') : approved ? 'approved' : 'rejected';
-  const status = target.override && approved ? 'overridden' : approved ? 'approved' : 'rejected';
+  const input =
+    target.override && approved ? 'override_recorded' : approved ? 'approval_recorded' : 'rejection_recorded';
   const item =
     existing ??
     baseItem(event, ctx, {
@@ -226,7 +229,7 @@ export function importApproval(
   return {
     previousDecision: previous !== null && previous !== decision ? previous : null,
     item: touch(item, event, ctx, {
-      status,
+      status: systemTransition(item.status, input),
       current_decision: decision,
       current_reason: str(p.reason),
       resolved_at: new Date(event.occurred_at),

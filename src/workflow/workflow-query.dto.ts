@@ -1,7 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
-import { NOTIFICATION_CATEGORIES } from '../notifications/notification';
 import { PRIORITIES, WORKFLOW_STATUSES } from './workflow-status';
 
 const BOOL = ['true', 'false'];
@@ -54,37 +53,10 @@ export class InboxQueryDto {
   @ApiPropertyOptional({ description: 'next_cursor of the previous page' }) @IsOptional() @IsString() cursor?: string;
 }
 
-export class NotificationQueryDto {
-  @ApiPropertyOptional({ enum: NOTIFICATION_CATEGORIES })
+export class WorkflowActionQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
   @IsOptional()
-  @IsIn(NOTIFICATION_CATEGORIES, { message: `category must be one of ${NOTIFICATION_CATEGORIES.join(', ')}` })
-  category?: string;
-
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() workflow_id?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() recipient_role?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() recipient_account_id?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Matches(LIMIT, { message: 'limit must be an integer between 1 and 200' })
-  limit?: string;
-
-  @ApiPropertyOptional({ description: 'next_cursor of the previous page' }) @IsOptional() @IsString() cursor?: string;
-}
-
-/** The per-workflow notification list: the same query without workflow_id. */
-export class WorkflowNotificationQueryDto {
-  @ApiPropertyOptional({ enum: NOTIFICATION_CATEGORIES })
-  @IsOptional()
-  @IsIn(NOTIFICATION_CATEGORIES, { message: `category must be one of ${NOTIFICATION_CATEGORIES.join(', ')}` })
-  category?: string;
-
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() recipient_role?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() recipient_account_id?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Matches(LIMIT, { message: 'limit must be an integer between 1 and 200' })
+  @Matches(LIMIT, { message: 'limit must be an integer between 1 and 1000' })
   limit?: string;
 
   @ApiPropertyOptional({ description: 'next_cursor of the previous page' }) @IsOptional() @IsString() cursor?: string;

@@ -15,11 +15,15 @@ import { WorkflowActionRepository } from './workflow-action.repository';
 import { InboxFilter, InboxPosition, type Voter, WorkflowInboxRepository } from './workflow-inbox.repository';
 import { traceReferenceJson, WorkflowItem, workflowJson } from './workflow-item';
 import { WorkflowItemRepository } from './workflow-item.repository';
-import type { InboxQueryDto, WorkflowNotificationQueryDto } from './workflow-query.dto';
+import type { WorkflowNotificationQueryDto } from '../notifications/notification-query.dto';
+import type { InboxQueryDto, WorkflowActionQueryDto } from './workflow-query.dto';
 import { isOpenStatus } from './workflow-status';
 
 type InboxCursor = InboxPosition & { now: number };
 const DETAIL_NOTIFICATIONS = 12;
+/** Actions in an item's detail, and the largest page of GET …/actions. */
+const DETAIL_ACTIONS = 1000;
+const DEFAULT_ACTION_PAGE = 100;
 
 /** A branch (0/1) and a priority rank (0–3) as the page wrote them, and instants the database can hold. */
 const isInboxCursor = (v: Record<string, unknown>): v is InboxCursor =>
@@ -94,17 +98,42 @@ export class WorkflowQueryService {
     const item = await this.require(principal.tenantId, workflowId);
     const now = this.clock.now();
     const [actions, notifications, notificationCount] = [
-      await this.actions.listForItem(this.prisma, principal.tenantId, workflowId),
+      await this.actionPage(principal.tenantId, workflowId, { afterSeq: -1, limit: DETAIL_ACTIONS }),
       await this.notifications.list(this.prisma, principal.tenantId, { workflowId }, undefined, DETAIL_NOTIFICATIONS),
       await this.notifications.count(this.prisma, principal.tenantId, { workflowId }),
     ];
     return {
       workflow: workflowJson(item, now),
-      actions: actions.map(actionJson),
+      actions: actions.actions,
+      actions_next_cursor: actions.next_cursor,
       notifications: notifications.map(notificationJson),
       notification_count: notificationCount,
       trace_reference: traceReferenceJson(item),
       review_context: reviewContext(item),
+    };
+  }
+
+  /** An item's actions oldest first, a page at a time (SPEC §15). */
+  async itemActions(principal: Principal, workflowId: string, query: WorkflowActionQueryDto) {
+    const limit = query.limit === undefined ? DEFAULT_ACTION_PAGE : Number(query.limit);
+    if (limit < 1 || limit > DETAIL_ACTIONS)
+      throw new DomainError('invalid_argument', `limit must be an integer between 1 and ${DETAIL_ACTIONS}`);
+    const afterSeq =
+      query.cursor === undefined
+        ? -1
+        : decodeCursor(query.cursor, (v): v is { after_seq: number } => Number.isSafeInteger(v.after_seq)).after_seq;
+    await this.require(principal.tenantId, workflowId);
+    return this.actionPage(principal.tenantId, workflowId, { afterSeq, limit });
+  }
+
+  private async actionPage(tenantId: string, workflowId: string, page: { afterSeq: number; limit: number }) {
+    // One more than the page tells whether there is a next one.
+    const found = await this.actions.listForItem(this.prisma, tenantId, workflowId, { ...page, limit: page.limit + 1 });
+    const shown = found.slice(0, page.limit);
+    const last = shown.at(-1);
+    return {
+      actions: shown.map(actionJson),
+      next_cursor: found.length > page.limit && last ? encodeCursor({ after_seq: last.seq }) : null,
     };
   }
 

@@ -33,14 +33,35 @@ export function runtimeAdvanceCte(tenantId: string, logSeq: number, now: Date): 
 /** dg_workflow_runtime: per tenant, the highest log_seq the workflow layer applied (SPEC §6.2). */
 @Injectable()
 export class WorkflowRuntimeRepository {
-  /** Workflow-relevant events above each tenant's cursor, oldest first (start-up catch-up). */
+  /**
+   * Workflow-relevant events above each tenant's cursor and above `afterLogSeq`, oldest first
+   * (start-up catch-up). O(tenants + pending), not O(log): the tenants are enumerated by a skip
+   * scan of the (tenant_id, log_seq) index, and each one's pending events of each workflow type
+   * are read from the (tenant_id, event_type, log_seq) index from its cursor on, at most `limit`
+   * of them: the tenant's other events are never visited.
+   */
   async pendingEvents(db: Db, afterLogSeq: number, limit: number): Promise<StoredEvent[]> {
     const rows = await db.$queryRaw<EventRow[]>`
-      SELECT e.* FROM dg_event_log e
-      WHERE e.event_type IN ('ExceptionRequested', 'ApprovalRecorded', 'WorkflowReviewRequested')
-        AND e.log_seq > COALESCE((SELECT max(r.last_applied_log_seq) FROM dg_workflow_runtime r WHERE r.tenant_id = e.tenant_id), 0)
-        AND e.log_seq > ${BigInt(afterLogSeq)}
-      ORDER BY e.log_seq
+      WITH RECURSIVE tenants AS (
+        (SELECT tenant_id FROM dg_event_log ORDER BY tenant_id LIMIT 1)
+        UNION ALL
+        SELECT (SELECT e.tenant_id FROM dg_event_log e WHERE e.tenant_id > t.tenant_id ORDER BY e.tenant_id LIMIT 1)
+        FROM tenants t WHERE t.tenant_id IS NOT NULL
+      )
+      SELECT p.* FROM tenants t
+      CROSS JOIN LATERAL (
+        SELECT GREATEST(${BigInt(afterLogSeq)}, COALESCE(max(r.last_applied_log_seq), 0)) AS cursor
+        FROM dg_workflow_runtime r WHERE r.tenant_id = t.tenant_id
+      ) AS c
+      CROSS JOIN unnest(ARRAY['ExceptionRequested', 'ApprovalRecorded', 'WorkflowReviewRequested']) AS w(event_type)
+      CROSS JOIN LATERAL (
+        SELECT e.* FROM dg_event_log e
+        WHERE e.tenant_id = t.tenant_id AND e.event_type = w.event_type AND e.log_seq > c.cursor
+        ORDER BY e.log_seq
+        LIMIT ${limit}
+      ) AS p
+      WHERE t.tenant_id IS NOT NULL
+      ORDER BY p.log_seq
       LIMIT ${limit}`;
     return rows.map(toStoredEvent);
   }

@@ -9,6 +9,7 @@ import { noChanges, type WorkflowChanges } from './workflow-changes';
 import type { WorkflowItem } from './workflow-item';
 import { WorkflowItemRepository } from './workflow-item.repository';
 import { escalationNotice } from './workflow-notices';
+import { systemTransition } from './workflow-system-transitions';
 import { WorkflowRecorderService } from './workflow-recorder.service';
 
 export const SLA_ESCALATION_REASON = 'SLA deadline passed';
@@ -26,11 +27,26 @@ export class WorkflowSlaService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** The sweep's entry: locks the trace, then the item (the order appends and actions use), and applies. */
-  async applyLocked(tx: Db, tenantId: string, workflowId: string, traceId: string, now: Date): Promise<void> {
-    await this.appends.lockTraces(tx, tenantId, [traceId]);
-    const item = await this.items.findForUpdate(tx, tenantId, workflowId);
-    if (item) await this.apply(tx, item, now);
+  /**
+   * The sweep's entry: locks the traces of all `targets` in one statement, in the one global order
+   * appends use (sorted keys: taking them one by one in due order deadlocked against a batch
+   * append), then each item, and applies.
+   */
+  async applyLocked(
+    tx: Db,
+    tenantId: string,
+    targets: { workflow_id: string; trace_id: string }[],
+    now: Date,
+  ): Promise<void> {
+    await this.appends.lockTraces(
+      tx,
+      tenantId,
+      targets.map((t) => t.trace_id),
+    );
+    for (const { workflow_id } of targets) {
+      const item = await this.items.findForUpdate(tx, tenantId, workflow_id);
+      if (item) await this.apply(tx, item, now);
+    }
   }
 
   /** Applies SPEC §7 to one locked item in one statement (none when nothing is due). */
@@ -46,7 +62,7 @@ export class WorkflowSlaService {
     const verdict = evaluateSla(item, now, settings.deadlineRiskWarningMinutes);
     if (verdict === 'escalate') {
       const previous = { account_id: item.assigned_account_id, role: item.assigned_role, status: item.status };
-      item.status = 'escalated';
+      item.status = systemTransition(item.status, 'sla_breach');
       item.assigned_account_id = settings.escalationAssignedAccountId;
       item.assigned_role = settings.escalationAssignedRole;
       item.claimed_by_account_id = null;

@@ -69,6 +69,7 @@ export class ActionActorDto {
   @ApiProperty() actor_id!: string;
   @ApiProperty() actor_type!: string;
   @ApiProperty({ nullable: true, type: String }) account_id!: string | null;
+  @ApiProperty({ required: false, description: 'present when actor_type is person' }) display_name?: string;
 }
 
 export class WorkflowActionRecordDto {
@@ -120,7 +121,14 @@ export class TraceReferenceDto {
 
 export class WorkflowDetailDto {
   @ApiProperty({ type: WorkflowDto }) workflow!: WorkflowDto;
-  @ApiProperty({ type: [WorkflowActionRecordDto] }) actions!: WorkflowActionRecordDto[];
+  @ApiProperty({ type: [WorkflowActionRecordDto], description: 'oldest first, the first 1000' })
+  actions!: WorkflowActionRecordDto[];
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'when the item has more actions: the cursor of GET …/actions for the rest; else null',
+  })
+  actions_next_cursor!: string | null;
   @ApiProperty({ type: [NotificationDto], description: 'newest 12' }) notifications!: NotificationDto[];
   @ApiProperty() notification_count!: number;
   @ApiProperty({ type: TraceReferenceDto }) trace_reference!: TraceReferenceDto;
@@ -142,4 +150,10 @@ export class ActionOutcomeDto {
 export class ActionResultDto {
   @ApiProperty({ type: ActionOutcomeDto }) action!: ActionOutcomeDto;
   @ApiProperty({ type: WorkflowDto }) workflow!: WorkflowDto;
+}
+
+export class WorkflowActionPageDto {
+  @ApiProperty({ type: [WorkflowActionRecordDto], description: 'oldest first' }) actions!: WorkflowActionRecordDto[];
+  @ApiProperty({ nullable: true, type: String, description: 'pass as cursor for the next page; null on the last' })
+  next_cursor!: string | null;
 }

@@ -7,9 +7,10 @@ import { ApiEnvelope } from '../common/api-envelope.decorator';
 import { NotificationPageDto } from '../notifications/notification.dto';
 import { WorkflowActionDto } from './workflow-action.dto';
 import { WorkflowActionsService } from './workflow-actions.service';
-import { InboxQueryDto, WorkflowNotificationQueryDto } from './workflow-query.dto';
+import { WorkflowNotificationQueryDto } from '../notifications/notification-query.dto';
+import { InboxQueryDto, WorkflowActionQueryDto } from './workflow-query.dto';
 import { WorkflowQueryService } from './workflow-query.service';
-import { ActionResultDto, InboxDto, WorkflowDetailDto } from './workflow.dto';
+import { ActionResultDto, InboxDto, WorkflowActionPageDto, WorkflowDetailDto } from './workflow.dto';
 import { ApiErrors } from '../common/api-errors.decorator';
 
 const ETAG_HEADER = {
@@ -45,6 +46,19 @@ export class WorkflowsController {
     const detail = await this.queries.detail(principal, workflowId);
     res.setHeader('ETag', `"${detail.workflow.version}"`);
     return detail;
+  }
+
+  @Get(':workflow_id/actions')
+  @Access('read')
+  @ApiErrors(HttpStatus.NOT_FOUND)
+  @ApiOperation({ summary: 'An item’s actions, oldest first, a page at a time' })
+  @ApiEnvelope(WorkflowActionPageDto)
+  listWorkflowActions(
+    @CurrentPrincipal() principal: Principal,
+    @Param('workflow_id') workflowId: string,
+    @Query() query: WorkflowActionQueryDto,
+  ) {
+    return this.queries.itemActions(principal, workflowId, query);
   }
 
   @Get(':workflow_id/notifications')

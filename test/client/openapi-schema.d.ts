@@ -11,6 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Liveness probe: the process answers */
         get: operations["healthz"];
         put?: never;
         post?: never;
@@ -27,6 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Readiness probe: the database answers and every migration is applied */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -43,6 +45,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Prometheus metrics (outside /api; keep it off public ingress) */
         get: operations["prometheus"];
         put?: never;
         post?: never;
@@ -59,7 +62,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The calling service account, its roles and permissions on this tenant */
         get: operations["whoami"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth-config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["authConfig"];
         put?: never;
         post?: never;
         delete?: never;
@@ -110,7 +130,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A trace: its events by trace_seq, its summary and its workflow items */
+        /** A trace: a page of its events by trace_seq, its summary and its workflow items */
         get: operations["getTrace"];
         put?: never;
         post?: never;
@@ -259,6 +279,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workflows/{workflow_id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An item’s actions, oldest first, a page at a time */
+        get: operations["listWorkflowActions"];
+        put?: never;
+        /** Approve, reject, override, request a change, comment, reassign, escalate, claim or release */
+        post: operations["actOnWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workflows/{workflow_id}/notifications": {
         parameters: {
             query?: never;
@@ -270,23 +308,6 @@ export interface paths {
         get: operations["listWorkflowNotifications"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/workflows/{workflow_id}/actions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Approve, reject, override, request a change, comment, reassign, escalate, claim or release */
-        post: operations["actOnWorkflow"];
         delete?: never;
         options?: never;
         head?: never;
@@ -378,6 +399,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workflows/{workflow_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The item’s decision; with wait_seconds, waits until it is decided or changes are requested (long poll) */
+        get: operations["getDecision"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant’s changes as Server-Sent Events: workflow.changed and notification.created, each with an id; resume with Last-Event-ID */
+        get: operations["openStream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -395,8 +450,19 @@ export interface components {
             /** @enum {string} */
             reason?: "database_unreachable" | "migrations_pending";
         };
+        PersonDto: {
+            /** @description The subject (`sub`) the OpenID provider gives this person */
+            sub: string;
+            name: string | null;
+            email: string | null;
+        };
         WhoamiDto: {
+            /** @description `oidc:<sub>` for a person */
             account_id: string;
+            /** @enum {string} */
+            principal_type: "service_account" | "person";
+            /** @description null for a service account */
+            person: components["schemas"]["PersonDto"] | null;
             roles: string[];
             permissions: string[];
             tenant_id: string;
@@ -412,6 +478,18 @@ export interface components {
         ErrorEnvelopeDto: {
             error: components["schemas"]["ErrorBodyDto"];
             request_id: string;
+        };
+        OidcSignInDto: {
+            /** @description DG_OIDC_ISSUER; discovery is at <issuer>/.well-known/openid-configuration */
+            issuer: string;
+            /** @description DG_OIDC_CLIENT_ID, the public client of the console */
+            client_id: string | null;
+            /** @description DG_OIDC_AUDIENCE, the audience access tokens must carry */
+            audience: string;
+        };
+        AuthConfigDto: {
+            /** @description null when OIDC sign-in is not configured */
+            oidc: components["schemas"]["OidcSignInDto"] | null;
         };
         EventSourceDto: {
             producer_id: string;
@@ -515,7 +593,10 @@ export interface components {
             last_log_seq: number;
         };
         TraceDto: {
+            /** @description a page of the trace's events by trace_seq */
             events: components["schemas"]["StoredEventDto"][];
+            /** @description pass as `cursor` for the next page of events; null on the last page */
+            next_cursor: string | null;
             summary: components["schemas"]["TraceSummaryDto"];
             /** @description workflow items of the trace */
             workflows: {
@@ -773,6 +854,8 @@ export interface components {
             actor_id: string;
             actor_type: string;
             account_id: string | null;
+            /** @description present when actor_type is person */
+            display_name?: string;
         };
         WorkflowActionRecordDto: {
             /** @example wfa:… */
@@ -799,7 +882,10 @@ export interface components {
         };
         WorkflowDetailDto: {
             workflow: components["schemas"]["WorkflowDto"];
+            /** @description oldest first, the first 1000 */
             actions: components["schemas"]["WorkflowActionRecordDto"][];
+            /** @description when the item has more actions: the cursor of GET …/actions for the rest; else null */
+            actions_next_cursor: string | null;
             /** @description newest 12 */
             notifications: components["schemas"]["NotificationDto"][];
             notification_count: number;
@@ -807,6 +893,12 @@ export interface components {
             review_context: {
                 [key: string]: unknown;
             } | null;
+        };
+        WorkflowActionPageDto: {
+            /** @description oldest first */
+            actions: components["schemas"]["WorkflowActionRecordDto"][];
+            /** @description pass as cursor for the next page; null on the last */
+            next_cursor: string | null;
         };
         ActionOutcomeDto: {
             action_id: string;
@@ -928,6 +1020,24 @@ export interface components {
             audit_summary: components["schemas"]["AuditSummaryDto"];
             integrity: components["schemas"]["ExportIntegrityDto"];
         };
+        DecisionDto: {
+            workflow_id: string;
+            /** @enum {string} */
+            status: "requested" | "in_review" | "changes_requested" | "escalated" | "approved" | "rejected" | "overridden";
+            /** @description the item is terminal (approved, rejected or overridden) */
+            decided: boolean;
+            /** @description current_decision when decided: approved, rejected or override_approved */
+            decision: string | null;
+            /** @description the decision’s reason, or the change request’s when changes_requested */
+            reason: string | null;
+            /** @description account_id of the principal that decided */
+            decided_by: string | null;
+            /** Format: date-time */
+            decided_at: string | null;
+            /** @description a reviewer asked for changes (status changes_requested) */
+            changes_requested: boolean;
+            version: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -986,7 +1096,10 @@ export interface operations {
     prometheus: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `Bearer <DG_METRICS_TOKEN>`: adds the per-tenant inbox series */
+                authorization?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1062,6 +1175,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    authConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AuthConfigDto"];
+                        request_id: string;
+                    };
                 };
             };
         };
@@ -1325,7 +1460,12 @@ export interface operations {
     };
     getTrace: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description events per page; a trace of at most this many events comes whole, as before paging */
+                limit?: string;
+                /** @description the next_cursor of the previous page, unchanged */
+                cursor?: string;
+            };
             header: {
                 /** @description Tenant the request acts in */
                 "x-tenant-id": string;
@@ -2205,12 +2345,9 @@ export interface operations {
             };
         };
     };
-    listWorkflowNotifications: {
+    listWorkflowActions: {
         parameters: {
             query?: {
-                category?: "assignment" | "approval" | "deadline_risk" | "escalation" | "failure" | "changes_requested";
-                recipient_role?: string;
-                recipient_account_id?: string;
                 limit?: string;
                 /** @description next_cursor of the previous page */
                 cursor?: string;
@@ -2232,7 +2369,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["NotificationPageDto"];
+                        data: components["schemas"]["WorkflowActionPageDto"];
                         request_id: string;
                     };
                 };
@@ -2377,6 +2514,87 @@ export interface operations {
             };
             /** @description error envelope; code schema_violation | pii_policy_violation */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    listWorkflowNotifications: {
+        parameters: {
+            query?: {
+                category?: "assignment" | "approval" | "deadline_risk" | "escalation" | "failure" | "changes_requested";
+                recipient_role?: string;
+                recipient_account_id?: string;
+                limit?: string;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["NotificationPageDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2761,6 +2979,146 @@ export interface operations {
                 };
                 content: {
                     "application/x-ndjson": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    getDecision: {
+        parameters: {
+            query?: {
+                /** @description how long to wait for a decision or a change request before answering the current state */
+                wait_seconds?: string;
+            };
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["DecisionDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    openStream: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the id of the last event received: the stream sends what came after it */
+                "Last-Event-ID"?: string;
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description events `workflow.changed` (data `{workflow_id, status, version, updated_at}`) and `notification.created` (data: the notification), and comment lines as heartbeats */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["ErrorEnvelopeDto"];
                 };
             };
         };

@@ -42,4 +42,23 @@ export class DocumentedClients {
     this.driven.add(operation);
     return data as T;
   }
+
+  /**
+   * A response that does not end by itself (text/event-stream, asked for with `parseAs: 'stream'`):
+   * its status and headers are checked, and its first chunk, as text, against the documented body.
+   */
+  async expectStreamStart(call: Promise<Result<ReadableStream<Uint8Array> | null>>, status: number): Promise<string> {
+    const { data, response } = await call;
+    const reader = data?.getReader();
+    const first = reader ? await reader.read() : { value: undefined };
+    await reader?.cancel();
+    const text = new TextDecoder().decode(first.value);
+    const operation = this.operations.get(response);
+    if (!operation) throw new Error(`response of ${response.url} was not made by a documented client`);
+    if (response.status !== status) throw new Error(`${operation}: expected ${status}, got ${response.status}`);
+    const problems = this.documented.check(operation, status, response.headers, text);
+    if (problems.length > 0) throw new Error(`${operation} does not match the document:\n${problems.join('\n')}`);
+    this.driven.add(operation);
+    return text;
+  }
 }

@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import request from 'supertest';
 import { verifyManifest, verifyWorkflowExport, bytesDigest } from '../../src/audit-export/export-verification';
 import { serviceAccountsEnv } from '../factories/service-accounts';
-import { act, Api, openException, overridePhrase } from '../factories/workflows';
+import { anEvent } from '../factories/events';
+import { act, anException, Api, openException, overridePhrase } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
 import { closeApp, createTestApp, uniqueTenant } from '../setup/test-app';
 
@@ -211,6 +212,34 @@ describe('audit export (SPEC §9)', () => {
       const { manifest } = JSON.parse(lines[3]);
       expect(manifest).toMatchObject({ count: 3, key_id: 'e2e-key', alg: 'ed25519' });
       expect(verifyManifest(manifest, 3, digest.tagged(), keys.publicKey)).toEqual([]);
+    });
+
+    it('writes a trace longer than the streaming chunk whole into each of its items’ lines (SPEC §15)', async () => {
+      const events = [anEvent('TraceStarted', { trace_id: 'long' })];
+      for (let seq = 1; seq <= 1_100; seq++)
+        events.push(anEvent('InputObserved', { trace_id: 'long', trace_seq: seq }));
+      for (let i = 0; i < events.length; i += 500) {
+        await writer.post('/api/v1/events/batch', { events: events.slice(i, i + 500) }).expect(201);
+      }
+      for (const [seq, exceptionId] of [
+        [1_101, 'ex-a'],
+        [1_102, 'ex-b'],
+      ] as const) {
+        await writer.post('/api/v1/events', anException('long', seq, { exception_id: exceptionId })).expect(201);
+      }
+      const lines = linesOf((await bulk(app, tenant).expect(200)).body);
+      expect(lines).toHaveLength(3);
+      const exports = lines.slice(0, 2).map((l) => JSON.parse(l));
+      for (const e of exports) {
+        expect(verifyWorkflowExport(e, keys.publicKey)).toEqual([]);
+        expect(e.trace_events.map((x: { trace_seq: number }) => x.trace_seq)).toEqual(
+          Array.from({ length: 1_103 }, (_, seq) => seq),
+        );
+        expect(e.integrity.event_chain_head).toBe(e.trace_events.at(-1).event_hash);
+      }
+      const digest = bytesDigest();
+      digest.update(Buffer.from(lines.slice(0, 2).join(''), 'utf8'));
+      expect(verifyManifest(JSON.parse(lines[2]).manifest, 2, digest.tagged(), keys.publicKey)).toEqual([]);
     });
 
     it('filters by status and by updated_at, and is empty (a manifest alone) for a tenant without items', async () => {

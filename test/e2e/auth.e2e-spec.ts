@@ -80,6 +80,8 @@ describe('authentication and tenancy (SPEC §4)', () => {
       .expect(200);
     expect(res.body.data).toEqual({
       account_id: 'acme-writer',
+      principal_type: 'service_account',
+      person: null,
       roles: ['writer'],
       permissions: ['workflow_assign'],
       tenant_id: 'acme',
@@ -165,5 +167,56 @@ describe('failed-authentication throttling', () => {
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     await whoami({ authorization: 'Bearer root-token' }).expect(200);
     await whoami({}).expect(401);
+  });
+});
+
+describe('unauthenticated requests and proxies (SPEC §15)', () => {
+  let app: NestExpressApplication;
+  const whoami = (headers: Record<string, string>) =>
+    request(app.getHttpServer())
+      .get('/api/v1/whoami')
+      .set({ 'x-tenant-id': 'acme', ...headers });
+
+  afterEach(() => closeApp(app));
+
+  it('throttles requests without credentials per client address, and lets a valid token through', async () => {
+    app = await createTestApp({ env: { DG_SERVICE_ACCOUNTS: ACCOUNTS, DG_UNAUTHENTICATED_LIMIT_PER_MINUTE: '3' } });
+    await whoami({}).expect(401);
+    await whoami({ authorization: 'Basic cm9vdDpyb290' }).expect(401);
+    await whoami({}).expect(401);
+    const res = await whoami({}).expect(429);
+    expect(res.body.error).toMatchObject({ code: 'rate_limited', message: 'Too many requests without credentials' });
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    await whoami({ authorization: 'Bearer root-token' }).expect(200);
+  });
+
+  it('gives an account on every tenant one budget across tenants, not a fresh one per x-tenant-id', async () => {
+    app = await createTestApp({
+      env: {
+        DG_SERVICE_ACCOUNTS: ACCOUNTS,
+        DG_RATE_LIMIT_READ_PER_MINUTE: '2',
+        DG_RATE_LIMIT_ALL_TENANTS_MULTIPLIER: '2',
+      },
+    });
+    for (let i = 0; i < 4; i++)
+      await whoami({ authorization: 'Bearer root-token', 'x-tenant-id': `t-${i}` }).expect(200);
+    await whoami({ authorization: 'Bearer root-token', 'x-tenant-id': 't-4' }).expect(429);
+    // An account of named tenants keeps its per-tenant budget.
+    await whoami({ authorization: 'Bearer reviewer-token', 'x-tenant-id': 'acme' }).expect(200);
+    await whoami({ authorization: 'Bearer reviewer-token', 'x-tenant-id': 'globex' }).expect(200);
+  });
+
+  it('believes only the trusted hops of X-Forwarded-For, so a forged left-most address gets no fresh budget', async () => {
+    app = await createTestApp({
+      env: { DG_SERVICE_ACCOUNTS: ACCOUNTS, DG_TRUST_PROXY: '1', DG_AUTH_FAILURE_LIMIT_PER_MINUTE: '2' },
+    });
+    // The proxy (this test's loopback connection) appends the address it saw: 203.0.113.9.
+    const attempt = (forged: string) =>
+      whoami({ authorization: 'Bearer guess', 'x-forwarded-for': `${forged}, 203.0.113.9` });
+    await attempt('198.51.100.1').expect(401);
+    await attempt('198.51.100.2').expect(401);
+    await attempt('198.51.100.3').expect(429);
+    // Another client behind the same proxy has its own budget.
+    await whoami({ authorization: 'Bearer guess', 'x-forwarded-for': '203.0.113.10' }).expect(401);
   });
 });

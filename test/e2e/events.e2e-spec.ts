@@ -261,6 +261,26 @@ describe('reads: GET /api/v1/traces/:trace_id and GET /api/v1/events', () => {
     expect(res.body.data.workflows).toEqual([]);
   });
 
+  it('pages a trace’s events with a cursor, the whole trace in one page by default (SPEC §15)', async () => {
+    const whole = await api.get('/api/v1/traces/r1').expect(200);
+    expect(whole.body.data.next_cursor).toBeNull();
+    const first = (await api.get('/api/v1/traces/r1?limit=2').expect(200)).body.data;
+    expect(first.events.map((e: { trace_seq: number }) => e.trace_seq)).toEqual([0, 1]);
+    expect(first.summary).toEqual(whole.body.data.summary);
+    expect(first.next_cursor).toEqual(expect.any(String));
+    const second = (
+      await api.get(`/api/v1/traces/r1?limit=2&cursor=${encodeURIComponent(first.next_cursor)}`).expect(200)
+    ).body.data;
+    expect(second.events.map((e: { trace_seq: number }) => e.trace_seq)).toEqual([2]);
+    expect(second.next_cursor).toBeNull();
+    const exact = (await api.get('/api/v1/traces/r1?limit=3').expect(200)).body.data;
+    expect(exact.next_cursor).toBeNull();
+    for (const bad of ['limit=0', 'limit=1001', 'limit=x', 'cursor=not-a-cursor', 'page=2']) {
+      const res = await api.get(`/api/v1/traces/r1?${bad}`).expect(400);
+      expect(res.body.error.code).toBe('invalid_argument');
+    }
+  });
+
   it('answers 404 for an unknown trace and for another tenant’s trace', async () => {
     await api.get('/api/v1/traces/nope').expect(404);
     const other = await apiAs(app, uniqueTenant()).get('/api/v1/traces/r1').expect(404);

@@ -7,9 +7,9 @@ import { configureApp } from '../../src/app.setup';
 import { Public } from '../../src/auth/access.decorator';
 import { loadConfig } from '../../src/config/app-config';
 import { PrismaService } from '../../src/database/prisma.service';
-import { InboxCountsRepository } from '../../src/observability/inbox-counts.repository';
 import { LOG_DESTINATION } from '../../src/observability/request-logging';
 import { SlaSweepService } from '../../src/sla/sla-sweep.service';
+import { InboxCountsRepository } from '../../src/workflow/inbox-counts.repository';
 import { anEvent } from '../factories/events';
 import { act, openException } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
@@ -17,6 +17,7 @@ import { createOwnDatabase, onPostgres } from '../setup/own-database';
 import { closeApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
 
 const HOUR = 3_600_000;
+const METRICS_TOKEN = 'metrics-scrape-token-0123';
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
 /** A route that fails the way a bug would: not a DomainError, not an HTTP error. */
@@ -47,7 +48,8 @@ describe('observability: JSON request logs and Prometheus metrics', () => {
       .filter(Boolean)
       .map((l) => JSON.parse(l) as LogLine);
   const linesOf = (requestId: string) => lines().filter((l) => l.request_id === requestId);
-  const scrape = async () => (await request(app.getHttpServer()).get('/metrics').expect(200)).text;
+  const scrape = async (authorization = `Bearer ${METRICS_TOKEN}`) =>
+    (await request(app.getHttpServer()).get('/metrics').set('authorization', authorization).expect(200)).text;
 
   let own: Awaited<ReturnType<typeof createOwnDatabase>> | undefined;
 
@@ -60,6 +62,8 @@ describe('observability: JSON request logs and Prometheus metrics', () => {
       ...GENEROUS_LIMITS,
       DG_LOG_LEVEL: 'info',
       DG_METRICS_INBOX_TENANTS: '10000',
+      DG_METRICS_INBOX_CACHE_SECONDS: '0',
+      DG_METRICS_TOKEN: METRICS_TOKEN,
       DG_SLA_SWEEP_INTERVAL_SECONDS: '86400',
       ...(own ? { DATABASE_URL: own.url } : {}),
     };
@@ -207,6 +211,24 @@ describe('observability: JSON request logs and Prometheus metrics', () => {
       const text = await scrape();
       expect(sample(text, `dg_inbox_open_items{tenant="${busy}"}`)).toBe(2);
       expect(text).not.toContain(`tenant="${idle}"`);
+    });
+
+    it.each([
+      ['without credentials', ''],
+      ['with a wrong token', 'Bearer not-the-metrics-token'],
+      ['with another scheme', `Basic ${METRICS_TOKEN}`],
+    ])('shows no tenant id to a scrape %s, only the gauges summed over tenants', async (_label, authorization) => {
+      const tenant = uniqueTenant('hidden');
+      await openException(apiAs(app, tenant, DEV_TOKENS.admin), 'one');
+      const shown = await scrape();
+      expect(sample(shown, `dg_inbox_open_items{tenant="${tenant}"}`)).toBe(1);
+
+      const text = await scrape(authorization);
+      expect(text).not.toContain('tenant=');
+      expect(text).not.toContain(tenant);
+      expect(sample(text, 'dg_inbox_open_items')).toBeGreaterThanOrEqual(1);
+      expect(sample(text, 'dg_inbox_overdue_items')).toBeGreaterThanOrEqual(0);
+      expect(text).toContain('# TYPE dg_http_requests_total counter');
     });
   });
 });

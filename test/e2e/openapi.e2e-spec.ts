@@ -35,4 +35,22 @@ describe('OpenAPI document', () => {
     expect(ids.every((id) => typeof id === 'string' && id.length > 0)).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
   });
+
+  it('gives every operation a summary and a security entry: [] on the public routes, bearer elsewhere', () => {
+    const document = buildOpenApiDocument(app);
+    const operations = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.entries(item as Record<string, { summary?: string; security?: unknown[] }>).map(([method, op]) => ({
+        route: `${method.toUpperCase()} ${path}`,
+        ...op,
+      })),
+    );
+    expect(operations.filter((op) => !op.summary).map((op) => op.route)).toEqual([]);
+    expect(operations.filter((op) => op.security?.length === 0).map((op) => op.route)).toEqual([
+      'GET /api/healthz',
+      'GET /api/readyz',
+      'GET /metrics',
+    ]);
+    const others = operations.filter((op) => op.security?.length !== 0);
+    expect(others.filter((op) => JSON.stringify(op.security) !== '[{"bearer":[]}]').map((op) => op.route)).toEqual([]);
+  });
 });

@@ -1,4 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { anEvent } from '../factories/events';
 import { GENEROUS_LIMITS } from '../setup/api-client';
@@ -53,6 +55,46 @@ describe('request bodies: limit, parse errors and their place after the guards (
     expect(noToken.body.error.message).toBe('Authentication required');
     const reader = await post(as(DEV_TOKENS.reader), tooLarge).expect(403);
     expect(reader.body.error.code).toBe('forbidden');
+  });
+
+  it.each([
+    ['without credentials', { 'x-tenant-id': 'acme' }, 401],
+    ['with an unknown token', { 'x-tenant-id': 'acme', authorization: 'Bearer nobody' }, 401],
+    ['without a tenant', { authorization: `Bearer ${DEV_TOKENS.writer}` }, 400],
+    ['to a path no route serves', { 'x-tenant-id': 'acme', authorization: `Bearer ${DEV_TOKENS.writer}` }, 404],
+  ])('answers a request %s without reading its body (SPEC §15)', async (_label, headers, status) => {
+    // A body announced as 1 MB of which only a few bytes ever arrive: a server that reads bodies
+    // before authentication waits for the rest and never answers.
+    const server = app.getHttpServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const path = status === 404 ? '/api/v1/no-such-route' : '/api/v1/events';
+      const answered = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest({
+          host: '127.0.0.1',
+          port,
+          path,
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json', 'content-length': String(LIMIT - 1) },
+        });
+        req.on('response', (res) => {
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        });
+        req.on('error', reject);
+        // A server waiting for the rest of the body would never answer: fail instead of hanging.
+        req.setTimeout(10_000, () => {
+          reject(new Error('no answer before the body was complete'));
+          req.destroy();
+        });
+        req.write('{"event_id":');
+      });
+      expect(answered).toBe(status);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('ignores a body sent with a GET, probes included', async () => {

@@ -102,17 +102,20 @@ describe('SLA: deadline risk and automatic escalation (SPEC §7)', () => {
     expect(actions.map((a) => a.action_type)).toEqual(['requested', 'escalate', 'request_change', 'escalate']);
   });
 
-  it('lets a reviewer claim and release an overdue escalated item without escalating it again', async () => {
+  it('leaves a claimed overdue escalated item to its claimant, and escalates it again once released', async () => {
     const wf = await exceptionRequestedAgo(api, 'claimed-late', 5 * HOUR);
     const claimed = await api.post(`/api/v1/workflows/${wf}/actions`, { action: 'claim' }).expect(200);
     expect(claimed.body.data.workflow).toMatchObject({ status: 'in_review', escalation_count: 1, overdue: true });
     // The item is an hour past due already. A sweep sees every tenant of the database, and on the
     // shared PostgreSQL one a clock set hours ahead would escalate other test files' fresh items.
     await app.get(SlaSweepService).sweep(new Date());
+    expect((await detail(wf)).workflow).toMatchObject({ status: 'in_review', escalation_count: 1 });
+    // Back in the queue and still overdue, it must not go quiet: the SLA, evaluated on every
+    // change, escalates it again at once.
     await api.post(`/api/v1/workflows/${wf}/actions`, { action: 'release' }).expect(200);
     const { workflow, actions } = await detail(wf);
-    expect(workflow).toMatchObject({ status: 'requested', escalation_count: 1 });
-    expect(actions.map((a) => a.action_type)).toEqual(['requested', 'escalate', 'claim', 'release']);
+    expect(workflow).toMatchObject({ status: 'escalated', escalation_count: 2 });
+    expect(actions.map((a) => a.action_type)).toEqual(['requested', 'escalate', 'claim', 'release', 'escalate']);
   });
 
   it('does not escalate an escalated item again', async () => {

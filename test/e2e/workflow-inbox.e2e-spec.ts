@@ -117,6 +117,7 @@ describe('GET /api/v1/workflows: the inbox (SPEC §6.4)', () => {
       trace_id: null,
       only_open: true,
       only_overdue: false,
+      awaiting_my_approval: false,
       limit: 12,
     });
   });

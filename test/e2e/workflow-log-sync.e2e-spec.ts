@@ -177,7 +177,8 @@ describe('workflow items follow the log (SPEC §6.1, §6.3)', () => {
     const override = anExternalApproval('ext-ovr', nextSeq, 'approved', {
       subject: { subject_type: 'override', subject_id: workflowId },
     });
-    await api.post('/api/v1/events', override).expect(201);
+    // An override from the log needs workflow_override (SPEC §11.2): the admin records it.
+    await api.as(DEV_TOKENS.admin).post('/api/v1/events', override).expect(201);
     const detail = await detailOf(api, workflowId);
     expect(detail.workflow).toMatchObject({
       status: 'overridden',

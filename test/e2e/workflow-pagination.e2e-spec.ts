@@ -13,7 +13,7 @@ type Item = { workflow_id: string; priority: string; requested_at: string };
 type Notice = { notification_id: string; workflow_id: string; category: string };
 
 /** Follows next_cursor from the first page to the last (bounded), returning every page. */
-async function allPages<T>(api: Api, path: string, key: 'items' | 'notifications'): Promise<T[][]> {
+async function allPages<T>(api: Api, path: string, key: 'items' | 'notifications' | 'actions'): Promise<T[][]> {
   const pages: T[][] = [];
   let cursor: string | null = null;
   for (let i = 0; i < MAX_PAGES; i++) {
@@ -147,6 +147,28 @@ describe('cursor pagination of the inbox and of notifications (SPEC §6.4, §8)'
     expect(detail.notifications.map((n: { message: string }) => n.message)).toEqual(
       Array.from({ length: 12 }, (_, i) => `Workflow ${wf} reassigned to reviewer-${12 - i}`),
     );
+  });
+
+  it('pages one item’s actions oldest first, and the detail read says when there are more (SPEC §15)', async () => {
+    const wf = 'pages:exception:ex-09';
+    for (let i = 0; i < 4; i++) await act(api, wf, { action: 'comment', note: `note ${i}` }).expect(200);
+    const detail = (await api.get(workflowPath(wf)).expect(200)).body.data;
+    expect(detail.actions).toHaveLength(5);
+    expect(detail.actions_next_cursor).toBeNull();
+    const pages = await allPages<{ action_type: string; note: string | null }>(
+      api,
+      workflowPath(wf, '/actions?limit=2'),
+      'actions',
+    );
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+    expect(pages.flat()).toEqual(detail.actions);
+    expect(pages.flat().map((a) => a.note)).toEqual([detail.actions[0].note, 'note 0', 'note 1', 'note 2', 'note 3']);
+    const whole = (await api.get(workflowPath(wf, '/actions')).expect(200)).body.data;
+    expect([whole.actions.length, whole.next_cursor]).toEqual([5, null]);
+    for (const bad of ['limit=0', 'limit=1001', 'cursor=bogus']) {
+      expect((await api.get(workflowPath(wf, `/actions?${bad}`)).expect(400)).body.error.code).toBe('invalid_argument');
+    }
+    await api.get(workflowPath('pages:exception:nope', '/actions')).expect(404);
   });
 
   it('pages one item’s notifications newest first', async () => {

@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { PrismaService } from '../../src/database/prisma.service';
 import { InboxSummary, WorkflowInboxRepository } from '../../src/workflow/workflow-inbox.repository';
 import { anEvent } from '../factories/events';
-import { act, anException, Api, exceptionWorkflowId, overridePhrase } from '../factories/workflows';
+import { act, anException, exceptionWorkflowId, overridePhrase } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
 import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
 
@@ -23,7 +23,10 @@ async function countedSlowly(prisma: PrismaService, tenantId: string, now: Date)
       count(*) FILTER (WHERE status = 'approved') AS approved_count,
       count(*) FILTER (WHERE status = 'rejected') AS rejected_count,
       count(*) FILTER (WHERE status = 'overridden') AS overridden_count,
-      (SELECT count(*) FROM dg_workflow_notifications WHERE tenant_id = ${tenantId}) AS notification_count
+      (SELECT count(*) FROM dg_workflow_notifications WHERE tenant_id = ${tenantId}) AS notification_count,
+      count(*) FILTER (WHERE status IN ('requested', 'in_review', 'changes_requested', 'escalated')
+        AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(approvals) AS v WHERE v->>'account_id' = ${READER.accountId})
+        AND requested_by IS DISTINCT FROM ${READER.accountId}) AS awaiting_approval_count
     FROM dg_workflow_items WHERE tenant_id = ${tenantId}`;
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as InboxSummary;
 }

@@ -176,6 +176,23 @@ describe('the client generated from openapi/openapi.json', () => {
       expect(after.data.actions.map((a) => a.action_type)).toContain('approve');
     });
 
+    it('answers the decision long poll and opens the event stream', async () => {
+      const path = { workflow_id: exceptionWorkflowId };
+      const decision = await clients.expect(
+        reader.GET('/api/v1/workflows/{workflow_id}/decision', {
+          params: { header, path, query: { wait_seconds: '5' } },
+        }),
+        200,
+      );
+      expect(decision.data).toMatchObject({ decided: true, decision: 'approved' });
+      const lastEventId = { ...header, 'Last-Event-ID': '0' };
+      const first = await clients.expectStreamStart(
+        reader.GET('/api/v1/stream', { params: { header: lastEventId }, parseAs: 'stream' }),
+        200,
+      );
+      expect(first).toContain('retry:');
+    });
+
     it('exports the item alone and in the NDJSON stream, each export as documented', async () => {
       const path = { workflow_id: exceptionWorkflowId };
       const single = await clients.expect(

@@ -30,6 +30,7 @@ describe('starting the built service', () => {
       const env = { DG_DATA_DIR: join(dir, 'pgdata') };
       const first = await startService(env);
       expect(first.output()).toContain('applied migrations:');
+      expect(first.output()).toContain('using the DEVELOPMENT accounts');
       expect(await (await fetch(`${first.baseUrl}/api/healthz`)).json()).toEqual({ status: 'ok' });
       const appended = await fetch(`${first.baseUrl}/api/v1/events`, {
         method: 'POST',

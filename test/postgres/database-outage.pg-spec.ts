@@ -1,58 +1,10 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createServer, Server, Socket } from 'node:net';
 import request from 'supertest';
 import { anEvent } from '../factories/events';
 import { anException } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
+import { CuttableProxy } from '../setup/tcp-proxy';
 import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
-
-/**
- * A TCP proxy in front of the PostgreSQL server that can cut every connection and refuse new
- * ones, as a database restart or a network partition would.
- */
-class CuttableProxy {
-  private readonly sockets = new Set<Socket>();
-  private up = true;
-  private constructor(private readonly server: Server) {}
-
-  static async start(target: URL): Promise<CuttableProxy> {
-    let proxy: CuttableProxy | undefined;
-    const server = createServer((client) => {
-      if (!proxy?.up) return client.destroy();
-      const upstream = new Socket();
-      upstream.connect(Number(target.port || 5432), target.hostname);
-      for (const s of [client, upstream]) {
-        proxy.sockets.add(s);
-        s.on('close', () => proxy?.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    proxy = new CuttableProxy(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return proxy;
-  }
-
-  get port(): number {
-    return (this.server.address() as { port: number }).port;
-  }
-
-  cut(): void {
-    this.up = false;
-    for (const s of this.sockets) s.destroy();
-  }
-
-  restore(): void {
-    this.up = true;
-  }
-
-  async stop(): Promise<void> {
-    this.cut();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-}
 
 describe('PostgreSQL unavailable (SPEC §3, §5.5: 503 storage, then recovery)', () => {
   let proxy: CuttableProxy;
@@ -62,10 +14,7 @@ describe('PostgreSQL unavailable (SPEC §3, §5.5: 503 storage, then recovery)',
   beforeAll(async () => {
     const url = new URL(process.env.DATABASE_URL as string);
     proxy = await CuttableProxy.start(url);
-    const viaProxy = new URL(url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    app = await createTestApp({ env: { ...GENEROUS_LIMITS, DATABASE_URL: viaProxy.toString() } });
+    app = await createTestApp({ env: { ...GENEROUS_LIMITS, DATABASE_URL: CuttableProxy.via(url, proxy) } });
   });
   afterAll(async () => {
     proxy.restore();
@@ -77,8 +26,10 @@ describe('PostgreSQL unavailable (SPEC §3, §5.5: 503 storage, then recovery)',
     const api = apiAs(app, tenant, DEV_TOKENS.admin);
     await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'out' })).expect(201);
     const exception = anException('out', 1);
-    await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'decided' })).expect(201);
-    await api.post('/api/v1/events', anException('decided', 1)).expect(201);
+    // Requested by the writer, decided by the admin (separation of duties, SPEC §11).
+    const requester = apiAs(app, tenant, DEV_TOKENS.writer);
+    await requester.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'decided' })).expect(201);
+    await requester.post('/api/v1/events', anException('decided', 1)).expect(201);
     const decided = encodeURIComponent('decided:exception:ex-1');
 
     proxy.cut();
@@ -96,7 +47,11 @@ describe('PostgreSQL unavailable (SPEC §3, §5.5: 503 storage, then recovery)',
     expect(ready.status).toBe(503);
 
     proxy.restore();
-    await request(app.getHttpServer()).get('/api/readyz').expect(200);
+    // Readiness is checked at most once a second (SPEC §15): poll until a fresh check sees the database.
+    for (let i = 0; (await request(app.getHttpServer()).get('/api/readyz')).status !== 200; i++) {
+      if (i > 50) throw new Error('never ready again');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const retried = await api.post('/api/v1/events', exception).expect(201);
     expect(retried.body.data.replayed).toBe(false);
     const trace = (await api.get('/api/v1/traces/out').expect(200)).body.data;

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { Clock } from '../../src/common/clock';
-import { loadConfig } from '../../src/config/app-config';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
 
 export type TestAppOptions = {
   /** Environment variables layered over the test environment for this app only. */
@@ -17,7 +17,7 @@ export type TestAppOptions = {
 
 /** A fully configured application, as main.ts builds it, on the test database. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<NestExpressApplication> {
-  const config = loadConfig({ ...process.env, ...options.env });
+  const config = withoutDevelopmentAccountsWarning(loadConfig({ ...process.env, ...options.env }));
   let builder = Test.createTestingModule({
     imports: [AppModule.register(config)],
     controllers: options.controllers ?? [],
@@ -28,6 +28,16 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<NestE
   configureApp(app);
   await app.init();
   return app;
+}
+
+/**
+ * Test apps use the development accounts on purpose (DEV_TOKENS). Their loud start-up warning is
+ * meant for a person starting the service and would print once per test app, burying the warnings
+ * that matter; the accounts stay the same, every other warning still shows, and the built service
+ * still prints it (test/integration/service-start.int-spec.ts).
+ */
+function withoutDevelopmentAccountsWarning(config: AppConfig): AppConfig {
+  return { ...config, auth: { ...config.auth, developmentDefaults: false } };
 }
 
 export async function closeApp(app: INestApplication | undefined): Promise<void> {

@@ -86,6 +86,24 @@ describe(resolvePublicAddresses.name, () => {
     });
   });
 
+  it('gives up on a lookup that outlasts its time limit', async () => {
+    const dns = jest.requireActual<typeof import('node:dns/promises')>('node:dns/promises');
+    const stalled = jest.spyOn(dns, 'lookup').mockImplementation(() => new Promise(() => undefined));
+    try {
+      await expect(resolvePublicAddresses('slow.example.com', 20)).resolves.toEqual({
+        ok: false,
+        reason: 'host slow.example.com does not resolve (ETIMEOUT)',
+      });
+    } finally {
+      stalled.mockRestore();
+    }
+  });
+
+  it('names the kind of a refused address, not the address', async () => {
+    const check = await resolvePublicAddresses('127.0.0.1');
+    expect(check).toEqual({ ok: false, reason: 'host 127.0.0.1 resolves to a loopback address' });
+  });
+
   it('refuses a name that does not resolve', async () => {
     await expect(resolvePublicAddresses('no-such-host.invalid')).resolves.toMatchObject({
       ok: false,

@@ -88,19 +88,27 @@ export function classifyAddress(literal: string): AddressClass | undefined {
 export type ResolvedAddress = { address: string; family: number };
 export type AddressCheck = { ok: true; addresses: ResolvedAddress[] } | { ok: false; reason: string };
 
+/** How long a lookup may take when the caller gives no bound. */
+const DEFAULT_LOOKUP_TIMEOUT_MS = 5_000;
+
 /**
  * Resolves `hostname` (an IP literal is taken as is) and refuses it when any of its addresses is
  * not public. Checking all addresses, not just the first, means a name cannot smuggle a private
- * address in behind a public one.
+ * address in behind a public one. The lookup is bounded by `timeoutMs` (SPEC §15: a slow resolver
+ * must not outlast a delivery's lease); the reason names the kind of address, never the address a
+ * name resolved to (it would tell the caller about the internal network).
  */
-export async function resolvePublicAddresses(hostname: string): Promise<AddressCheck> {
+export async function resolvePublicAddresses(
+  hostname: string,
+  timeoutMs = DEFAULT_LOOKUP_TIMEOUT_MS,
+): Promise<AddressCheck> {
   const bare = hostname.replace(/^\[(.*)\]$/, '$1');
   let addresses: ResolvedAddress[];
   if (isIP(bare)) {
     addresses = [{ address: bare, family: isIP(bare) }];
   } else {
     try {
-      addresses = await lookup(bare, { all: true, verbatim: true });
+      addresses = await withinTime(lookup(bare, { all: true, verbatim: true }), timeoutMs);
     } catch (e) {
       return {
         ok: false,
@@ -111,10 +119,20 @@ export async function resolvePublicAddresses(hostname: string): Promise<AddressC
   for (const { address } of addresses) {
     const kind = classifyAddress(address);
     if (kind !== 'public')
-      return {
-        ok: false,
-        reason: `host ${hostname} resolves to a ${(kind ?? 'invalid').replace('_', '-')} address (${address})`,
-      };
+      return { ok: false, reason: `host ${hostname} resolves to a ${(kind ?? 'invalid').replace('_', '-')} address` };
   }
   return { ok: true, addresses };
+}
+
+/** The lookup's answer, or an ETIMEOUT error once `ms` have passed (getaddrinfo cannot be cancelled). */
+async function withinTime<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('lookup timed out'), { code: 'ETIMEOUT' })), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -171,7 +171,7 @@ export class WebhookEndpointsService {
     }
     if (url.port === '0') throw new DomainError('invalid_argument', 'url must not use port 0', { fields: ['url'] });
     if (!this.config.webhooks.allowPrivateAddresses) {
-      const check = await resolvePublicAddresses(url.hostname);
+      const check = await resolvePublicAddresses(url.hostname, this.config.webhooks.timeoutMs);
       if (!check.ok)
         throw new DomainError('invalid_argument', `url is not allowed: ${check.reason}`, { fields: ['url'] });
     }

@@ -46,7 +46,7 @@ export class WebhookSenderService implements OnModuleDestroy {
       const target = new URL(url);
       let pinned: ResolvedAddress[] | undefined;
       if (!this.config.webhooks.allowPrivateAddresses) {
-        const check = await resolvePublicAddresses(target.hostname);
+        const check = await resolvePublicAddresses(target.hostname, this.config.webhooks.timeoutMs);
         if (!check.ok) return finish({ response_status: null, response_body: null, error: `refused: ${check.reason}` });
         pinned = check.addresses;
       }
@@ -83,7 +83,9 @@ export class WebhookSenderService implements OnModuleDestroy {
     };
     const timeoutMs = this.config.webhooks.timeoutMs;
     return new Promise((resolve, reject) => {
-      const req = (https ? httpsRequest : httpRequest)(options, (res) => readLimited(res).then(resolve, reject));
+      const req = (https ? httpsRequest : httpRequest)(options, (res) => {
+        readLimited(res).then(resolve, reject);
+      });
       const timer = setTimeout(() => req.destroy(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
       req.on('error', reject);
       req.on('close', () => clearTimeout(timer));
@@ -101,7 +103,7 @@ function readLimited(res: IncomingMessage): Promise<{ status: number; text: stri
       const text = Buffer.concat(chunks)
         .subarray(0, RESPONSE_BODY_LIMIT_BYTES)
         .toString('utf8')
-        .replace(/\u0000/g, '');
+        .replaceAll('\u0000', '');
       resolve({ status: res.statusCode ?? 0, text });
     };
     res.on('data', (chunk: Buffer) => {
@@ -127,6 +129,6 @@ function pinnedLookup(addresses: ResolvedAddress[]): LookupFunction {
 
 function describeError(e: unknown): string {
   const error = e as NodeJS.ErrnoException;
-  const message = (error?.message ?? String(e)).replace(/\u0000/g, '');
+  const message = (error?.message ?? String(e)).replaceAll('\u0000', '');
   return error?.code && !message.includes(error.code) ? `${error.code}: ${message}` : message;
 }
