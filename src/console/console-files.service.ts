@@ -27,7 +27,8 @@ export class ConsoleFilesService implements OnModuleInit {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.root = resolve(config.console.dir);
-    this.headers = consoleSecurityHeaders();
+    // With OIDC sign-in, the page fetches the provider's discovery document and token endpoint.
+    this.headers = consoleSecurityHeaders(config.oidc?.clientId ? [new URL(config.oidc.issuer).origin] : []);
   }
 
   onModuleInit(): void {

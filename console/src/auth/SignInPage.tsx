@@ -1,31 +1,75 @@
-import { useState, type FormEvent } from 'react';
-import { createApiClient, unwrap } from '../api/client';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { createApiClient, createPublicClient, unwrap, type Credentials } from '../api/client';
+import { completeOidcSignIn, isOidcCallback, oidcErrorMessage, startOidcSignIn, type OidcSettings } from './oidc';
 import { useSession } from './session';
 
-/** The token form, always; OIDC sign-in above it when the service has an identity provider (SPEC §13). */
+/** The service's sign-in settings: OIDC when configured with a console client (SPEC §12, §13). */
+function useOidcSettings(): OidcSettings | null {
+  const config = useQuery({
+    queryKey: ['auth-config'],
+    staleTime: Infinity,
+    queryFn: async () => (await unwrap(createPublicClient().GET('/api/auth-config'))).data,
+  });
+  const oidc = config.data?.oidc;
+  return oidc && oidc.client_id ? { issuer: oidc.issuer, client_id: oidc.client_id, audience: oidc.audience } : null;
+}
+
+/** Checks credentials before keeping them: a wrong token or tenant is said here, not on every page. */
+async function checked(credentials: Credentials): Promise<Credentials> {
+  await unwrap(
+    createApiClient(credentials).GET('/api/v1/whoami', { params: { header: { 'x-tenant-id': credentials.tenant } } }),
+  );
+  return credentials;
+}
+
+/** OIDC sign-in when the service has an identity provider, and the token form, always (SPEC §13). */
 export function SignInPage() {
   const { signIn, endedBecause } = useSession();
+  const oidc = useOidcSettings();
   const [tenant, setTenant] = useState('');
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const tenantRef = useRef<HTMLInputElement>(null);
+
+  // Back from the identity provider: exchange the code, then check the token on the tenant.
+  useEffect(() => {
+    if (!isOidcCallback()) return;
+    setBusy(true);
+    completeOidcSignIn()
+      .then(checked)
+      .then((credentials) => signIn({ ...credentials, kind: 'oidc' }))
+      .catch((e: unknown) => setError(oidcErrorMessage(e)))
+      .finally(() => setBusy(false));
+  }, [signIn]);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setError(null);
     setBusy(true);
-    const credentials = { tenant: tenant.trim(), token: token.trim() };
     try {
-      // Checks the pair before keeping it: a wrong token or tenant is said here, not on every page.
-      await unwrap(
-        createApiClient(credentials).GET('/api/v1/whoami', {
-          params: { header: { 'x-tenant-id': credentials.tenant } },
-        }),
-      );
-      signIn({ ...credentials, kind: 'token' });
+      signIn({ ...(await checked({ tenant: tenant.trim(), token: token.trim() })), kind: 'token' });
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     } finally {
+      setBusy(false);
+    }
+  }
+
+  async function withProvider() {
+    setError(null);
+    if (!oidc) return;
+    if (tenant.trim() === '') {
+      setError('Enter your tenant first: the identity provider signs you in, the tenant says where.');
+      tenantRef.current?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      await startOidcSignIn(oidc, tenant.trim());
+    } catch (e) {
+      setError(oidcErrorMessage(e));
       setBusy(false);
     }
   }
@@ -50,6 +94,7 @@ export function SignInPage() {
             <label htmlFor="signin-tenant">Tenant</label>
             <input
               id="signin-tenant"
+              ref={tenantRef}
               name="tenant"
               autoComplete="organization"
               required
@@ -57,6 +102,14 @@ export function SignInPage() {
               onChange={(e) => setTenant(e.target.value)}
             />
           </div>
+          {oidc && (
+            <>
+              <button type="button" className="button primary" disabled={busy} onClick={() => void withProvider()}>
+                Sign in with your identity provider
+              </button>
+              <p className="divider">or with a token</p>
+            </>
+          )}
           <div className="field">
             <label htmlFor="signin-token">Token</label>
             <input
@@ -74,7 +127,7 @@ export function SignInPage() {
               {error}
             </div>
           )}
-          <button type="submit" className="button primary" disabled={busy}>
+          <button type="submit" className={oidc ? 'button' : 'button primary'} disabled={busy}>
             Sign in
           </button>
         </form>
