@@ -183,10 +183,14 @@ async function untilAllWaiting(service: Service): Promise<void> {
 }
 
 const APPROVED = '"status":"approved"';
+const WORKFLOW_ID = /"workflow_id":"([^"]+)"/;
 
-/** An event stream subscriber: counts the events it receives, and the `workflow.changed` to approved. */
+/**
+ * An event stream subscriber: counts the events it receives and keeps the items it saw as approved
+ * (a decision may change the item more than once, so its ids, not its events, are counted).
+ */
 class Subscriber {
-  approvals = 0;
+  readonly approved = new Set<string>();
   events = 0;
   private event = '';
   private res?: IncomingMessage;
@@ -208,7 +212,8 @@ class Subscriber {
           this.events += 1;
           this.event = line.slice('event: '.length);
         } else if (this.event === 'workflow.changed' && line.startsWith('data: ') && line.includes(APPROVED)) {
-          this.approvals += 1;
+          const id = WORKFLOW_ID.exec(line)?.[1];
+          if (id) this.approved.add(id);
         }
       }
     });
@@ -286,7 +291,7 @@ async function measure(service: Service, databaseUrl: string, onExit: (undo: () 
 
   // Every subscriber should see each item turn approved; a bounded wait for the fan-out to finish.
   const streamDeadline = Date.now() + 20_000;
-  const minApprovals = () => Math.min(...subscribers.map((s) => s.approvals));
+  const minApprovals = () => Math.min(...subscribers.map((s) => s.approved.size));
   while (minApprovals() < WAITERS && Date.now() < streamDeadline) await sleep(50);
   const streamSeconds = ms(now() - decideStart) / 1000;
 
