@@ -18,7 +18,8 @@ COPY packages/client/package.json ./packages/client/
 RUN npm ci --omit=dev --omit=optional --ignore-scripts
 
 # `npm run build` = `prisma generate` (offline: scripts/no-schema-engine.sh stands in for the engine
-# it never runs), which writes src/generated/prisma, then tsc, which compiles it into dist/.
+# it never runs), which writes src/generated/prisma, then tsc, which compiles it into dist/, then the
+# reviewer console (console/, type-checked, then built by Vite into dist/public/console).
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
@@ -29,6 +30,7 @@ COPY scripts ./scripts
 COPY prisma ./prisma
 COPY src ./src
 COPY packages/client ./packages/client
+COPY console ./console
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS runtime
@@ -45,7 +47,8 @@ ENV NODE_ENV=production \
     PORT=3000 \
     DG_DATA_DIR=/var/lib/decisiongraph/pgdata
 WORKDIR /app
-# Owned by root and read-only to the service. At run time it reads dist/, node_modules/ (including
+# Owned by root and read-only to the service. At run time it reads dist/ (the reviewer console's
+# files in dist/public/console included), node_modules/ (including
 # the Prisma query compiler and schema engine .wasm files) and prisma/migrations/ (applied by
 # `migrate deploy` or DG_MIGRATE_ON_START, and compared by /api/readyz).
 COPY --from=deps /app/node_modules ./node_modules

@@ -6,6 +6,7 @@ import { AuditExportModule } from './audit-export/audit-export.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { CommonModule } from './common/common.module';
+import { ConsoleModule } from './console/console.module';
 import { EnvelopeInterceptor } from './common/envelope.interceptor';
 import { JsonBodyInterceptor } from './common/json-body.interceptor';
 import { AppConfig } from './config/app-config';
@@ -37,6 +38,7 @@ export class AppModule {
         SlaModule,
         AuditExportModule,
         AgentsModule,
+        ConsoleModule,
         ScheduleModule.forRoot(),
       ],
       providers: [

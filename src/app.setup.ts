@@ -33,6 +33,9 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     exclude: [
       { path: 'metrics', method: RequestMethod.GET },
       { path: 'mcp', method: RequestMethod.ALL },
+      // The reviewer console (SPEC §13) lives beside the API, not under it.
+      { path: 'console', method: RequestMethod.GET },
+      { path: 'console/*path', method: RequestMethod.GET },
     ],
   });
   app.useGlobalPipes(

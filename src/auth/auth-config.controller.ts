@@ -1,5 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ApiEnvelope } from '../common/api-envelope.decorator';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -31,6 +31,7 @@ export class AuthConfigController {
 
   /** The OpenID provider a sign-in page should use (`oidc: null` when only service-account tokens are accepted). */
   @Get()
+  @ApiOperation({ summary: 'Sign-in settings: the OpenID provider and the console client, if configured' })
   @ApiEnvelope(AuthConfigDto)
   authConfig(): AuthConfigDto {
     const oidc = this.config.oidc;

@@ -1,4 +1,5 @@
 import { AgentsConfig, loadAgentsConfig } from './agents-config';
+import { ConsoleConfig, loadConsoleConfig } from './console-config';
 import { DatabaseConfig, loadDatabaseConfig } from './database-config';
 import { Env, readEnum, readInt, readString } from './env-parsers';
 import { ExportSigningConfig, loadExportSigningConfig } from './export-config';
@@ -37,6 +38,7 @@ export type AppConfig = {
   webhooks: WebhookConfig;
   exportSigning: ExportSigningConfig;
   agents: AgentsConfig;
+  console: ConsoleConfig;
 };
 
 /** The one place that reads process.env for the service; throws ConfigError naming the variable. */
@@ -66,6 +68,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhooks: loadWebhookConfig(env),
     exportSigning: loadExportSigningConfig(env, production),
     agents: loadAgentsConfig(env),
+    console: loadConsoleConfig(env),
   };
 }
 

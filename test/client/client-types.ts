@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 export const OPENAPI_DOCUMENT = 'openapi/openapi.json';
 /** Written by `npm run openapi:client`; committed so that `npm run typecheck` sees the client's types. */
 export const CLIENT_TYPES = 'test/client/openapi-schema.d.ts';
+/** The same types for the reviewer console (console/), which type-checks against them. */
+export const CONSOLE_CLIENT_TYPES = 'console/src/api/openapi-schema.d.ts';
 
 /**
  * The client's types as openapi-typescript's CLI renders the committed document (what

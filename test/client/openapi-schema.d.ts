@@ -79,6 +79,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Sign-in settings: the OpenID provider and the console client, if configured */
         get: operations["authConfig"];
         put?: never;
         post?: never;

@@ -1,16 +1,20 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import ts from 'typescript';
 
 export type VirtualFile = { fileName: string; text: string };
 
 /**
- * Type-checks `files` (and what they import) with the project's tsconfig.json, as `npm run
+ * Type-checks `files` (and what they import) with `project` (the service's tsconfig.json), as `npm run
  * typecheck` would: Jest's SWC transform strips types without checking them. `virtualFiles` are
  * sources that exist only for this check. Returns one line per diagnostic, by file.
  */
-export function typeCheck(files: string[], virtualFiles: VirtualFile[] = []): Map<string, string[]> {
-  const config = ts.readConfigFile('tsconfig.json', (path) => ts.sys.readFile(path));
-  const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, process.cwd());
+export function typeCheck(
+  files: string[],
+  virtualFiles: VirtualFile[] = [],
+  project = 'tsconfig.json',
+): Map<string, string[]> {
+  const config = ts.readConfigFile(project, (path) => ts.sys.readFile(path));
+  const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, dirname(resolve(project)));
   const virtual = new Map(virtualFiles.map((f) => [resolve(f.fileName), f.text]));
   const host = ts.createCompilerHost({ ...options, noEmit: true });
   const readFile = host.readFile.bind(host);

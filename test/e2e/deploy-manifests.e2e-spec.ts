@@ -160,6 +160,17 @@ describe('deployment: Dockerfile and Kubernetes manifests (SPEC §10)', () => {
       expect(probe.httpGet.port).toBe(port.name);
   });
 
+  it('builds the reviewer console in the build stage and ships it with dist/ (SPEC §13)', () => {
+    const steps = dockerfile();
+    const build = steps.findIndex((s) => s.instruction === 'RUN' && s.args === 'npm run build');
+    const copyConsole = steps.findIndex((s) => s.instruction === 'COPY' && s.args === 'console ./console');
+    expect(copyConsole).toBeGreaterThan(-1);
+    expect(copyConsole).toBeLessThan(build);
+    expect(steps.some((s) => s.instruction === 'COPY' && s.args === '--from=build /app/dist ./dist')).toBe(true);
+    const { config } = loadConfigNotingReads(podEnv());
+    expect(config.console.dir).toBe('dist/public/console');
+  });
+
   it('copies only paths that exist and that .dockerignore leaves in the build context', () => {
     const ignored = read('.dockerignore')
       .split('\n')
@@ -169,7 +180,7 @@ describe('deployment: Dockerfile and Kubernetes manifests (SPEC §10)', () => {
     const sources = dockerfile()
       .filter((s) => s.instruction === 'COPY' && !s.args.startsWith('--from'))
       .flatMap((s) => s.args.split(/\s+/).slice(0, -1));
-    expect(sources).toEqual(expect.arrayContaining(['package-lock.json', 'src', 'prisma/migrations']));
+    expect(sources).toEqual(expect.arrayContaining(['package-lock.json', 'src', 'console', 'prisma/migrations']));
     for (const source of sources) {
       expect([source, existsSync(join(ROOT, source))]).toEqual([source, true]);
       const ancestors = source.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'));

@@ -46,6 +46,8 @@ describe('route access rules', () => {
       'DELETE v1/admin/webhooks/:endpoint_id -> admin+webhook_manage',
       'GET /metrics -> public',
       'GET auth-config -> public',
+      'GET console -> public',
+      'GET console/*path -> public',
       'GET healthz -> public',
       'GET mcp -> read',
       'GET readyz -> public',

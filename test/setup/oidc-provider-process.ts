@@ -57,6 +57,8 @@ const provider = new Provider(issuer, {
   scopes: ['openid', 'profile', 'email', 'api'],
   cookies: { keys: ['oidc-test-cookie-key'] },
   pkce: { required: () => true },
+  // A browser app (the reviewer console) calls the token endpoint from its own origin.
+  clientBasedCORS: () => true,
   findAccount: (_ctx, sub) =>
     settings.accounts[sub] ? { accountId: sub, claims: () => ({ sub, ...settings.accounts[sub].claims }) } : undefined,
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },

@@ -11,6 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Liveness probe: the process answers */
         get: operations["healthz"];
         put?: never;
         post?: never;
@@ -27,6 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Readiness probe: the database answers and every migration is applied */
         get: operations["readyz"];
         put?: never;
         post?: never;
@@ -43,6 +45,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Prometheus metrics (outside /api; keep it off public ingress) */
         get: operations["prometheus"];
         put?: never;
         post?: never;
@@ -59,7 +62,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The calling service account, its roles and permissions on this tenant */
         get: operations["whoami"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth-config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sign-in settings: the OpenID provider and the console client, if configured */
+        get: operations["authConfig"];
         put?: never;
         post?: never;
         delete?: never;
@@ -110,7 +131,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A trace: its events by trace_seq, its summary and its workflow items */
+        /** A trace: a page of its events by trace_seq, its summary and its workflow items */
         get: operations["getTrace"];
         put?: never;
         post?: never;
@@ -259,6 +280,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workflows/{workflow_id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An item’s actions, oldest first, a page at a time */
+        get: operations["listWorkflowActions"];
+        put?: never;
+        /** Approve, reject, override, request a change, comment, reassign, escalate, claim or release */
+        post: operations["actOnWorkflow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workflows/{workflow_id}/notifications": {
         parameters: {
             query?: never;
@@ -270,23 +309,6 @@ export interface paths {
         get: operations["listWorkflowNotifications"];
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/workflows/{workflow_id}/actions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Approve, reject, override, request a change, comment, reassign, escalate, claim or release */
-        post: operations["actOnWorkflow"];
         delete?: never;
         options?: never;
         head?: never;
@@ -429,8 +451,19 @@ export interface components {
             /** @enum {string} */
             reason?: "database_unreachable" | "migrations_pending";
         };
+        PersonDto: {
+            /** @description The subject (`sub`) the OpenID provider gives this person */
+            sub: string;
+            name: string | null;
+            email: string | null;
+        };
         WhoamiDto: {
+            /** @description `oidc:<sub>` for a person */
             account_id: string;
+            /** @enum {string} */
+            principal_type: "service_account" | "person";
+            /** @description null for a service account */
+            person: components["schemas"]["PersonDto"] | null;
             roles: string[];
             permissions: string[];
             tenant_id: string;
@@ -446,6 +479,18 @@ export interface components {
         ErrorEnvelopeDto: {
             error: components["schemas"]["ErrorBodyDto"];
             request_id: string;
+        };
+        OidcSignInDto: {
+            /** @description DG_OIDC_ISSUER; discovery is at <issuer>/.well-known/openid-configuration */
+            issuer: string;
+            /** @description DG_OIDC_CLIENT_ID, the public client of the console */
+            client_id: string | null;
+            /** @description DG_OIDC_AUDIENCE, the audience access tokens must carry */
+            audience: string;
+        };
+        AuthConfigDto: {
+            /** @description null when OIDC sign-in is not configured */
+            oidc: components["schemas"]["OidcSignInDto"] | null;
         };
         EventSourceDto: {
             producer_id: string;
@@ -549,7 +594,10 @@ export interface components {
             last_log_seq: number;
         };
         TraceDto: {
+            /** @description a page of the trace's events by trace_seq */
             events: components["schemas"]["StoredEventDto"][];
+            /** @description pass as `cursor` for the next page of events; null on the last page */
+            next_cursor: string | null;
             summary: components["schemas"]["TraceSummaryDto"];
             /** @description workflow items of the trace */
             workflows: {
@@ -807,6 +855,8 @@ export interface components {
             actor_id: string;
             actor_type: string;
             account_id: string | null;
+            /** @description present when actor_type is person */
+            display_name?: string;
         };
         WorkflowActionRecordDto: {
             /** @example wfa:… */
@@ -833,7 +883,10 @@ export interface components {
         };
         WorkflowDetailDto: {
             workflow: components["schemas"]["WorkflowDto"];
+            /** @description oldest first, the first 1000 */
             actions: components["schemas"]["WorkflowActionRecordDto"][];
+            /** @description when the item has more actions: the cursor of GET …/actions for the rest; else null */
+            actions_next_cursor: string | null;
             /** @description newest 12 */
             notifications: components["schemas"]["NotificationDto"][];
             notification_count: number;
@@ -841,6 +894,12 @@ export interface components {
             review_context: {
                 [key: string]: unknown;
             } | null;
+        };
+        WorkflowActionPageDto: {
+            /** @description oldest first */
+            actions: components["schemas"]["WorkflowActionRecordDto"][];
+            /** @description pass as cursor for the next page; null on the last */
+            next_cursor: string | null;
         };
         ActionOutcomeDto: {
             action_id: string;
@@ -1038,7 +1097,10 @@ export interface operations {
     prometheus: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `Bearer <DG_METRICS_TOKEN>`: adds the per-tenant inbox series */
+                authorization?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1114,6 +1176,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    authConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AuthConfigDto"];
+                        request_id: string;
+                    };
                 };
             };
         };
@@ -1377,7 +1461,12 @@ export interface operations {
     };
     getTrace: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description events per page; a trace of at most this many events comes whole, as before paging */
+                limit?: string;
+                /** @description the next_cursor of the previous page, unchanged */
+                cursor?: string;
+            };
             header: {
                 /** @description Tenant the request acts in */
                 "x-tenant-id": string;
@@ -2257,12 +2346,9 @@ export interface operations {
             };
         };
     };
-    listWorkflowNotifications: {
+    listWorkflowActions: {
         parameters: {
             query?: {
-                category?: "assignment" | "approval" | "deadline_risk" | "escalation" | "failure" | "changes_requested";
-                recipient_role?: string;
-                recipient_account_id?: string;
                 limit?: string;
                 /** @description next_cursor of the previous page */
                 cursor?: string;
@@ -2284,7 +2370,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["NotificationPageDto"];
+                        data: components["schemas"]["WorkflowActionPageDto"];
                         request_id: string;
                     };
                 };
@@ -2429,6 +2515,87 @@ export interface operations {
             };
             /** @description error envelope; code schema_violation | pii_policy_violation */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    listWorkflowNotifications: {
+        parameters: {
+            query?: {
+                category?: "assignment" | "approval" | "deadline_risk" | "escalation" | "failure" | "changes_requested";
+                recipient_role?: string;
+                recipient_account_id?: string;
+                limit?: string;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["NotificationPageDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
