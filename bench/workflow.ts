@@ -70,7 +70,10 @@ const TENANTS = {
   approve: `bench-approve-${RUN_ID}`,
   inbox: `bench-inbox-${RUN_ID}`,
 };
-const tokenHeaders = (tenant: string) => ({ 'x-tenant-id': tenant, authorization: 'Bearer dev-writer-token' });
+const tokenHeaders = (tenant: string, token = 'dev-writer-token') => ({
+  'x-tenant-id': tenant,
+  authorization: `Bearer ${token}`,
+});
 
 function expect(res: JsonResponse, status: number, what: string): void {
   if (res.status !== status)
@@ -114,6 +117,8 @@ type ApproveResult = { serial: Latency; concurrent: number };
 /** Opens items through the real ingest path (batches of TraceStarted + ExceptionRequested), then approves them. */
 async function approveRuns(baseUrl: string, databaseUrl: string): Promise<ApproveResult> {
   const client = new JsonClient(baseUrl, tokenHeaders(TENANTS.approve), CONCURRENCY);
+  // The writer asks, the admin decides: a requester may not decide its own request (SPEC §11.3).
+  const reviewer = new JsonClient(baseUrl, tokenHeaders(TENANTS.approve, 'dev-admin-token'), CONCURRENCY);
   try {
     const total = APPROVE.warmup + APPROVE.serial + APPROVE.concurrent;
     const traces = Array.from({ length: total }, (_, i) => `approve-${i}`);
@@ -122,10 +127,13 @@ async function approveRuns(baseUrl: string, databaseUrl: string): Promise<Approv
       expect(await client.post('/api/v1/events/batch', { events }), 201, 'batch');
     }
     const approve = async (i: number) => {
-      const res = await client.post(`/api/v1/workflows/${encodeURIComponent(`${traces[i]}:exception:ex-1`)}/actions`, {
-        action: 'approve',
-        reason: 'Within the regional cap',
-      });
+      const res = await reviewer.post(
+        `/api/v1/workflows/${encodeURIComponent(`${traces[i]}:exception:ex-1`)}/actions`,
+        {
+          action: 'approve',
+          reason: 'Within the regional cap',
+        },
+      );
       expect(res, 200, 'approve');
       if (res.body.data.action.outcome !== 'approved') throw new Error(`approve gave ${res.body.data.action.outcome}`);
     };
@@ -144,6 +152,7 @@ async function approveRuns(baseUrl: string, databaseUrl: string): Promise<Approv
     return { serial, concurrent: APPROVE.concurrent / (ms(elapsed) / 1000) };
   } finally {
     client.close();
+    reviewer.close();
   }
 }
 
