@@ -96,6 +96,8 @@ describe('the client generated from openapi/openapi.json', () => {
       expect(await clients.expect(anonymous.GET('/metrics', { parseAs: 'text' }), 200)).toContain('# TYPE');
       const whoami = await clients.expect(reader.GET('/api/v1/whoami', { params: { header } }), 200);
       expect(whoami.data).toMatchObject({ account_id: 'dev-reader', tenant_id: tenant });
+      const signIn = await clients.expect(anonymous.GET('/api/auth-config'), 200);
+      expect(signIn.data).toEqual({ oidc: null });
     });
 
     it('registers a webhook endpoint before anything is notified', async () => {
@@ -174,6 +176,13 @@ describe('the client generated from openapi/openapi.json', () => {
         200,
       );
       expect(after.data.actions.map((a) => a.action_type)).toContain('approve');
+      const actions = await clients.expect(
+        reader.GET('/api/v1/workflows/{workflow_id}/actions', { params: { header, path, query: { limit: '2' } } }),
+        200,
+      );
+      expect(actions.data.actions.map((a) => a.action_id)).toEqual(
+        after.data.actions.slice(0, 2).map((a) => a.action_id),
+      );
     });
 
     it('answers the decision long poll and opens the event stream', async () => {
