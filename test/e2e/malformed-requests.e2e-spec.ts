@@ -81,12 +81,15 @@ describe('malformed requests never produce a 5xx', () => {
         DG_RATE_LIMIT_WRITE_PER_MINUTE: '100000',
         DG_RATE_LIMIT_ADMIN_PER_MINUTE: '100000',
         DG_AUTH_FAILURE_LIMIT_PER_MINUTE: '100000',
+        DG_UNAUTHENTICATED_LIMIT_PER_MINUTE: '100000',
       },
     });
     const document = buildOpenApiDocument(app);
-    operations = Object.entries(document.paths).flatMap(([path, item]) =>
-      Object.keys(item as object).map((method) => ({ method, path })),
-    );
+    // A well-formed GET of the event stream opens a stream that does not end by itself, so it is
+    // left out here; event-stream.e2e-spec.ts covers its refusals.
+    operations = Object.entries(document.paths)
+      .filter(([path]) => path !== '/api/v1/stream')
+      .flatMap(([path, item]) => Object.keys(item as object).map((method) => ({ method, path })));
     operations.push({ method: 'post', path: '/api/v1/no-such-route' }, { method: 'delete', path: '/api/healthz' });
   });
   afterAll(() => closeApp(app));
