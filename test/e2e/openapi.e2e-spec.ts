@@ -49,6 +49,7 @@ describe('OpenAPI document', () => {
       'GET /api/healthz',
       'GET /api/readyz',
       'GET /metrics',
+      'GET /api/auth-config',
     ]);
     const others = operations.filter((op) => op.security?.length !== 0);
     expect(others.filter((op) => JSON.stringify(op.security) !== '[{"bearer":[]}]').map((op) => op.route)).toEqual([]);
