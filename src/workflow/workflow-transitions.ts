@@ -3,6 +3,7 @@ import type { Permission } from '../config/service-accounts.config';
 import type { Approval } from './workflow-item';
 import type { WorkflowActionType, WorkflowStatus } from './workflow-status';
 import { isOwnRequest, separationOfDutiesError } from './separation-of-duties';
+import { approverOf, assertNoVoteYet, type Approver } from './workflow-quorum';
 
 /** The permission each action needs (SPEC §6.3); the service checks it before `transition`. */
 export const ACTION_PERMISSIONS: Readonly<Record<WorkflowActionType, Permission>> = Object.freeze({
@@ -124,9 +125,6 @@ export type TransitionInput = {
 
 export type Assignment = { account_id: string | null; role: string | null };
 
-/** Who decided, as the decision event's payload lists them (SPEC §11.4 `approvers`). */
-export type Approver = { actor_type: string; actor_id: string };
-
 export type Effect =
   | {
       kind: 'append_decision';
@@ -191,28 +189,9 @@ function checkSeparationOfDuties({ action, item, actor, separationOfDuties }: Tr
   }
 }
 
-/** One vote per principal (SPEC §11.4): people by person, service accounts by account. */
+/** One vote per principal (SPEC §11.4); the quorum's rules live in workflow-quorum.ts. */
 function checkVote({ action, item, actor }: TransitionInput): void {
-  if (action !== 'approve') return;
-  const given = item.approvals.find((a) => sameVoter(a, actor));
-  if (given) {
-    throw new DomainError('conflict', `already approved by ${given.account_id}`, {
-      workflow_id: item.workflow_id,
-      account_id: given.account_id,
-    });
-  }
-}
-
-function sameVoter(vote: Approval, actor: TransitionInput['actor']): boolean {
-  if (vote.person_sub && actor.person_sub) return vote.person_sub === actor.person_sub;
-  return vote.account_id === actor.account_id;
-}
-
-/** How an approver is named in the decision event: a person by subject, a service account by account. */
-export function approverOf(vote: Pick<Approval, 'account_id' | 'person_sub'>): Approver {
-  return vote.person_sub
-    ? { actor_type: 'person', actor_id: vote.person_sub }
-    : { actor_type: 'role', actor_id: vote.account_id };
+  if (action === 'approve') assertNoVoteYet(item, actor);
 }
 
 function checkRequest({ action, item, request }: TransitionInput): void {

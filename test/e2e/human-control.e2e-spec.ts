@@ -185,7 +185,10 @@ describe('Human control (SPEC §11)', () => {
     it('lets the requester comment on, claim and escalate its own item', async () => {
       const { workflowId } = await openExceptionAs(as(TOKENS.admin), 'tr-sod-other');
       await act(as(TOKENS.admin), workflowId, { action: 'comment', note: 'context' }).expect(200);
-      await act(as(TOKENS.admin), workflowId, { action: 'escalate', reason: 'slow' }).expect(200);
+      const claimed = await act(as(TOKENS.admin), workflowId, { action: 'claim' }).expect(200);
+      expect(claimed.body.data.workflow).toMatchObject({ status: 'in_review', claimed_by_account_id: 'hc-admin' });
+      const escalated = await act(as(TOKENS.admin), workflowId, { action: 'escalate', reason: 'slow' }).expect(200);
+      expect(escalated.body.data.workflow.status).toBe('escalated');
     });
 
     it('refuses an ApprovalRecorded posted by the requester for its own item', async () => {
