@@ -31,6 +31,12 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ DG_MIGRATE_ON_START: 'false' }).database.migrateOnStart).toBe(false);
   });
 
+  it('sizes the embedded buffer cache from DG_EMBEDDED_SHARED_BUFFERS_MB, 32 MB by default', () => {
+    expect(loadConfig({}).database.embeddedSharedBuffersMb).toBe(32);
+    expect(loadConfig({ DG_EMBEDDED_SHARED_BUFFERS_MB: '128' }).database.embeddedSharedBuffersMb).toBe(128);
+    expect(() => loadConfig({ DG_EMBEDDED_SHARED_BUFFERS_MB: '0' })).toThrow(/DG_EMBEDDED_SHARED_BUFFERS_MB/);
+  });
+
   it('keeps separation of duties on unless DG_SEPARATION_OF_DUTIES is false', () => {
     expect(loadConfig({}).workflow.separationOfDuties).toBe(true);
     expect(loadConfig({ DG_SEPARATION_OF_DUTIES: 'false' }).workflow.separationOfDuties).toBe(false);

@@ -12,6 +12,8 @@ export type DatabaseConfig = {
   timeouts: DatabaseTimeouts;
   /** Runs of a transaction that lost a deadlock or serialization check, the first included. */
   retryAttempts: number;
+  /** Embedded only: PGlite's shared_buffers, in MB (resident memory of the process). */
+  embeddedSharedBuffersMb: number;
 };
 
 export type DatabaseTimeouts = {
@@ -43,6 +45,7 @@ export function loadDatabaseConfig(env: Env = process.env): DatabaseConfig {
     poolSize: readInt(env, 'DG_DATABASE_POOL_SIZE', 10, 1, 500),
     timeouts: loadTimeouts(env),
     retryAttempts: readInt(env, 'DG_DATABASE_RETRY_ATTEMPTS', 3, 1, 10),
+    embeddedSharedBuffersMb: readInt(env, 'DG_EMBEDDED_SHARED_BUFFERS_MB', 32, 1, 16_384),
   };
 }
 

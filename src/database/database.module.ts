@@ -17,7 +17,8 @@ const RETRY_BASE_DELAY_MS = 20;
       provide: PrismaService,
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig) => {
-        const db = await openDatabase(config.database.url, config.database.poolSize, config.database.timeouts);
+        const { url, poolSize, timeouts, embeddedSharedBuffersMb } = config.database;
+        const db = await openDatabase(url, poolSize, timeouts, embeddedSharedBuffersMb);
         if (config.database.migrateOnStart) {
           const applied = await deployMigrations(db, config.database.migrationsDir);
           if (applied.length) new Logger('DatabaseModule').log(`applied migrations: ${applied.join(', ')}`);

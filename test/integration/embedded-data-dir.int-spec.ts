@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { DEFAULT_EMBEDDED_SHARED_BUFFERS_MB, openDatabase } from '../../src/database/database-adapter';
 import { runServiceToExit, startService } from '../setup/service-process';
 
 const run = promisify(execFile);
@@ -48,5 +49,34 @@ describe('one process per embedded data directory', () => {
     });
     expect(((await inbox.json()) as { data: { summary: { open_count: number } } }).data.summary.open_count).toBe(2);
     expect(await restarted.stop()).toBe(0);
+  });
+});
+
+describe('opening an embedded data directory', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dg-open-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates a new directory, sizes the buffer cache as asked, and keeps what was written', async () => {
+    const url = `pglite:${join(dir, 'pgdata')}`;
+    const created = await openDatabase(url, 1, undefined, 16);
+    try {
+      // The new directory is opened twice (initdb's memory is let go); the second instance serves.
+      const { rows } = await created.pglite!.query<{ shared_buffers: string }>('SHOW shared_buffers');
+      expect(rows[0].shared_buffers).toBe('16MB');
+      await created.pglite!.exec('CREATE TABLE kept (v int); INSERT INTO kept VALUES (7)');
+    } finally {
+      await created.close();
+    }
+    const reopened = await openDatabase(url);
+    try {
+      const { rows } = await reopened.pglite!.query<{ shared_buffers: string }>('SHOW shared_buffers');
+      expect(rows[0].shared_buffers).toBe(`${DEFAULT_EMBEDDED_SHARED_BUFFERS_MB}MB`);
+      expect((await reopened.pglite!.query<{ v: number }>('SELECT v FROM kept')).rows).toEqual([{ v: 7 }]);
+    } finally {
+      await reopened.close();
+    }
   });
 });
