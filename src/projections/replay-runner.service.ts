@@ -68,14 +68,21 @@ export class ReplayRunnerService {
     }
   }
 
-  private async claim(owner: string): Promise<RunRow | undefined> {
+  /** Runs one run now, in this process (the CLI): claims it if it is due, then runs it to its end. */
+  async runOne(tenantId: string, jobId: string, owner = this.instanceId): Promise<void> {
+    const run = await this.claim(owner, { tenantId, jobId });
+    if (run) await this.execute(run, owner, Infinity);
+  }
+
+  private async claim(owner: string, only?: { tenantId: string; jobId: string }): Promise<RunRow | undefined> {
     const now = this.clock.now();
     const leaseUntil = new Date(now.getTime() + this.config.replay.leaseSeconds * 1000);
     const [run] = await this.prisma.$queryRaw<RunRow[]>`
       UPDATE dg_replay_runs r SET status = 'running', lease_owner = ${owner}, lease_until = ${leaseUntil},
         attempts = r.attempts + 1, started_at = coalesce(r.started_at, ${now})
       FROM (SELECT tenant_id, job_id FROM dg_replay_runs
-        WHERE status = 'queued' OR (status = 'running' AND lease_until < ${now})
+        WHERE (status = 'queued' OR (status = 'running' AND lease_until < ${now}))
+          AND (${only?.jobId ?? null}::text IS NULL OR (tenant_id = ${only?.tenantId ?? ''} AND job_id = ${only?.jobId ?? ''}))
         ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED) AS due
       WHERE r.tenant_id = due.tenant_id AND r.job_id = due.job_id
       RETURNING r.*`;
