@@ -33,7 +33,7 @@ type ModelResult = { digest: string; mismatches: Mismatch[]; mismatchCount: numb
  * lease that every batch renews, so one instance runs it; a run whose instance stopped is taken
  * up again from its stored cursor once the lease expires, and fails after `maxAttempts`.
  *
- * Method (docs/decisions/0012-replay-runs.md): a run first takes a barrier — a SHARE lock on
+ * Method (docs/decisions/0005-replay-runs.md): a run first takes a barrier — a SHARE lock on
  * dg_event_log, which waits for the appends in flight and is released at once — and reads the
  * log's last log_seq, the horizon: every event at or below it is committed. It folds the log up
  * to the horizon into the run's shadow rows, one keyset page per batch. A verify then compares
