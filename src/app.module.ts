@@ -16,6 +16,7 @@ import { IngestionModule } from './ingestion/ingestion.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { SlaModule } from './sla/sla.module';
+import { ProjectionsModule } from './projections/projections.module';
 import { InboxMetricsModule } from './workflow/inbox-metrics.module';
 import { WorkflowModule } from './workflow/workflow.module';
 
@@ -36,6 +37,7 @@ export class AppModule {
         WorkflowModule,
         InboxMetricsModule,
         SlaModule,
+        ProjectionsModule,
         AuditExportModule,
         AgentsModule,
         ConsoleModule,

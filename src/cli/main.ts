@@ -5,6 +5,7 @@ import { generateToken } from '../auth/token-hash';
 import { runMigrationsCommand } from '../database/migrations-cli';
 import { generateExportKeyPair } from './keygen.command';
 import { writeOpenApiDocument } from './openapi-command';
+import { replayCommand } from './replay.command';
 import { seedDemo } from './seed-demo.command';
 import { verifyExportCommand } from './verify-export.command';
 
@@ -57,6 +58,19 @@ function buildProgram(): Command {
       const summary = await seedDemo(tenant);
       console.log(`Demo dataset in tenant ${tenant}. Inbox summary:`);
       console.log(JSON.stringify(summary, null, 2));
+    });
+
+  program
+    .command('replay')
+    .description(
+      'verify, catch up or rebuild read models from the log (SPEC §16), with progress; exit 1 when a verify finds mismatches (stop the service first on the embedded database)',
+    )
+    .requiredOption('--tenant <tenant>', 'the tenant')
+    .option('--projection <name>', 'trace_summary, precedents, workflow_import, inbox_counts or all', 'all')
+    .option('--mode <mode>', 'verify, catch_up or rebuild', 'verify')
+    .option('--reason <text>', 'why (stored on the run)', 'replay from the command line')
+    .action(async (options: { tenant: string; projection: string; mode: string; reason: string }) => {
+      process.exitCode = await replayCommand(options);
     });
 
   program

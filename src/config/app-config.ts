@@ -7,6 +7,7 @@ import { loadObservabilityConfig, ObservabilityConfig } from './observability-co
 import { loadOidcConfig, OidcConfig } from './oidc-config';
 import { loadServiceAccounts, ServiceAccountsConfig } from './service-accounts.config';
 import { readTrustProxy, TrustProxy } from './trust-proxy';
+import { loadReplayConfig, ReplayConfig } from './replay-config';
 import { loadWebhookConfig, WebhookConfig } from './webhook-config';
 import { loadWorkflowConfig, WorkflowConfig } from './workflow-config';
 
@@ -36,6 +37,7 @@ export type AppConfig = {
   rateLimits: RateLimitConfig;
   workflow: WorkflowConfig;
   webhooks: WebhookConfig;
+  replay: ReplayConfig;
   exportSigning: ExportSigningConfig;
   agents: AgentsConfig;
   console: ConsoleConfig;
@@ -66,6 +68,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     workflow: loadWorkflowConfig(env),
     webhooks: loadWebhookConfig(env),
+    replay: loadReplayConfig(env),
     exportSigning: loadExportSigningConfig(env, production),
     agents: loadAgentsConfig(env),
     console: loadConsoleConfig(env),

@@ -130,8 +130,15 @@ function assertSequence(input: EventInput, trace: TraceState | undefined): void 
   }
 }
 
-/** The trace summary after one more event (SPEC §5.7); last_log_seq is filled in after the insert. */
-function advanceTrace(trace: TraceState | undefined, event: NewEvent): TraceState {
+/**
+ * The trace summary after one more event (SPEC §5.7); last_log_seq is filled in after the insert.
+ * The read model `trace_summary` (SPEC §16) is this function folded over the log: replay verifies
+ * and rebuilds with it (src/projections/projection-folds.ts), so the two cannot drift.
+ */
+export function advanceTrace(
+  trace: TraceState | undefined,
+  event: Pick<NewEvent, 'trace_id' | 'trace_seq' | 'event_type' | 'event_hash' | 'occurred_at' | 'payload'>,
+): TraceState {
   const next: TraceState = trace
     ? { ...trace }
     : {

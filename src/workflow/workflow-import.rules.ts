@@ -252,3 +252,25 @@ function touch(
     last_source_log_seq: Math.max(item.last_source_log_seq, event.log_seq),
   };
 }
+
+/** The marker of an applied event: its imported action's id. */
+export function importedActionId(event: Pick<EventInput, 'event_id'>): string {
+  return `wfa:event:${event.event_id}`;
+}
+
+/** The item an event concerns. */
+export function targetOf(event: Pick<EventInput, 'event_type' | 'trace_id' | 'payload'>): string {
+  const p = event.payload as Record<string, { subject_type?: string; subject_id?: string } | string>;
+  if (event.event_type === 'ApprovalRecorded') return approvalTarget(event).workflowId;
+  if (event.event_type === 'ExceptionRequested')
+    return workflowIdOf(event.trace_id, 'exception', String(p.exception_id));
+  const subject = p.subject as { subject_type: string; subject_id: string };
+  return workflowIdOf(event.trace_id, subject.subject_type, subject.subject_id);
+}
+
+/** `requested` for exceptions, `<kind>_requested` for reviews, `approval_recorded` for decisions. */
+export function importedActionType(eventType: string, workflowKind: string): string {
+  if (eventType === 'ExceptionRequested') return 'requested';
+  if (eventType === 'WorkflowReviewRequested') return `${workflowKind}_requested`;
+  return 'approval_recorded';
+}

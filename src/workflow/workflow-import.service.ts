@@ -11,12 +11,13 @@ import type { EventInput } from '../ingestion/event-types';
 import type { StoredEvent, TraceState } from '../ingestion/stored-event';
 import { TraceSummaryRepository } from '../ingestion/trace-summary.repository';
 import {
-  approvalTarget,
   ImportContext,
   importApproval,
+  importedActionId,
+  importedActionType,
   importException,
   importReview,
-  workflowIdOf,
+  targetOf,
 } from './workflow-import.rules';
 import { noChanges, type WorkflowChanges } from './workflow-changes';
 import type { WorkflowItem } from './workflow-item';
@@ -179,7 +180,7 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
       item,
       {
         action_id: actionId,
-        action_type: importedActionType(event, item),
+        action_type: importedActionType(event.event_type, item.workflow_kind),
         actor: { actor_id: event.actor.actor_id, actor_type: event.actor.actor_type, account_id: null },
         note: typeof event.payload.reason === 'string' ? event.payload.reason : null,
         payload: importedActionPayload(event),
@@ -209,26 +210,4 @@ function importedActionPayload(event: StoredEvent): Record<string, unknown> {
     recorded_by: event.recorded_by,
     ...Object.fromEntries(kept.map((key) => [key, p[key]])),
   };
-}
-
-/** The marker of an applied event: its imported action's id. */
-function importedActionId(event: EventInput): string {
-  return `wfa:event:${event.event_id}`;
-}
-
-/** The item an event concerns. */
-function targetOf(event: EventInput): string {
-  const p = event.payload as Record<string, { subject_type?: string; subject_id?: string } | string>;
-  if (event.event_type === 'ApprovalRecorded') return approvalTarget(event).workflowId;
-  if (event.event_type === 'ExceptionRequested')
-    return workflowIdOf(event.trace_id, 'exception', String(p.exception_id));
-  const subject = p.subject as { subject_type: string; subject_id: string };
-  return workflowIdOf(event.trace_id, subject.subject_type, subject.subject_id);
-}
-
-/** `requested` for exceptions, `<kind>_requested` for reviews, `approval_recorded` for decisions. */
-function importedActionType(event: StoredEvent, item: WorkflowItem): string {
-  if (event.event_type === 'ExceptionRequested') return 'requested';
-  if (event.event_type === 'WorkflowReviewRequested') return `${item.workflow_kind}_requested`;
-  return 'approval_recorded';
 }

@@ -366,6 +366,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projections/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read models: position, staleness, last digest and open failures (reads stored results only) */
+        get: operations["projectionHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/replays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant’s replay runs, newest first */
+        get: operations["listReplays"];
+        put?: never;
+        /** Queue a verify, catch_up or rebuild of a read model (projection_replay; rebuild: projection_rebuild) */
+        post: operations["createReplay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/replays/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One replay run with its progress and result */
+        get: operations["getReplay"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/replays/{job_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a queued or running replay run (it stops between batches) */
+        post: operations["cancelReplay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/workflows/{workflow_id}/export": {
         parameters: {
             query?: never;
@@ -981,6 +1050,85 @@ export interface components {
             sla_hours?: number;
             /** @description approvals needed to decide (quorum), 1 when absent */
             required_approvals?: number;
+        };
+        ProjectionHealthEntryDto: {
+            /** @enum {string} */
+            projection_name: "trace_summary" | "precedents" | "workflow_import" | "inbox_counts";
+            last_log_seq: number;
+            pending_events: number;
+            is_stale: boolean;
+            digest: string | null;
+            digest_log_seq: number | null;
+            verified_at: string | null;
+            open_failures: number;
+        };
+        MismatchDto: {
+            projection_name: string;
+            key: {
+                [key: string]: unknown;
+            };
+            fields: string[];
+            expected: {
+                [key: string]: unknown;
+            } | null;
+            actual: {
+                [key: string]: unknown;
+            } | null;
+        };
+        ReplayRunDto: {
+            /** @example rpl_6f1c… */
+            job_id: string;
+            tenant_id: string;
+            projection_name: string;
+            /** @enum {string} */
+            mode: "verify" | "catch_up" | "rebuild";
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            reason: string;
+            requested_by: string;
+            since_log_seq: number | null;
+            until_log_seq: number | null;
+            events_total: number;
+            events_processed: number;
+            mismatch_count: number;
+            /** @description the first 100 */
+            mismatches: components["schemas"]["MismatchDto"][];
+            digest_before: string | null;
+            digest_after: string | null;
+            error: string | null;
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+        };
+        ProjectionHealthDto: {
+            tenant_id: string;
+            event_log_last_seq: number;
+            projections: components["schemas"]["ProjectionHealthEntryDto"][];
+            open_runs: components["schemas"]["ReplayRunDto"][];
+        };
+        ReplayRunEnvelopeDto: {
+            run: components["schemas"]["ReplayRunDto"];
+        };
+        CreateReplayDto: {
+            /**
+             * @default verify
+             * @enum {string}
+             */
+            mode: "verify" | "catch_up" | "rebuild";
+            /**
+             * @description a read model, or `all`
+             * @enum {string}
+             */
+            projection: "trace_summary" | "precedents" | "workflow_import" | "inbox_counts" | "all";
+            reason: string;
+            /** @description catch_up: apply events above this log_seq */
+            since_log_seq?: number;
+            /** @description verify: compare the models as of this log_seq */
+            until_log_seq?: number;
+        };
+        ReplayRunPageDto: {
+            runs: components["schemas"]["ReplayRunDto"][];
+            next_cursor: string | null;
         };
         AuditSummaryDto: {
             action_count: number;
@@ -2823,6 +2971,360 @@ export interface operations {
             };
             /** @description error envelope; code schema_violation | pii_policy_violation */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    projectionHealth: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ProjectionHealthDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    listReplays: {
+        parameters: {
+            query?: {
+                status?: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                cursor?: string;
+                limit?: string;
+            };
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ReplayRunPageDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    createReplay: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateReplayDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ReplayRunEnvelopeDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code conflict | idempotency_conflict | event_sequence_invalid */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    getReplay: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ReplayRunEnvelopeDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    cancelReplay: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ReplayRunEnvelopeDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

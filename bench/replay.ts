@@ -1,0 +1,131 @@
+// Replay benchmark (issue 20, SPEC §16): verify and rebuild of a large log (events/s, the service's
+// peak RSS), and single-event ingest latency p99 while a rebuild runs against ingest alone, in the
+// same run. See bench/README.md, "Replay".
+//
+//   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/replay.ts
+//
+// BENCH_REPLAY_EVENTS (default 1000000) is the size of the log; BENCH_SCALE multiplies the ingest
+// counts. Build first: it spawns dist/main.js.
+import { readFileSync } from 'node:fs';
+import {
+  fmt,
+  GENEROUS_LIMITS,
+  JsonClient,
+  type Latency,
+  markdownTable,
+  reportHeading,
+  runBenchmark,
+  runSerially,
+  scaled,
+  TraceCursor,
+  withClient,
+} from './lib/harness';
+
+const EVENTS = Number(process.env.BENCH_REPLAY_EVENTS ?? '1000000');
+const TRACE_LENGTH = 10;
+const TENANT = 'bench-replay';
+const INGEST = scaled(300, 30);
+
+/** Writes the log straight into dg_event_log: traces of TraceStarted, PolicyEvaluated ×8, TraceFinished. */
+async function seedLog(databaseUrl: string): Promise<void> {
+  await withClient(databaseUrl, async (c) => {
+    await c.query(
+      `INSERT INTO dg_event_log (tenant_id, event_id, trace_id, trace_seq, event_type, occurred_at, recorded_at, producer_id,
+         source, actor, idempotency_key, schema_version, tags, payload, payload_hash, event_hash, hash_version)
+       SELECT $1, 'e-' || g, 't-' || (g / $2), g % $2,
+         CASE WHEN g % $2 = 0 THEN 'TraceStarted' WHEN g % $2 = $2 - 1 THEN 'TraceFinished' ELSE 'PolicyEvaluated' END,
+         now(), now(), 'seed', '{"producer_id":"seed","system":"bench"}', '{"actor_id":"a","actor_type":"agent"}', 'k-' || g, 1, '{}',
+         CASE WHEN g % $2 = 0 THEN '{"workflow":"renewal","title":"Renew","primary_entity":{"entity_type":"account","entity_id":"a1"}}'::jsonb
+              WHEN g % $2 = $2 - 1 THEN '{"outcome":"success"}'::jsonb
+              ELSE '{"policy":{"policy_id":"cap","policy_version":"v3"},"inputs":[],"decision":"allow"}'::jsonb END,
+         'sha256:x', 'sha256:' || g, 2
+       FROM generate_series(0, $3 - 1) AS g`,
+      [TENANT, TRACE_LENGTH, EVENTS],
+    );
+    await c.query('ANALYZE');
+  });
+}
+
+function peakRssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmHWM:'));
+  return Number(line?.replace(/\D+/g, '') ?? 0) / 1024;
+}
+
+type RunResult = { seconds: number; perSecond: number; ingest?: Latency; run: Record<string, any> };
+
+runBenchmark(
+  { script: 'replay.ts', databasePrefix: 'dg_bench_replay', embeddedAllowed: false },
+  async (target, scope) => {
+    const service = await scope.startService({ ...GENEROUS_LIMITS, DG_REPLAY_POLL_INTERVAL_MS: '100' });
+    const admin = new JsonClient(
+      service.baseUrl,
+      { 'x-tenant-id': TENANT, authorization: 'Bearer dev-admin-token' },
+      4,
+    );
+    const writer = new JsonClient(
+      service.baseUrl,
+      { 'x-tenant-id': TENANT, authorization: 'Bearer dev-writer-token' },
+      4,
+    );
+    await seedLog(target.databaseUrl as string);
+    let cursorN = 0;
+    const ingest = (count: number) => {
+      const cursor = new TraceCursor(`live-${cursorN++}`, 25);
+      return runSerially(count, async () => {
+        const res = await writer.post('/api/v1/events', cursor.next());
+        if (res.status !== 201) throw new Error(`append answered ${res.status}`);
+      });
+    };
+
+    /** Queues a run, optionally ingests while it runs, and waits for its end. */
+    async function replay(mode: string, withIngest: boolean): Promise<RunResult> {
+      const created = await admin.post('/api/v1/admin/replays', { mode, projection: 'all', reason: 'benchmark' });
+      if (created.status !== 202) throw new Error(`replay answered ${created.status}`);
+      const id = created.body.data.run.job_id as string;
+      let latency: Latency | undefined;
+      if (withIngest) {
+        // Wait until it runs, then ingest while it does.
+        for (;;) {
+          const r = (await admin.get(`/api/v1/admin/replays/${id}`)).body.data.run;
+          if (r.status !== 'queued') break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        latency = await ingest(INGEST);
+      }
+      for (;;) {
+        const run = (await admin.get(`/api/v1/admin/replays/${id}`)).body.data.run;
+        if (!['queued', 'running'].includes(run.status)) {
+          if (run.status !== 'succeeded') throw new Error(`run ${id} ended ${run.status}: ${run.error}`);
+          const seconds = (Date.parse(run.finished_at) - Date.parse(run.started_at)) / 1000;
+          return { seconds, perSecond: run.events_processed / seconds, ingest: latency, run };
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+
+    const alone = await ingest(INGEST);
+    const rebuild = await replay('rebuild', true);
+    const verify = await replay('verify', false);
+    const rss = peakRssMiB(service.pid);
+    const p99Ratio = (rebuild.ingest as Latency).p99 / alone.p99;
+    return [
+      reportHeading(`Replay: verify and rebuild of ${fmt(EVENTS)} events`, target),
+      markdownTable(
+        ['measurement', 'value'],
+        [
+          ['rebuild (all rebuildable models), events/s', fmt(rebuild.perSecond)],
+          ['rebuild time', `${fmt(rebuild.seconds, 1)} s`],
+          ['verify (all models), events/s', fmt(verify.perSecond)],
+          ['verify time', `${fmt(verify.seconds, 1)} s`],
+          ['verify mismatches after the rebuild', String(verify.run.mismatch_count)],
+          ['service peak RSS (VmHWM, whole run)', `${fmt(rss)} MiB`],
+          [`ingest p99 alone (${INGEST} serial appends)`, `${fmt(alone.p99, 1)} ms`],
+          [`ingest p99 during the rebuild (${INGEST} serial appends)`, `${fmt((rebuild.ingest as Latency).p99, 1)} ms`],
+          ['p99 during / alone', `${fmt(p99Ratio, 2)}×`],
+        ],
+      ),
+    ].join('\n\n');
+  },
+);

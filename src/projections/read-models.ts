@@ -1,0 +1,167 @@
+import { Prisma } from '../generated/prisma/client';
+import { LOG_FOLDS, type LogFold } from './projection-folds';
+
+/**
+ * The registry of read models (SPEC §16): every table or counter kept only to answer reads faster,
+ * with how its live rows read for a comparison (`k`, `key`, `row` as the fold writes it, and `pos`,
+ * the log position the row was last written at) and whether a rebuild may replace it.
+ *
+ * - `trace_summary` — dg_trace_summaries, folded by advanceTrace (the append planner's function).
+ * - `precedents` — dg_precedents, one row per indexed event of a finished trace.
+ * - `workflow_import` — the event-derived part of dg_workflow_items and the imported actions of
+ *   dg_workflow_actions; verified, never rebuilt (items also hold state the log does not).
+ * - `inbox_counts` — dg_workflow_counts, the inbox summary's counters; derived from the workflow
+ *   tables (not the log), by the triggers that keep it; verified and rebuilt from those tables.
+ *
+ * Not read models: dg_workflow_runtime (the workflow layer's cursor in the log, §6.2) and
+ * dg_change_stream (a retention-bounded feed, §17) are positions and feeds, not answers to reads.
+ */
+export const READ_MODELS = ['trace_summary', 'precedents', 'workflow_import', 'inbox_counts'] as const;
+export type ReadModelName = (typeof READ_MODELS)[number];
+
+export const REBUILDABLE: readonly ReadModelName[] = ['trace_summary', 'precedents', 'inbox_counts'];
+
+/** Models a replay folds from the log, and their folds. */
+export const FOLDS: Partial<Record<ReadModelName, LogFold<unknown>>> = Object.fromEntries(
+  LOG_FOLDS.map((f) => [f.name, f as LogFold<unknown>]),
+);
+
+export function isReadModel(name: string): name is ReadModelName {
+  return (READ_MODELS as readonly string[]).includes(name);
+}
+
+/** The models a run over `projection` covers, for a mode (`all` rebuilds only those that can be). */
+export function modelsOf(projection: string, mode: string): ReadModelName[] {
+  if (projection !== 'all') return [projection as ReadModelName];
+  if (mode === 'verify') return [...READ_MODELS];
+  return READ_MODELS.filter((m) => REBUILDABLE.includes(m));
+}
+
+const SEP = Prisma.sql`chr(31)`;
+
+/** The tenant's live rows of a model: (k, key, row, pos). */
+export function liveRowsSql(model: ReadModelName, tenantId: string): Prisma.Sql {
+  switch (model) {
+    case 'trace_summary':
+      return Prisma.sql`SELECT trace_id AS k, jsonb_build_object('trace_id', trace_id) AS key,
+        jsonb_build_object('trace_id', trace_id, 'workflow', workflow, 'title', title,
+          'primary_entity_type', primary_entity_type, 'primary_entity_system', primary_entity_system,
+          'primary_entity_id', primary_entity_id, 'started_at', dg_iso(started_at), 'finished_at', dg_iso(finished_at),
+          'outcome', outcome, 'event_count', event_count, 'last_log_seq', last_log_seq,
+          'last_trace_seq', last_trace_seq, 'last_event_hash', last_event_hash) AS row,
+        last_log_seq AS pos
+        FROM dg_trace_summaries WHERE tenant_id = ${tenantId}`;
+    case 'precedents':
+      return Prisma.sql`SELECT trace_id || ${SEP} || event_id AS k,
+        jsonb_build_object('trace_id', trace_id, 'event_id', event_id) AS key,
+        jsonb_build_object('trace_id', trace_id, 'event_id', event_id, 'event_type', event_type, 'workflow', workflow,
+          'title', title, 'entity_type', entity_type, 'entity_id', entity_id, 'policy_id', policy_id,
+          'policy_version', policy_version, 'outcome', outcome, 'finished_at', dg_iso(finished_at),
+          'log_seq', log_seq, 'finished_log_seq', finished_log_seq) AS row,
+        finished_log_seq AS pos
+        FROM dg_precedents WHERE tenant_id = ${tenantId}`;
+    case 'workflow_import':
+      return Prisma.sql`SELECT 'item' || ${SEP} || workflow_id AS k, jsonb_build_object('workflow_id', workflow_id) AS key,
+          jsonb_build_object('workflow_id', workflow_id, 'workflow_kind', workflow_kind, 'subject_type', subject_type,
+            'subject_id', subject_id, 'created_from_event_id', created_from_event_id,
+            'requested_at', dg_iso(requested_at), 'priority', priority, 'reason', metadata->'reason') AS row,
+          last_source_log_seq AS pos
+        FROM dg_workflow_items WHERE tenant_id = ${tenantId}
+        UNION ALL
+        SELECT 'action' || ${SEP} || source_event_id, jsonb_build_object('action_id', action_id),
+          jsonb_build_object('action_id', action_id, 'source_event_id', source_event_id, 'workflow_id', workflow_id,
+            'action_type', action_type),
+          (payload->>'log_seq')::bigint
+        FROM dg_workflow_actions WHERE tenant_id = ${tenantId} AND source_event_id IS NOT NULL`;
+    case 'inbox_counts':
+      return Prisma.sql`SELECT 'counts' AS k, jsonb_build_object('tenant_id', ${tenantId}::text) AS key,
+        jsonb_build_object('items', coalesce(sum(items), 0), 'requested', coalesce(sum(requested), 0),
+          'in_review', coalesce(sum(in_review), 0), 'changes_requested', coalesce(sum(changes_requested), 0),
+          'escalated', coalesce(sum(escalated), 0), 'approved', coalesce(sum(approved), 0),
+          'rejected', coalesce(sum(rejected), 0), 'overridden', coalesce(sum(overridden), 0),
+          'notifications', coalesce(sum(notifications), 0)) AS row,
+        0::bigint AS pos
+        FROM dg_workflow_counts WHERE tenant_id = ${tenantId}`;
+  }
+}
+
+/** inbox_counts as its sources say: the tenant's items by status and its notifications. */
+export function expectedCountsSql(tenantId: string): Prisma.Sql {
+  return Prisma.sql`SELECT 'counts' AS k, jsonb_build_object('tenant_id', ${tenantId}::text) AS key,
+    jsonb_build_object('items', (SELECT count(*) FROM dg_workflow_items WHERE tenant_id = ${tenantId}),
+      'requested', count(*) FILTER (WHERE status = 'requested'), 'in_review', count(*) FILTER (WHERE status = 'in_review'),
+      'changes_requested', count(*) FILTER (WHERE status = 'changes_requested'),
+      'escalated', count(*) FILTER (WHERE status = 'escalated'), 'approved', count(*) FILTER (WHERE status = 'approved'),
+      'rejected', count(*) FILTER (WHERE status = 'rejected'), 'overridden', count(*) FILTER (WHERE status = 'overridden'),
+      'notifications', (SELECT count(*) FROM dg_workflow_notifications WHERE tenant_id = ${tenantId})) AS row
+    FROM dg_workflow_items WHERE tenant_id = ${tenantId}`;
+}
+
+/**
+ * Writes a model's shadow rows into its live table: rows that differ are replaced, and with
+ * `exact` (rebuild) rows the log does not have are deleted; without it (catch_up) only rows that
+ * are missing or behind the log are written.
+ */
+export function applyShadowSql(model: 'trace_summary' | 'precedents', tenantId: string, jobId: string, exact: boolean) {
+  const live = liveRowsSql(model, tenantId);
+  const shadow = Prisma.sql`SELECT k, row FROM dg_projection_shadow
+    WHERE job_id = ${jobId} AND projection_name = ${model} AND row IS NOT NULL`;
+  const changed = exact
+    ? Prisma.sql`NOT EXISTS (SELECT 1 FROM live WHERE live.k = s.k AND live.row = s.row)`
+    : Prisma.sql`NOT EXISTS (SELECT 1 FROM live WHERE live.k = s.k AND live.pos >= (s.row->>${model === 'trace_summary' ? 'last_log_seq' : 'finished_log_seq'})::bigint)`;
+  if (model === 'trace_summary') {
+    return Prisma.sql`WITH live AS (${live}), s AS (${shadow}),
+      gone AS (DELETE FROM dg_trace_summaries t WHERE ${exact} AND t.tenant_id = ${tenantId}
+        AND NOT EXISTS (SELECT 1 FROM s WHERE s.k = t.trace_id) RETURNING 1),
+      put AS (
+        INSERT INTO dg_trace_summaries (tenant_id, trace_id, workflow, title, primary_entity_type, primary_entity_system,
+          primary_entity_id, started_at, finished_at, outcome, event_count, last_log_seq, last_trace_seq, last_event_hash)
+        SELECT ${tenantId}, r.trace_id, r.workflow, r.title, r.primary_entity_type, r.primary_entity_system,
+          r.primary_entity_id, r.started_at, r.finished_at, r.outcome, r.event_count, r.last_log_seq, r.last_trace_seq,
+          r.last_event_hash
+        FROM s CROSS JOIN LATERAL jsonb_to_record(s.row) AS r(trace_id text, workflow text, title text,
+          primary_entity_type text, primary_entity_system text, primary_entity_id text, started_at timestamptz,
+          finished_at timestamptz, outcome text, event_count int, last_log_seq bigint, last_trace_seq int,
+          last_event_hash text)
+        WHERE ${changed}
+        ON CONFLICT (tenant_id, trace_id) DO UPDATE SET
+          workflow = EXCLUDED.workflow, title = EXCLUDED.title, primary_entity_type = EXCLUDED.primary_entity_type,
+          primary_entity_system = EXCLUDED.primary_entity_system, primary_entity_id = EXCLUDED.primary_entity_id,
+          started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome,
+          event_count = EXCLUDED.event_count, last_log_seq = EXCLUDED.last_log_seq,
+          last_trace_seq = EXCLUDED.last_trace_seq, last_event_hash = EXCLUDED.last_event_hash
+        RETURNING 1)
+      SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM put) AS changed`;
+  }
+  return Prisma.sql`WITH live AS (${live}), s AS (${shadow}),
+    gone AS (DELETE FROM dg_precedents t WHERE ${exact} AND t.tenant_id = ${tenantId}
+      AND NOT EXISTS (SELECT 1 FROM s WHERE s.k = t.trace_id || ${SEP} || t.event_id) RETURNING 1),
+    put AS (
+      INSERT INTO dg_precedents (tenant_id, trace_id, event_id, event_type, workflow, title, entity_type, entity_id,
+        policy_id, policy_version, outcome, finished_at, log_seq, finished_log_seq)
+      SELECT ${tenantId}, r.trace_id, r.event_id, r.event_type, r.workflow, r.title, r.entity_type, r.entity_id,
+        r.policy_id, r.policy_version, r.outcome, r.finished_at, r.log_seq, r.finished_log_seq
+      FROM s CROSS JOIN LATERAL jsonb_to_record(s.row) AS r(trace_id text, event_id text, event_type text, workflow text,
+        title text, entity_type text, entity_id text, policy_id text, policy_version text, outcome text,
+        finished_at timestamptz, log_seq bigint, finished_log_seq bigint)
+      WHERE ${changed}
+      ON CONFLICT (tenant_id, trace_id, event_id) DO UPDATE SET
+        event_type = EXCLUDED.event_type, workflow = EXCLUDED.workflow, title = EXCLUDED.title,
+        entity_type = EXCLUDED.entity_type, entity_id = EXCLUDED.entity_id, policy_id = EXCLUDED.policy_id,
+        policy_version = EXCLUDED.policy_version, outcome = EXCLUDED.outcome, finished_at = EXCLUDED.finished_at,
+        log_seq = EXCLUDED.log_seq, finished_log_seq = EXCLUDED.finished_log_seq
+      RETURNING 1)
+    SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM put) AS changed`;
+}
+
+/** Replaces the tenant's counter rows by one row of the counts its sources give. */
+export function rebuildCountsSql(tenantId: string): Prisma.Sql {
+  return Prisma.sql`WITH gone AS (DELETE FROM dg_workflow_counts WHERE tenant_id = ${tenantId} RETURNING 1),
+    e AS (${expectedCountsSql(tenantId)})
+    INSERT INTO dg_workflow_counts (tenant_id, items, requested, in_review, changes_requested, escalated, approved,
+      rejected, overridden, notifications)
+    SELECT ${tenantId}, (row->>'items')::bigint, (row->>'requested')::bigint, (row->>'in_review')::bigint,
+      (row->>'changes_requested')::bigint, (row->>'escalated')::bigint, (row->>'approved')::bigint,
+      (row->>'rejected')::bigint, (row->>'overridden')::bigint, (row->>'notifications')::bigint
+    FROM e WHERE (SELECT count(*) FROM gone) >= 0`;
+}

@@ -1,0 +1,367 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { type Db, PrismaService } from '../database/prisma.service';
+import { Prisma } from '../generated/prisma/client';
+import { NotificationRepository } from '../notifications/notification.repository';
+import { combinedDigest, RowDigest } from './projection-digest';
+import type { FoldEvent, KeyedRow, LogFold } from './projection-folds';
+import {
+  applyShadowSql,
+  expectedCountsSql,
+  FOLDS,
+  liveRowsSql,
+  modelsOf,
+  type ReadModelName,
+  rebuildCountsSql,
+} from './read-models';
+import { MAX_STORED_MISMATCHES, type Mismatch, mismatchOf, type RunRow } from './replay-run';
+
+/** Rows per page when a digest or a comparison streams a model. */
+const PAGE = 1000;
+const TX = { maxWait: 30_000, timeout: 600_000 };
+
+/** Thrown when the run is no longer this instance's to run (cancelled, or its lease was taken). */
+class LostRun extends Error {}
+
+type ModelResult = { digest: string; mismatches: Mismatch[]; mismatchCount: number };
+
+/**
+ * Executes replay runs (SPEC §16). A run is claimed with FOR UPDATE SKIP LOCKED and held by a
+ * lease that every batch renews, so one instance runs it; a run whose instance stopped is taken
+ * up again from its stored cursor once the lease expires, and fails after `maxAttempts`.
+ *
+ * Method (docs/decisions/0005-replay-runs.md): a run first takes a barrier — a SHARE lock on
+ * dg_event_log, which waits for the appends in flight and is released at once — and reads the
+ * log's last log_seq, the horizon: every event at or below it is committed. It folds the log up
+ * to the horizon into the run's shadow rows, one keyset page per batch. A verify then compares
+ * the shadow with the live rows (skipping rows written above the horizon, which appends made
+ * meanwhile). A rebuild or catch_up takes the SHARE lock again, folds the events appended since
+ * and writes the shadow into the live table in that transaction, so it ends equal to the log.
+ */
+@Injectable()
+export class ReplayRunnerService {
+  private readonly logger = new Logger(ReplayRunnerService.name);
+  readonly instanceId = `replay-${randomUUID()}`;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly notifications: NotificationRepository,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Claims runs and runs them until none is due; `maxBatches` stops after that many batches of
+   * one run, leaving it `running` under this instance's lease (tests of a stop mid-run).
+   */
+  async drain(owner = this.instanceId, maxBatches = Infinity): Promise<number> {
+    let done = 0;
+    for (;;) {
+      const run = await this.claim(owner);
+      if (!run) return done;
+      done++;
+      const finished = await this.execute(run, owner, maxBatches);
+      if (!finished) return done;
+    }
+  }
+
+  /** Runs one run now, in this process (the CLI): claims it if it is due, then runs it to its end. */
+  async runOne(tenantId: string, jobId: string, owner = this.instanceId): Promise<void> {
+    const run = await this.claim(owner, { tenantId, jobId });
+    if (run) await this.execute(run, owner, Infinity);
+  }
+
+  private async claim(owner: string, only?: { tenantId: string; jobId: string }): Promise<RunRow | undefined> {
+    const now = this.clock.now();
+    const leaseUntil = new Date(now.getTime() + this.config.replay.leaseSeconds * 1000);
+    const [run] = await this.prisma.$queryRaw<RunRow[]>`
+      UPDATE dg_replay_runs r SET status = 'running', lease_owner = ${owner}, lease_until = ${leaseUntil},
+        attempts = r.attempts + 1, started_at = coalesce(r.started_at, ${now})
+      FROM (SELECT tenant_id, job_id FROM dg_replay_runs
+        WHERE (status = 'queued' OR (status = 'running' AND lease_until < ${now}))
+          AND (${only?.jobId ?? null}::text IS NULL OR (tenant_id = ${only?.tenantId ?? ''} AND job_id = ${only?.jobId ?? ''}))
+        ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED) AS due
+      WHERE r.tenant_id = due.tenant_id AND r.job_id = due.job_id
+      RETURNING r.*`;
+    return run;
+  }
+
+  /** Runs a claimed run to its end; false when it stopped early (maxBatches) or was lost. */
+  private async execute(run: RunRow, owner: string, maxBatches: number): Promise<boolean> {
+    try {
+      if (run.attempts > this.config.replay.maxAttempts) {
+        await this.fail(
+          run,
+          owner,
+          `the run was interrupted ${run.attempts - 1} times (instances stopped or lost their lease) and was not resumed again`,
+        );
+        return true;
+      }
+      const models = modelsOf(run.projection_name, run.mode);
+      const folds = models.flatMap((m) =>
+        FOLDS[m] && !(run.mode === 'catch_up' && m === 'workflow_import') ? [FOLDS[m]] : [],
+      );
+      if (run.horizon_log_seq === null) run = await this.start(run, owner, folds.length > 0);
+      let batches = 0;
+      while (run.cursor_log_seq < (run.horizon_log_seq as bigint)) {
+        if (batches++ >= maxBatches) return false;
+        run = await this.prisma.$transaction(
+          async (tx) => this.foldBatch(tx, run, owner, folds, run.horizon_log_seq as bigint),
+          TX,
+        );
+      }
+      if (batches >= maxBatches && maxBatches !== Infinity) return false;
+      await this.finish(run, owner, models, folds);
+      return true;
+    } catch (e) {
+      if (e instanceof LostRun) {
+        await this.dropShadow(run.job_id);
+        return true;
+      }
+      const message = e instanceof Error ? e.message : String(e);
+      this.logger.error(`Replay run ${run.job_id} failed: ${message}`);
+      await this.fail(run, owner, message).catch(() => undefined);
+      return true;
+    }
+  }
+
+  /** Reads the horizon behind a barrier and counts the events to fold. */
+  private async start(run: RunRow, owner: string, folds: boolean): Promise<RunRow> {
+    const last = await this.barrier(run.tenant_id);
+    const horizon = folds ? (run.until_log_seq !== null && run.until_log_seq < last ? run.until_log_seq : last) : 0n;
+    const [{ n }] = await this.prisma.$queryRaw<{ n: bigint }[]>`
+      SELECT count(*) AS n FROM dg_event_log WHERE tenant_id = ${run.tenant_id} AND log_seq <= ${horizon}`;
+    return this.progress(this.prisma, run, owner, { horizon_log_seq: horizon, events_total: n });
+  }
+
+  /** Waits for the appends in flight (SHARE lock on the log), then reads the tenant's last log_seq. */
+  private async barrier(tenantId: string, db?: Db): Promise<bigint> {
+    const read = async (tx: Db) => {
+      await tx.$executeRaw`LOCK TABLE dg_event_log IN SHARE MODE`;
+      const [{ last }] = await tx.$queryRaw<{ last: bigint | null }[]>`
+        SELECT max(log_seq) AS last FROM dg_event_log WHERE tenant_id = ${tenantId}`;
+      return last ?? 0n;
+    };
+    return db ? read(db) : this.prisma.$transaction(read, TX);
+  }
+
+  /** One batch: a keyset page of the log folded into the shadow, and the run's progress. */
+  private async foldBatch(
+    db: Db,
+    run: RunRow,
+    owner: string,
+    folds: LogFold<unknown>[],
+    horizon: bigint,
+  ): Promise<RunRow> {
+    const events = await db.$queryRaw<
+      (Omit<FoldEvent, 'log_seq' | 'occurred_at'> & { log_seq: bigint; occurred_at: Date })[]
+    >`
+      SELECT log_seq, event_id, trace_id, trace_seq, event_type, occurred_at, payload, event_hash
+      FROM dg_event_log WHERE tenant_id = ${run.tenant_id} AND log_seq > ${run.cursor_log_seq} AND log_seq <= ${horizon}
+      ORDER BY log_seq LIMIT ${this.config.replay.batchSize}`;
+    if (!events.length) return this.progress(db, run, owner, { cursor_log_seq: horizon });
+    const batch: FoldEvent[] = events.map((e) => ({
+      ...e,
+      log_seq: Number(e.log_seq),
+      occurred_at: e.occurred_at.toISOString(),
+    }));
+    for (const fold of folds) await this.foldInto(db, run.job_id, fold, batch);
+    return this.progress(db, run, owner, {
+      cursor_log_seq: events[events.length - 1].log_seq,
+      events_processed: run.events_processed + BigInt(events.length),
+    });
+  }
+
+  private async foldInto(db: Db, jobId: string, fold: LogFold<unknown>, batch: FoldEvent[]): Promise<void> {
+    const relevant = fold.eventTypes ? batch.filter((e) => fold.eventTypes?.includes(e.event_type)) : batch;
+    if (!relevant.length) return;
+    const stateName = `${fold.name}:state`;
+    const keys = [...new Set(relevant.flatMap((e) => fold.stateKeys(e)))];
+    const stored = await db.$queryRaw<{ k: string; state: unknown }[]>`
+      SELECT k, state FROM dg_projection_shadow
+      WHERE job_id = ${jobId} AND projection_name = ${stateName} AND k = ANY(${keys}::text[])`;
+    const states = new Map<string, unknown>(stored.map((s) => [s.k, s.state]));
+    const rows = new Map<string, KeyedRow>();
+    for (const event of relevant) for (const row of fold.apply(states, event)) rows.set(row.k, row);
+    const writes = [
+      ...[...states].map(([k, state]) => ({ n: stateName, k, key: { k }, row: null, state })),
+      ...[...rows.values()].map((r) => ({ n: fold.name, k: r.k, key: r.key, row: r.row, state: null })),
+    ];
+    await db.$executeRaw`
+      INSERT INTO dg_projection_shadow (job_id, projection_name, k, key, row, state)
+      SELECT ${jobId}, n, k, key, row, state
+      FROM jsonb_to_recordset(${JSON.stringify(writes)}::jsonb) AS x(n text, k text, key jsonb, row jsonb, state jsonb)
+      ON CONFLICT (job_id, projection_name, k) DO UPDATE SET key = EXCLUDED.key, row = EXCLUDED.row, state = EXCLUDED.state`;
+  }
+
+  /** Stores progress and renews the lease; a run cancelled or taken by another instance is lost. */
+  private async progress(db: Db, run: RunRow, owner: string, changes: Partial<RunRow>): Promise<RunRow> {
+    const next = { ...run, ...changes };
+    const leaseUntil = new Date(this.clock.now().getTime() + this.config.replay.leaseSeconds * 1000);
+    const updated = await db.$executeRaw`
+      UPDATE dg_replay_runs SET cursor_log_seq = ${next.cursor_log_seq}, horizon_log_seq = ${next.horizon_log_seq},
+        events_total = ${next.events_total}, events_processed = ${next.events_processed}, lease_until = ${leaseUntil}
+      WHERE tenant_id = ${run.tenant_id} AND job_id = ${run.job_id} AND status = 'running' AND lease_owner = ${owner}`;
+    if (!updated) throw new LostRun();
+    return next;
+  }
+
+  /**
+   * Compares (verify) or swaps (rebuild, catch_up), then stores the result, the models' health and
+   * — for a verify that found drift — a failure notification, all in one transaction.
+   */
+  private async finish(run: RunRow, owner: string, models: ReadModelName[], folds: LogFold<unknown>[]): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      let horizon = run.horizon_log_seq as bigint;
+      const writes = run.mode !== 'verify';
+      if (writes) {
+        // Appends wait from here to COMMIT: the events since the horizon are folded, then swapped in.
+        const last = await this.barrier(run.tenant_id, tx);
+        while (run.cursor_log_seq < last) run = await this.foldBatch(tx, run, owner, folds, last);
+        horizon = last;
+        if (models.includes('inbox_counts'))
+          await tx.$executeRaw`LOCK TABLE dg_workflow_items, dg_workflow_notifications IN SHARE MODE`;
+      }
+      const results: Partial<Record<ReadModelName, ModelResult>> = {};
+      for (const model of models) {
+        const result = await this.compare(tx, run, model, writes ? null : horizon);
+        if (writes && run.mode === 'rebuild') await this.replace(tx, run, model);
+        if (writes && run.mode === 'catch_up' && model !== 'workflow_import' && model !== 'inbox_counts')
+          await tx.$queryRaw(applyShadowSql(model, run.tenant_id, run.job_id, false));
+        results[model] = result;
+      }
+      await this.complete(tx, run, owner, models, results, horizon);
+    }, TX);
+    await this.dropShadow(run.job_id);
+  }
+
+  private async replace(tx: Db, run: RunRow, model: ReadModelName): Promise<void> {
+    if (model === 'trace_summary' || model === 'precedents')
+      await tx.$queryRaw(applyShadowSql(model, run.tenant_id, run.job_id, true));
+    if (model === 'inbox_counts') await tx.$executeRaw(rebuildCountsSql(run.tenant_id));
+  }
+
+  /**
+   * The model's expected rows (the shadow, or the counts' sources) against its live rows, streamed
+   * in key order one page at a time: the first mismatches, their count, and the expected rows'
+   * digest. With a horizon, live rows written above it (by appends since) are not compared.
+   */
+  private async compare(tx: Db, run: RunRow, model: ReadModelName, horizon: bigint | null): Promise<ModelResult> {
+    const expected =
+      model === 'inbox_counts'
+        ? expectedCountsSql(run.tenant_id)
+        : Prisma.sql`SELECT k, key, row FROM dg_projection_shadow
+            WHERE job_id = ${run.job_id} AND projection_name = ${model} AND row IS NOT NULL`;
+    const digest = new RowDigest();
+    const mismatches: Mismatch[] = [];
+    let count = 0;
+    let after = '';
+    for (;;) {
+      const page = await tx.$queryRaw<
+        {
+          k: string;
+          key: Record<string, unknown>;
+          expected: Record<string, unknown> | null;
+          actual: Record<string, unknown> | null;
+          pos: bigint | null;
+        }[]
+      >`
+        WITH e AS (${expected}), l AS (${liveRowsSql(model, run.tenant_id)})
+        SELECT coalesce(e.k, l.k) AS k, coalesce(e.key, l.key) AS key, e.row AS expected, l.row AS actual, l.pos
+        FROM e FULL JOIN l ON l.k = e.k
+        WHERE coalesce(e.k, l.k) COLLATE "C" > ${after}
+        ORDER BY coalesce(e.k, l.k) COLLATE "C" LIMIT ${PAGE}`;
+      for (const r of page) {
+        if (r.expected) digest.add(r.expected);
+        const ahead = horizon !== null && r.pos !== null && r.pos > horizon;
+        if (ahead || JSON.stringify(r.expected) === JSON.stringify(r.actual)) continue;
+        const m = mismatchOf(model, r.key, r.expected, r.actual);
+        if (!m.fields.length) continue;
+        count++;
+        if (mismatches.length < MAX_STORED_MISMATCHES) mismatches.push(m);
+      }
+      if (page.length < PAGE) break;
+      after = page[page.length - 1].k;
+    }
+    return { digest: digest.finish(), mismatches, mismatchCount: count };
+  }
+
+  private async complete(
+    tx: Db,
+    run: RunRow,
+    owner: string,
+    models: ReadModelName[],
+    results: Partial<Record<ReadModelName, ModelResult>>,
+    horizon: bigint,
+  ): Promise<void> {
+    const now = this.clock.now();
+    const before = await tx.$queryRaw<{ projection_name: string; digest: string | null }[]>`
+      SELECT projection_name, digest FROM dg_projection_states WHERE tenant_id = ${run.tenant_id}`;
+    const digestsBefore = Object.fromEntries(
+      models.map((m) => [m, before.find((b) => b.projection_name === m)?.digest ?? null]),
+    );
+    const digestsAfter = Object.fromEntries(models.map((m) => [m, results[m]?.digest ?? null]));
+    const single = run.projection_name !== 'all';
+    const mismatches = models.flatMap((m) => results[m]?.mismatches ?? []).slice(0, MAX_STORED_MISMATCHES);
+    const mismatchCount = models.reduce((n, m) => n + (results[m]?.mismatchCount ?? 0), 0);
+    const updated = await tx.$executeRaw`
+      UPDATE dg_replay_runs SET status = 'succeeded', finished_at = ${now}, phase = 'done', lease_owner = NULL,
+        lease_until = NULL, mismatch_count = ${mismatchCount}, mismatches = ${JSON.stringify(mismatches)}::jsonb,
+        digest_before = ${single ? digestsBefore[run.projection_name] : combinedDigest(digestsBefore)},
+        digest_after = ${single ? digestsAfter[run.projection_name] : combinedDigest(digestsAfter)},
+        events_processed = ${run.events_processed}, horizon_log_seq = ${horizon}
+      WHERE tenant_id = ${run.tenant_id} AND job_id = ${run.job_id} AND status = 'running' AND lease_owner = ${owner}`;
+    if (!updated) throw new LostRun();
+    for (const model of models) {
+      const result = results[model] as ModelResult;
+      // After a rebuild the model holds the log's rows: nothing is open any more.
+      const open = run.mode === 'verify' ? result.mismatchCount : 0;
+      await tx.$executeRaw`
+        INSERT INTO dg_projection_states (tenant_id, projection_name, digest, digest_log_seq, verified_at, open_failures, last_job_id)
+        VALUES (${run.tenant_id}, ${model}, ${result.digest}, ${horizon}, ${now}, ${open}, ${run.job_id})
+        ON CONFLICT (tenant_id, projection_name) DO UPDATE SET digest = EXCLUDED.digest,
+          digest_log_seq = EXCLUDED.digest_log_seq, verified_at = EXCLUDED.verified_at,
+          open_failures = EXCLUDED.open_failures, last_job_id = EXCLUDED.last_job_id`;
+    }
+    if (run.mode === 'verify' && mismatchCount > 0) {
+      await this.notifications.insertNew(
+        tx,
+        run.tenant_id,
+        [
+          {
+            workflow_id: `replay:${run.job_id}`,
+            category: 'failure',
+            dedupe_key: `failure:replay:${run.job_id}`,
+            recipient_account_id: null,
+            recipient_role: 'admin',
+            message: `Replay ${run.job_id} found ${mismatchCount} read model row(s) that differ from the log (${run.projection_name})`,
+            payload: {
+              job_id: run.job_id,
+              projection_name: run.projection_name,
+              mismatch_count: mismatchCount,
+              mismatches: mismatches
+                .slice(0, 10)
+                .map(({ projection_name, key, fields }) => ({ projection_name, key, fields })),
+            },
+          },
+        ],
+        now,
+      );
+    }
+  }
+
+  private async fail(run: RunRow, owner: string, error: string): Promise<void> {
+    await this.prisma.$executeRaw`
+      UPDATE dg_replay_runs SET status = 'failed', error = ${error.slice(0, 2000)}, finished_at = ${this.clock.now()},
+        lease_owner = NULL, lease_until = NULL
+      WHERE tenant_id = ${run.tenant_id} AND job_id = ${run.job_id} AND status = 'running' AND lease_owner = ${owner}`;
+    await this.dropShadow(run.job_id);
+  }
+
+  async dropShadow(jobId: string): Promise<void> {
+    await this.prisma.$executeRaw`DELETE FROM dg_projection_shadow WHERE job_id = ${jobId}`;
+  }
+}
