@@ -8,6 +8,7 @@ import { loadOidcConfig, OidcConfig } from './oidc-config';
 import { loadServiceAccounts, ServiceAccountsConfig } from './service-accounts.config';
 import { readTrustProxy, TrustProxy } from './trust-proxy';
 import { loadWebhookConfig, WebhookConfig } from './webhook-config';
+import { loadWebhookSecretConfig, WebhookSecretConfig } from './webhook-secret-config';
 import { loadWorkflowConfig, WorkflowConfig } from './workflow-config';
 
 export type RateLimitConfig = {
@@ -37,6 +38,8 @@ export type AppConfig = {
   workflow: WorkflowConfig;
   webhooks: WebhookConfig;
   exportSigning: ExportSigningConfig;
+  /** The key that encrypts webhook signing secrets at rest (SPEC §15). */
+  webhookSecrets: WebhookSecretConfig;
   agents: AgentsConfig;
   console: ConsoleConfig;
 };
@@ -67,6 +70,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     workflow: loadWorkflowConfig(env),
     webhooks: loadWebhookConfig(env),
     exportSigning: loadExportSigningConfig(env, production),
+    webhookSecrets: loadWebhookSecretConfig(env, production),
     agents: loadAgentsConfig(env),
     console: loadConsoleConfig(env),
   };

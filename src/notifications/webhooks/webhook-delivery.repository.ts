@@ -44,6 +44,7 @@ export class WebhookDeliveryRepository {
         RETURNING d.tenant_id, d.delivery_id, d.endpoint_id, d.notification_id, d.attempt_count, d.first_attempt_at, due.enabled
       )
       SELECT c.delivery_id, c.endpoint_id, c.attempt_count AS attempt_number, c.first_attempt_at, e.url, e.secret,
+        e.previous_secret, e.previous_secret_expires_at,
         n.seq, n.tenant_id, n.notification_id, n.workflow_id, n.category, n.channel, n.dedupe_key, n.recipient_account_id,
         n.recipient_role, n.message, n.payload, n.created_at
       FROM claimed c
@@ -58,6 +59,8 @@ export class WebhookDeliveryRepository {
       first_attempt_at: r.first_attempt_at,
       url: r.url,
       secret: r.secret,
+      previous_secret: r.previous_secret,
+      previous_secret_expires_at: r.previous_secret_expires_at,
       notification: toRecord(r),
     }));
   }
