@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { loadConfig } from './app-config';
 import { ConfigError } from './env-parsers';
 
@@ -72,6 +72,7 @@ describe(loadConfig.name, () => {
       NODE_ENV: 'production',
       DG_SERVICE_ACCOUNTS: account(),
       DG_EXPORT_SIGNING_KEY: signingKey,
+      DG_WEBHOOK_SECRET_KEY: randomBytes(32).toString('base64'),
     });
     expect(config.auth.developmentDefaults).toBe(false);
     expect(config.auth.accounts.map((a) => a.accountId)).toEqual(['ops']);

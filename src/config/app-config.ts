@@ -9,6 +9,7 @@ import { loadServiceAccounts, ServiceAccountsConfig } from './service-accounts.c
 import { readTrustProxy, TrustProxy } from './trust-proxy';
 import { loadReplayConfig, ReplayConfig } from './replay-config';
 import { loadWebhookConfig, WebhookConfig } from './webhook-config';
+import { loadWebhookSecretConfig, WebhookSecretConfig } from './webhook-secret-config';
 import { loadWorkflowConfig, WorkflowConfig } from './workflow-config';
 
 export type RateLimitConfig = {
@@ -39,6 +40,8 @@ export type AppConfig = {
   webhooks: WebhookConfig;
   replay: ReplayConfig;
   exportSigning: ExportSigningConfig;
+  /** The key that encrypts webhook signing secrets at rest (SPEC §15). */
+  webhookSecrets: WebhookSecretConfig;
   agents: AgentsConfig;
   console: ConsoleConfig;
 };
@@ -70,6 +73,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     webhooks: loadWebhookConfig(env),
     replay: loadReplayConfig(env),
     exportSigning: loadExportSigningConfig(env, production),
+    webhookSecrets: loadWebhookSecretConfig(env, production),
     agents: loadAgentsConfig(env),
     console: loadConsoleConfig(env),
   };

@@ -6,6 +6,8 @@ import { WebhookDeliveryRepository } from './webhooks/webhook-delivery.repositor
 import { WebhookDeliveryService } from './webhooks/webhook-delivery.service';
 import { WebhookEndpointRepository } from './webhooks/webhook-endpoint.repository';
 import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service';
+import { WebhookSecretBox } from './webhooks/webhook-secret-box';
+import { WebhookSecretSealer } from './webhooks/webhook-secret-sealer';
 import { WebhookSenderService } from './webhooks/webhook-sender.service';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { WebhookScheduler } from './webhooks/webhook.scheduler';
@@ -19,6 +21,8 @@ import { WebhookScheduler } from './webhooks/webhook.scheduler';
     WebhookEndpointRepository,
     WebhookDeliveryRepository,
     WebhookEndpointsService,
+    WebhookSecretBox,
+    WebhookSecretSealer,
     WebhookSenderService,
     WebhookDeliveryService,
     WebhookScheduler,

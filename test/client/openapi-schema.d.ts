@@ -212,6 +212,23 @@ export interface paths {
         patch: operations["updateWebhookEndpoint"];
         trace?: never;
     };
+    "/api/v1/admin/webhooks/{endpoint_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** New signing secret, shown only in this response; deliveries carry both signatures during the overlap */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/webhooks/{endpoint_id}/deliveries": {
         parameters: {
             query?: never;
@@ -726,12 +743,17 @@ export interface components {
              * @description start of the current failure streak
              */
             failing_since: string | null;
+            /**
+             * Format: date-time
+             * @description after a secret rotation: until then deliveries are also signed with the previous secret
+             */
+            previous_secret_expires_at: string | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
             updated_at: string;
             /**
-             * @description the Standard Webhooks signing secret; shown only here
+             * @description the Standard Webhooks signing secret; shown only here (creation, rotation)
              * @example whsec_…
              */
             secret: string;
@@ -762,6 +784,11 @@ export interface components {
              * @description start of the current failure streak
              */
             failing_since: string | null;
+            /**
+             * Format: date-time
+             * @description after a secret rotation: until then deliveries are also signed with the previous secret
+             */
+            previous_secret_expires_at: string | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -779,6 +806,13 @@ export interface components {
             categories?: ("assignment" | "approval" | "deadline_risk" | "escalation" | "failure" | "changes_requested")[];
             /** @description false pauses delivery; true resumes it and clears the failure streak */
             enabled?: boolean;
+        };
+        RotateWebhookSecretDto: {
+            /**
+             * @description how long deliveries also carry a signature with the old secret; 0 = switch at once
+             * @default 86400
+             */
+            overlap_seconds: number;
         };
         DeletedWebhookEndpointDto: {
             endpoint_id: string;
@@ -2132,6 +2166,84 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["WebhookEndpointDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateWebhookSecretDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["CreatedWebhookEndpointDto"];
                         request_id: string;
                     };
                 };

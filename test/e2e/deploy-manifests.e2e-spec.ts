@@ -114,7 +114,10 @@ function dockerfile(): { instruction: string; args: string }[] {
 describe('deployment: Dockerfile and Kubernetes manifests (SPEC §10)', () => {
   let dir: string;
   const signingKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const podEnv = () => containerEnv(main, dir, { 'export-signing-key.pem': signingKey });
+  // The test environment's key (test-env.ts): the probe app below seals the secrets of the shared test database.
+  const webhookKey = process.env.DG_WEBHOOK_SECRET_KEY as string;
+  const podEnv = () =>
+    containerEnv(main, dir, { 'export-signing-key.pem': signingKey, 'webhook-secret-key': webhookKey });
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'dg-deploy-'));
@@ -126,6 +129,7 @@ describe('deployment: Dockerfile and Kubernetes manifests (SPEC §10)', () => {
     const { config, reads } = loadConfigNotingReads(env);
     expect(Object.keys(env).filter((name) => !reads.has(name))).toEqual([]);
     expect(config).toMatchObject({ production: true, database: { kind: 'pg' }, exportSigning: { ephemeral: false } });
+    expect(config.webhookSecrets.current?.key.toString('base64')).toBe(webhookKey);
     expect(config.auth.accounts.map((a) => a.accountId)).toEqual(['policy-engine', 'ops-admin']);
     // The init container applies the migrations, to the same database, before the service starts.
     expect([migrate.args, config.database.migrateOnStart]).toEqual([
@@ -193,7 +197,10 @@ describe('deployment: Dockerfile and Kubernetes manifests (SPEC §10)', () => {
 
     beforeAll(async () => {
       const probeDir = mkdtempSync(join(tmpdir(), 'dg-deploy-app-'));
-      const env = containerEnv(main, probeDir, { 'export-signing-key.pem': signingKey });
+      const env = containerEnv(main, probeDir, {
+        'export-signing-key.pem': signingKey,
+        'webhook-secret-key': webhookKey,
+      });
       // The test database instead of the example's host, migrated at start as the init container would.
       app = await createTestApp({
         env: {
@@ -201,6 +208,8 @@ describe('deployment: Dockerfile and Kubernetes manifests (SPEC §10)', () => {
           DATABASE_URL: process.env.DATABASE_URL!,
           DG_MIGRATE_ON_START: 'true',
           DG_LOG_LEVEL: 'warn',
+          // The pod's key comes from its file (the same key); not also from the test environment.
+          DG_WEBHOOK_SECRET_KEY: '',
         },
       });
       rmSync(probeDir, { recursive: true, force: true });

@@ -78,6 +78,7 @@ describe('route access rules', () => {
       'POST v1/admin/replays/:job_id/cancel -> admin',
       'POST v1/admin/webhooks -> admin+webhook_manage',
       'POST v1/admin/webhooks/:endpoint_id/deliveries/:delivery_id/redeliver -> admin+webhook_manage',
+      'POST v1/admin/webhooks/:endpoint_id/rotate-secret -> admin+webhook_manage',
       'POST v1/events -> write',
       'POST v1/events/batch -> write',
       'POST v1/workflow-studio/traces/:trace_id/reviews -> write+workflow_assign',

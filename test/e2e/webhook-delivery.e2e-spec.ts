@@ -5,24 +5,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { PrismaService } from '../../src/database/prisma.service';
-import { anEvent, EventBody } from '../factories/events';
-import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
+import { apiAs } from '../setup/api-client';
 import { onPostgres } from '../setup/own-database';
 import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
-import { eventually, WebhookReceiver } from '../setup/webhook-receiver';
+import { eventually, exceptionRequests as exceptions, FAST_DELIVERY, WebhookReceiver } from '../setup/webhook-receiver';
 
 const BASE = '/api/v1/admin/webhooks';
-
-/** Delivery on, to 127.0.0.1, polled often, with retries a few hundred ms apart at most. */
-const FAST_DELIVERY = {
-  ...GENEROUS_LIMITS,
-  DG_WEBHOOK_DELIVERY_ENABLED: 'true',
-  DG_WEBHOOK_ALLOW_PRIVATE: 'true',
-  DG_WEBHOOK_POLL_INTERVAL_MS: '50',
-  DG_WEBHOOK_RETRY_BASE_MS: '20',
-  DG_WEBHOOK_RETRY_MAX_MS: '200',
-  DG_WEBHOOK_TIMEOUT_MS: '5000',
-};
 
 /** The embedded database must outlive an app that is closed and created again: a directory, not memory. */
 const persistentDataDir = () => (onPostgres ? undefined : mkdtempSync(join(tmpdir(), 'dg-webhooks-')));
@@ -43,17 +31,6 @@ type Delivery = {
   attempt_count: number;
   attempts: Attempt[];
 };
-
-/** A trace with `count` exception requests: one `assignment` notification each, in one batch. */
-async function exceptions(api: Api, traceId: string, count: number): Promise<void> {
-  const events: EventBody[] = [anEvent('TraceStarted', { trace_id: traceId })];
-  for (let i = 0; i < count; i++) {
-    const e = anEvent('ExceptionRequested', { trace_id: traceId, trace_seq: i + 1 });
-    events.push({ ...e, payload: { ...(e.payload as object), exception_id: `ex-${i}` } });
-  }
-  // Asked by the writer, so that the admin may decide them (SPEC §11.3).
-  await api.as(DEV_TOKENS.writer).post('/api/v1/events/batch', { events }).expect(201);
-}
 
 async function deliveries(api: Api, endpointId: string, query = ''): Promise<Delivery[]> {
   return (await api.get(`${BASE}/${endpointId}/deliveries?limit=100${query}`).expect(200)).body.data.deliveries;

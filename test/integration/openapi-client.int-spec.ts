@@ -316,6 +316,15 @@ describe('the client generated from openapi/openapi.json', () => {
         202,
       );
       expect(redelivered.data.status).toBe('pending');
+      const rotated = await clients.expect(
+        admin.POST('/api/v1/admin/webhooks/{endpoint_id}/rotate-secret', {
+          params: { header, path },
+          body: { overlap_seconds: 60 },
+        }),
+        200,
+      );
+      expect(rotated.data.secret).toMatch(/^whsec_/);
+      expect(rotated.data.previous_secret_expires_at).not.toBeNull();
       const deleted = await clients.expect(
         admin.DELETE('/api/v1/admin/webhooks/{endpoint_id}', { params: { header, path } }),
         200,

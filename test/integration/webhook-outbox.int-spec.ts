@@ -44,6 +44,8 @@ describe('webhook outbox: deliveries written with their notifications', () => {
       url: 'https://93.184.216.34/hook',
       description: null,
       secret: 'whsec_dGVzdC1zZWNyZXQtdGVzdC1zZWNyZXQtdGVzdC0xMjM=',
+      previous_secret: null,
+      previous_secret_expires_at: null,
       enabled,
       disabled_reason: enabled ? null : 'disabled by test',
       categories,

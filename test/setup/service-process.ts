@@ -33,6 +33,8 @@ export async function startService(env: Record<string, string>, timeoutMs = 60_0
       PORT: String(port),
       HOST: '127.0.0.1',
       DG_WEBHOOK_DELIVERY_ENABLED: 'false',
+      // The tests' webhook secret key (test-env.ts), so that a process reads secrets a test app sealed.
+      ...(process.env.DG_WEBHOOK_SECRET_KEY ? { DG_WEBHOOK_SECRET_KEY: process.env.DG_WEBHOOK_SECRET_KEY } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

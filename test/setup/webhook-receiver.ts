@@ -1,6 +1,9 @@
 import { once } from 'node:events';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
+import { anEvent, EventBody } from '../factories/events';
+import { apiAs, GENEROUS_LIMITS } from './api-client';
 import { freePort } from './service-process';
+import { DEV_TOKENS } from './test-app';
 
 export type ReceivedWebhook = { path: string; headers: IncomingHttpHeaders; body: string; status: number };
 
@@ -73,4 +76,26 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`gave up waiting for ${what}`);
+}
+
+/** Delivery on, to 127.0.0.1, polled often, with retries a few hundred ms apart at most. */
+export const FAST_DELIVERY = {
+  ...GENEROUS_LIMITS,
+  DG_WEBHOOK_DELIVERY_ENABLED: 'true',
+  DG_WEBHOOK_ALLOW_PRIVATE: 'true',
+  DG_WEBHOOK_POLL_INTERVAL_MS: '50',
+  DG_WEBHOOK_RETRY_BASE_MS: '20',
+  DG_WEBHOOK_RETRY_MAX_MS: '200',
+  DG_WEBHOOK_TIMEOUT_MS: '5000',
+};
+
+/** A trace with `count` exception requests: one `assignment` notification each, in one batch. */
+export async function exceptionRequests(api: ReturnType<typeof apiAs>, traceId: string, count: number): Promise<void> {
+  const events: EventBody[] = [anEvent('TraceStarted', { trace_id: traceId })];
+  for (let i = 0; i < count; i++) {
+    const e = anEvent('ExceptionRequested', { trace_id: traceId, trace_seq: i + 1 });
+    events.push({ ...e, payload: { ...(e.payload as object), exception_id: `ex-${i}` } });
+  }
+  // Asked by the writer, so that the admin may decide them (SPEC §11.3).
+  await api.as(DEV_TOKENS.writer).post('/api/v1/events/batch', { events }).expect(201);
 }

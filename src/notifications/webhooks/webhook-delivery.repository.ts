@@ -17,22 +17,37 @@ type ClaimRow = Omit<ClaimedDelivery, 'notification'> & Parameters<typeof toReco
 @Injectable()
 export class WebhookDeliveryRepository {
   /**
-   * Claims up to `limit` due deliveries of all tenants in one statement (its own short
-   * transaction): each gets the next attempt number and `next_attempt_at = leaseUntil`, so that
-   * another worker skips it (SKIP LOCKED) and takes it again only if this one dies mid-attempt.
-   * Due deliveries of a disabled endpoint are parked instead (next_attempt_at = NULL) and not
-   * returned; enabling the endpoint resumes them.
+   * Claims up to `limit` due deliveries in one statement (its own short transaction): each gets
+   * the next attempt number and `next_attempt_at = leaseUntil`, so that another worker skips it
+   * (SKIP LOCKED) and takes it again only if this one dies mid-attempt. Due deliveries of a
+   * disabled endpoint are parked instead (next_attempt_at = NULL) and not returned; enabling the
+   * endpoint resumes them.
+   *
+   * Fair across tenants (SPEC §15): each tenant with an endpoint offers its `limit` oldest due
+   * deliveries (one index probe per tenant, LATERAL), and the batch takes them round robin: every
+   * tenant's oldest first, then every tenant's second, … (ties by due time). A tenant with a huge
+   * backlog gets one turn per round like any other, so it cannot starve the rest.
    */
   async claimDue(db: Db, now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
     const rows = await db.$queryRaw<ClaimRow[]>`
-      WITH due AS (
-        SELECT d.tenant_id, d.delivery_id, e.enabled
-        FROM dg_webhook_deliveries d
-        JOIN dg_webhook_endpoints e ON e.tenant_id = d.tenant_id AND e.endpoint_id = d.endpoint_id
-        WHERE d.status = 'pending' AND d.next_attempt_at <= ${now}::timestamptz
-        ORDER BY d.next_attempt_at
+      WITH offered AS (
+        SELECT o.tenant_id, o.delivery_id, o.endpoint_id, o.next_attempt_at,
+          row_number() OVER (PARTITION BY o.tenant_id ORDER BY o.next_attempt_at, o.delivery_id) AS turn
+        FROM (SELECT DISTINCT tenant_id FROM dg_webhook_endpoints) t
+        CROSS JOIN LATERAL (
+          SELECT d.tenant_id, d.delivery_id, d.endpoint_id, d.next_attempt_at
+          FROM dg_webhook_deliveries d
+          WHERE d.tenant_id = t.tenant_id AND d.status = 'pending' AND d.next_attempt_at <= ${now}::timestamptz
+          ORDER BY d.next_attempt_at, d.delivery_id
+          LIMIT ${limit}
+          FOR UPDATE OF d SKIP LOCKED
+        ) o
+      ), due AS (
+        SELECT o.tenant_id, o.delivery_id, e.enabled
+        FROM offered o
+        JOIN dg_webhook_endpoints e ON e.tenant_id = o.tenant_id AND e.endpoint_id = o.endpoint_id
+        ORDER BY o.turn, o.next_attempt_at, o.tenant_id
         LIMIT ${limit}
-        FOR UPDATE OF d SKIP LOCKED
       ), claimed AS (
         UPDATE dg_webhook_deliveries d
         SET next_attempt_at = CASE WHEN due.enabled THEN ${leaseUntil}::timestamptz END,
@@ -44,6 +59,7 @@ export class WebhookDeliveryRepository {
         RETURNING d.tenant_id, d.delivery_id, d.endpoint_id, d.notification_id, d.attempt_count, d.first_attempt_at, due.enabled
       )
       SELECT c.delivery_id, c.endpoint_id, c.attempt_count AS attempt_number, c.first_attempt_at, e.url, e.secret,
+        e.previous_secret, e.previous_secret_expires_at,
         n.seq, n.tenant_id, n.notification_id, n.workflow_id, n.category, n.channel, n.dedupe_key, n.recipient_account_id,
         n.recipient_role, n.message, n.payload, n.created_at
       FROM claimed c
@@ -58,6 +74,8 @@ export class WebhookDeliveryRepository {
       first_attempt_at: r.first_attempt_at,
       url: r.url,
       secret: r.secret,
+      previous_secret: r.previous_secret,
+      previous_secret_expires_at: r.previous_secret_expires_at,
       notification: toRecord(r),
     }));
   }

@@ -11,6 +11,7 @@ import { WebhookDeliveryRepository } from './webhook-delivery.repository';
 import { endpointDisabledNotice } from './webhook-endpoint';
 import { WebhookEndpointRepository } from './webhook-endpoint.repository';
 import { decideAfterFailure, RetryPolicy } from './webhook-retry';
+import { SecretUnreadableError, WebhookSecretBox } from './webhook-secret-box';
 import { SendResult, WebhookSenderService } from './webhook-sender.service';
 
 /** Added to the lease of a claim; a worker that died is retried after the lease. */
@@ -39,6 +40,7 @@ export class WebhookDeliveryService {
     private readonly endpoints: WebhookEndpointRepository,
     private readonly notifications: NotificationRepository,
     private readonly sender: WebhookSenderService,
+    private readonly secrets: WebhookSecretBox,
     private readonly metrics: MetricsService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -124,13 +126,31 @@ export class WebhookDeliveryService {
   async attempt(claim: ClaimedDelivery): Promise<void> {
     const startedAt = this.clock.now();
     const body = webhookBody(claim.notification);
+    let secrets: string[];
+    try {
+      secrets = this.signingSecrets(claim, startedAt);
+    } catch (e) {
+      // Not sent unsigned: recorded as a failed attempt, retried like one (a key may be configured meanwhile).
+      const error = e instanceof SecretUnreadableError ? e.message : 'webhook secret cannot be read';
+      await this.record(claim, startedAt, { response_status: null, response_body: null, error, duration_ms: 0 });
+      return;
+    }
     const headers = {
       'webhook-id': claim.delivery_id,
       'webhook-timestamp': String(Math.floor(startedAt.getTime() / 1000)),
-      'webhook-signature': new Webhook(claim.secret).sign(claim.delivery_id, startedAt, body),
+      // Several space-separated signatures (Standard Webhooks): the current secret's, then during a
+      // rotation's overlap the previous one's, so a receiver on either secret verifies.
+      'webhook-signature': secrets.map((s) => new Webhook(s).sign(claim.delivery_id, startedAt, body)).join(' '),
     };
     const sent = await this.sender.post(claim.url, headers, body);
     await this.record(claim, startedAt, sent);
+  }
+
+  private signingSecrets(claim: ClaimedDelivery, at: Date): string[] {
+    const secrets = [this.secrets.open(claim.tenant_id, claim.endpoint_id, claim.secret)];
+    if (claim.previous_secret && claim.previous_secret_expires_at && claim.previous_secret_expires_at > at)
+      secrets.push(this.secrets.open(claim.tenant_id, claim.endpoint_id, claim.previous_secret));
+    return secrets;
   }
 
   private async record(claim: ClaimedDelivery, startedAt: Date, sent: SendResult): Promise<void> {

@@ -41,7 +41,11 @@ export type ClaimedDelivery = {
   attempt_number: number;
   first_attempt_at: Date;
   url: string;
+  /** As stored: sealed (SPEC §15), opened just before signing. */
   secret: string;
+  /** The secret before a rotation, while its overlap lasts (else null). */
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
   notification: NotificationRecord;
 };
 

@@ -58,6 +58,26 @@ export class WebhookEndpointRepository {
     });
   }
 
+  /** The new (sealed) secret; the one it replaces kept until `previous.expiresAt`, or dropped. */
+  async replaceSecret(
+    db: Db,
+    tenantId: string,
+    endpointId: string,
+    secret: string,
+    previous: { secret: string; expiresAt: Date } | null,
+    now: Date,
+  ): Promise<WebhookEndpoint> {
+    return db.webhookEndpoint.update({
+      where: { tenant_id_endpoint_id: { tenant_id: tenantId, endpoint_id: endpointId } },
+      data: {
+        secret,
+        previous_secret: previous?.secret ?? null,
+        previous_secret_expires_at: previous?.expiresAt ?? null,
+        updated_at: now,
+      },
+    });
+  }
+
   /** Deletes the endpoint with its deliveries and their attempts (foreign keys cascade). */
   async delete(db: Db, tenantId: string, endpointId: string): Promise<boolean> {
     const { count } = await db.webhookEndpoint.deleteMany({ where: { tenant_id: tenantId, endpoint_id: endpointId } });

@@ -8,6 +8,8 @@ export type WebhookEndpoint = {
   url: string;
   description: string | null;
   secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
   enabled: boolean;
   disabled_reason: string | null;
   categories: string[];
@@ -19,6 +21,11 @@ export type WebhookEndpoint = {
 };
 
 export const newEndpointId = () => `whe_${randomUUID()}`;
+
+/** Longest overlap of a secret rotation: both signatures are sent for at most this long. */
+export const MAX_ROTATION_OVERLAP_SECONDS = 7 * 24 * 3600;
+/** The overlap when the rotation names none: a day, long enough to roll the new secret out to receivers. */
+export const DEFAULT_ROTATION_OVERLAP_SECONDS = 24 * 3600;
 
 /** A Standard Webhooks secret: `whsec_` + base64 of 32 random bytes (the spec asks 24–64). */
 export const newSigningSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
@@ -34,6 +41,7 @@ export function endpointJson(e: WebhookEndpoint) {
     disabled_reason: e.disabled_reason,
     consecutive_failures: e.consecutive_failures,
     failing_since: e.failing_since?.toISOString() ?? null,
+    previous_secret_expires_at: e.previous_secret_expires_at?.toISOString() ?? null,
     created_at: e.created_at.toISOString(),
     updated_at: e.updated_at.toISOString(),
   };

@@ -12,8 +12,15 @@ import { resolvePublicAddresses } from './webhook-address';
 import { normalizeCategories } from './webhook-categories';
 import { deliveryJson, DeliveryStatus, WebhookAttempt } from './webhook-delivery';
 import { WebhookDeliveryRepository } from './webhook-delivery.repository';
-import { endpointJson, newEndpointId, newSigningSecret, WebhookEndpoint } from './webhook-endpoint';
+import {
+  DEFAULT_ROTATION_OVERLAP_SECONDS,
+  endpointJson,
+  newEndpointId,
+  newSigningSecret,
+  WebhookEndpoint,
+} from './webhook-endpoint';
 import { EndpointChanges, WebhookEndpointRepository } from './webhook-endpoint.repository';
+import { WebhookSecretBox } from './webhook-secret-box';
 
 /** Endpoints per tenant: every notification is written once per matching endpoint. */
 export const MAX_ENDPOINTS_PER_TENANT = 100;
@@ -25,6 +32,7 @@ export type UpdateEndpointInput = {
   categories?: string[];
   enabled?: boolean;
 };
+export type RotateSecretInput = { overlap_seconds?: number };
 export type DeliveryListParams = { status?: string; limit?: string; cursor?: string };
 
 /** Tenant admins' management of webhook endpoints and their deliveries (SPEC §8). */
@@ -34,6 +42,7 @@ export class WebhookEndpointsService {
     private readonly prisma: PrismaService,
     private readonly endpoints: WebhookEndpointRepository,
     private readonly deliveries: WebhookDeliveryRepository,
+    private readonly secrets: WebhookSecretBox,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -42,12 +51,16 @@ export class WebhookEndpointsService {
   async create(principal: Principal, input: CreateEndpointInput) {
     const url = await this.checkUrl(input.url);
     const now = this.clock.now();
+    const endpointId = newEndpointId();
+    const secret = newSigningSecret();
     const endpoint: WebhookEndpoint = {
       tenant_id: principal.tenantId,
-      endpoint_id: newEndpointId(),
+      endpoint_id: endpointId,
       url,
       description: input.description ?? null,
-      secret: newSigningSecret(),
+      secret: this.secrets.seal(principal.tenantId, endpointId, secret),
+      previous_secret: null,
+      previous_secret_expires_at: null,
       enabled: true,
       disabled_reason: null,
       categories: normalizeCategories(input.categories),
@@ -63,7 +76,7 @@ export class WebhookEndpointsService {
       }
       await this.endpoints.insert(tx, endpoint);
     });
-    return { ...endpointJson(endpoint), secret: endpoint.secret };
+    return { ...endpointJson(endpoint), secret };
   }
 
   async list(principal: Principal) {
@@ -96,6 +109,34 @@ export class WebhookEndpointsService {
       return this.endpoints.update(tx, principal.tenantId, endpointId, changes, now);
     });
     return endpointJson(updated);
+  }
+
+  /**
+   * A new signing secret, returned in this response only. For `overlap_seconds` (default a day, 0
+   * = none) deliveries carry two signatures, one with each secret (Standard Webhooks allows
+   * several), so receivers can switch over; then the old one is dropped. A rotation during an
+   * overlap keeps only the secret it replaces as the previous one.
+   */
+  async rotateSecret(principal: Principal, endpointId: string, input: RotateSecretInput) {
+    const tenantId = principal.tenantId;
+    const overlapSeconds = input.overlap_seconds ?? DEFAULT_ROTATION_OVERLAP_SECONDS;
+    const now = this.clock.now();
+    const secret = newSigningSecret();
+    const updated = await this.prisma.$transaction(async (tx) => {
+      const current = await this.endpoints.lock(tx, tenantId, endpointId);
+      if (!current) throw notFound(endpointId);
+      return this.endpoints.replaceSecret(
+        tx,
+        tenantId,
+        endpointId,
+        this.secrets.seal(tenantId, endpointId, secret),
+        overlapSeconds > 0
+          ? { secret: current.secret, expiresAt: new Date(now.getTime() + overlapSeconds * 1000) }
+          : null,
+        now,
+      );
+    });
+    return { ...endpointJson(updated), secret };
   }
 
   async delete(principal: Principal, endpointId: string) {

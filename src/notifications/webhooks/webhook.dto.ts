@@ -4,14 +4,18 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
+  IsInt,
   IsNotEmpty,
   IsOptional,
   IsString,
   Matches,
+  Max,
   MaxLength,
+  Min,
 } from 'class-validator';
 import { NOTIFICATION_CATEGORIES } from '../notification';
 import { DELIVERY_STATUSES } from './webhook-delivery';
+import { DEFAULT_ROTATION_OVERLAP_SECONDS, MAX_ROTATION_OVERLAP_SECONDS } from './webhook-endpoint';
 
 const CATEGORY_MESSAGE = `categories must be among ${NOTIFICATION_CATEGORIES.join(', ')}`;
 
@@ -95,13 +99,39 @@ export class WebhookEndpointDto {
     description: 'start of the current failure streak',
   })
   failing_since!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'date-time',
+    description: 'after a secret rotation: until then deliveries are also signed with the previous secret',
+  })
+  previous_secret_expires_at!: string | null;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
 }
 
 export class CreatedWebhookEndpointDto extends WebhookEndpointDto {
-  @ApiProperty({ example: 'whsec_…', description: 'the Standard Webhooks signing secret; shown only here' })
+  @ApiProperty({
+    example: 'whsec_…',
+    description: 'the Standard Webhooks signing secret; shown only here (creation, rotation)',
+  })
   secret!: string;
+}
+
+export class RotateWebhookSecretDto {
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: MAX_ROTATION_OVERLAP_SECONDS,
+    default: DEFAULT_ROTATION_OVERLAP_SECONDS,
+    description: 'how long deliveries also carry a signature with the old secret; 0 = switch at once',
+  })
+  @IsOptional()
+  @IsInt({ message: 'overlap_seconds must be an integer' })
+  @Min(0, { message: `overlap_seconds must be between 0 and ${MAX_ROTATION_OVERLAP_SECONDS}` })
+  @Max(MAX_ROTATION_OVERLAP_SECONDS, {
+    message: `overlap_seconds must be between 0 and ${MAX_ROTATION_OVERLAP_SECONDS}`,
+  })
+  overlap_seconds?: number;
 }
 
 export class WebhookEndpointListDto {

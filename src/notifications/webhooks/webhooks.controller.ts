@@ -7,6 +7,7 @@ import {
   CreatedWebhookEndpointDto,
   CreateWebhookEndpointDto,
   DeletedWebhookEndpointDto,
+  RotateWebhookSecretDto,
   UpdateWebhookEndpointDto,
   WebhookDeliveryDto,
   WebhookDeliveryPageDto,
@@ -60,6 +61,22 @@ export class WebhooksController {
     @Body() body: UpdateWebhookEndpointDto,
   ) {
     return this.webhooks.update(principal, endpointId, body);
+  }
+
+  @Post(':endpoint_id/rotate-secret')
+  @Access('admin', 'webhook_manage')
+  @ApiErrors(HttpStatus.NOT_FOUND)
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'New signing secret, shown only in this response; deliveries carry both signatures during the overlap',
+  })
+  @ApiEnvelope(CreatedWebhookEndpointDto)
+  rotateWebhookSecret(
+    @CurrentPrincipal() principal: Principal,
+    @Param('endpoint_id') endpointId: string,
+    @Body() body: RotateWebhookSecretDto,
+  ) {
+    return this.webhooks.rotateSecret(principal, endpointId, body);
   }
 
   @Delete(':endpoint_id')
