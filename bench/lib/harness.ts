@@ -218,7 +218,8 @@ export async function startService(env: Record<string, string>): Promise<Service
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`service exited with ${child.exitCode ?? child.signalCode}:\n${output}`);
     const ready = await fetch(`${baseUrl}/api/readyz`).then(
       (r) => r.status === 200,
       () => false,

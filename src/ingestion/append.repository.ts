@@ -10,6 +10,7 @@ export type AppendSnapshot = { stored: StoredEvent[]; traces: TraceState[] };
 
 type JsonEventRow = Omit<StoredEvent, 'event_type'> & { event_type: string; producer_id: string };
 type JsonTraceRow = TraceState & { tenant_id: string };
+export type AppendPrepareJson = { events: JsonEventRow[]; traces: JsonTraceRow[] };
 
 /**
  * The two statements of an append (STACK.md's cost model: every Prisma round trip costs about a
@@ -31,14 +32,13 @@ export class AppendRepository {
 
   async lockAndRead(db: SqlDb, tenantId: string, inputs: EventInput[]): Promise<AppendSnapshot> {
     const traces = JSON.stringify([...new Set(inputs.map((e) => e.trace_id))]);
-    const keys = JSON.stringify(inputs.map((e) => ({ p: e.source.producer_id, k: e.idempotency_key })));
-    const ids = JSON.stringify(inputs.map((e) => e.event_id));
-    const [row] = await queryRows<{ state: { events: JsonEventRow[]; traces: JsonTraceRow[] } }>(
+    const { keys, ids } = replayKeys(inputs);
+    const [row] = await queryRows<{ state: AppendPrepareJson }>(
       db,
       'dg_append_prepare',
       Prisma.sql`SELECT dg_append_prepare(${tenantId}, ${traces}::json, ${keys}::json, ${ids}::json) AS state`,
     );
-    return { stored: row.state.events.map(fromJsonEvent), traces: row.state.traces.map(fromJsonTrace) };
+    return appendSnapshotFromJson(row.state);
   }
 
   /**
@@ -46,19 +46,38 @@ export class AppendRepository {
    * summaries the planner computed, each with the log_seq of its trace's last new event.
    */
   async write(db: SqlDb, tenantId: string, events: NewEvent[], traces: TraceState[]): Promise<Map<string, number>> {
-    const records = JSON.stringify(events.map((e) => ({ ...e, producer_id: e.source.producer_id })));
     const inserted = await queryRows<{ event_id: string; log_seq: bigint | string }>(
       db,
       'dg_append_write',
-      Prisma.sql`
-      WITH ins AS (
-        INSERT INTO dg_event_log (tenant_id, event_id, trace_id, trace_seq, event_type, occurred_at, recorded_at, producer_id,
+      Prisma.sql`WITH ${eventWriteCtes(tenantId, events, traces, false)} SELECT event_id, log_seq FROM ins`,
+    );
+    return new Map(inserted.map((r) => [r.event_id, Number(r.log_seq)]));
+  }
+}
+
+/**
+ * The append's write as two CTEs, `ins` (the events, returning event_id, trace_id, log_seq) and
+ * `summaries`, for a statement that writes more beside them (a workflow action's decision). With
+ * `assigned`, the events carry the log_seq they were handed beforehand (dg_workflow_action_prepare);
+ * otherwise the column's sequence hands it out. Each value of `assigned` gives one fixed text.
+ */
+export function eventWriteCtes(
+  tenantId: string,
+  events: (NewEvent | StoredEvent)[],
+  traces: TraceState[],
+  assigned: boolean,
+): Prisma.Sql {
+  const records = JSON.stringify(events.map((e) => ({ ...e, producer_id: e.source.producer_id })));
+  const logSeq = Prisma.raw(assigned ? 'log_seq, ' : '');
+  const logSeqType = Prisma.raw(assigned ? 'log_seq bigint, ' : '');
+  return Prisma.sql`ins AS (
+        INSERT INTO dg_event_log (${logSeq}tenant_id, event_id, trace_id, trace_seq, event_type, occurred_at, recorded_at, producer_id,
           source, actor, idempotency_key, correlation_id, causation_event_id, schema_version, tags, payload, payload_hash,
           prev_event_hash, event_hash, recorded_by, hash_version)
-        SELECT tenant_id, event_id, trace_id, trace_seq, event_type, occurred_at, recorded_at, producer_id,
+        SELECT ${logSeq}tenant_id, event_id, trace_id, trace_seq, event_type, occurred_at, recorded_at, producer_id,
           source, actor, idempotency_key, correlation_id, causation_event_id, schema_version, tags, payload, payload_hash,
           prev_event_hash, event_hash, recorded_by, hash_version
-        FROM json_to_recordset(${records}::json) AS x(tenant_id text, event_id text, trace_id text, trace_seq int,
+        FROM json_to_recordset(${records}::json) AS x(${logSeqType}tenant_id text, event_id text, trace_id text, trace_seq int,
           event_type text, occurred_at timestamptz, recorded_at timestamptz, producer_id text, source jsonb, actor jsonb,
           idempotency_key text, correlation_id text, causation_event_id text, schema_version int, tags text[], payload jsonb,
           payload_hash text, prev_event_hash text, event_hash text, recorded_by text, hash_version int)
@@ -78,11 +97,23 @@ export class AppendRepository {
           started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome,
           event_count = EXCLUDED.event_count, last_log_seq = EXCLUDED.last_log_seq,
           last_trace_seq = EXCLUDED.last_trace_seq, last_event_hash = EXCLUDED.last_event_hash
-      )
-      SELECT event_id, log_seq FROM ins`,
-    );
-    return new Map(inserted.map((r) => [r.event_id, Number(r.log_seq)]));
-  }
+      )`;
+}
+
+/** The JSON arguments dg_append_prepare looks stored events up by: idempotency keys and event ids. */
+export function replayKeys(inputs: { event_id: string; idempotency_key: string; source: { producer_id: string } }[]): {
+  keys: string;
+  ids: string;
+} {
+  return {
+    keys: JSON.stringify(inputs.map((e) => ({ p: e.source.producer_id, k: e.idempotency_key }))),
+    ids: JSON.stringify(inputs.map((e) => e.event_id)),
+  };
+}
+
+/** dg_append_prepare's answer (also part of dg_workflow_action_prepare's) as the planner takes it. */
+export function appendSnapshotFromJson(state: AppendPrepareJson): AppendSnapshot {
+  return { stored: state.events.map(fromJsonEvent), traces: state.traces.map(fromJsonTrace) };
 }
 
 /** json_agg writes timestamps with an offset; the API's form is toISOString(). */

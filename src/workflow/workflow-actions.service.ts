@@ -6,25 +6,32 @@ import { Clock } from '../common/clock';
 import { DomainError } from '../common/error-codes';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { type Db, PrismaService } from '../database/prisma.service';
-import { AppendRepository } from '../ingestion/append.repository';
-import { EventAppenderService } from '../ingestion/event-appender.service';
+import { DriverTransactionsService } from '../database/driver-transactions.service';
+import { DriverTx, type SqlDb } from '../database/driver-tx';
+import { PrismaService } from '../database/prisma.service';
+import { WORKFLOW_PRODUCER_ID } from '../ingestion/event-authority';
 import { MAX_IDEMPOTENCY_KEY_BYTES, validateEvent } from '../ingestion/event-validation';
 import { scanJsonNumbers } from '../ingestion/json-number-scan';
 import { assertNoSecrets } from '../ingestion/secret-guard';
 import { NotificationRepository } from '../notifications/notification.repository';
 import { MetricsService } from '../observability/metrics.service';
-import { WorkflowActionRequestRepository } from './workflow-action-request.repository';
+import { applyTransition, keepVotes, planDecisionAppend } from './workflow-action-plan';
+import { type ActionWrite, WorkflowActionWriteRepository } from './workflow-action-write.repository';
 import type { WorkflowActionDto } from './workflow-action.dto';
-import { decisionEvent } from './workflow-decision-event';
+import { decisionEvent, decisionIdempotencyKey } from './workflow-decision-event';
 import { noChanges, type WorkflowChanges } from './workflow-changes';
 import { WorkflowItem, type WorkflowJson, workflowJson } from './workflow-item';
+import { WorkflowImportService } from './workflow-import.service';
 import { WorkflowItemRepository } from './workflow-item.repository';
 import { assignmentNotice, changesRequestedNotice, escalationNotice, failureNotice } from './workflow-notices';
 import { WorkflowRecorderService } from './workflow-recorder.service';
 import { WorkflowSlaService } from './workflow-sla.service';
 import { type WorkflowActionType } from './workflow-status';
 import { ACTION_PERMISSIONS, assignmentLabel, transition, TransitionResult } from './workflow-transitions';
+
+/** The actions that may append a decision (SPEC §6.3): an approve that only votes appends nothing. */
+const MAY_DECIDE: ReadonlySet<WorkflowActionType> = new Set(['approve', 'reject', 'override']);
+const TX_OPTIONS = { maxWait: 10_000, timeout: 30_000 };
 
 export type ActionRequest = { body: WorkflowActionDto; ifMatch?: string; idempotencyKey?: string };
 
@@ -47,12 +54,12 @@ export class WorkflowActionsService implements OnModuleInit {
 
   constructor(
     private readonly prisma: PrismaService,
+    private readonly driver: DriverTransactionsService,
     private readonly items: WorkflowItemRepository,
-    private readonly appends: AppendRepository,
-    private readonly appender: EventAppenderService,
+    private readonly writes: WorkflowActionWriteRepository,
+    private readonly imports: WorkflowImportService,
     private readonly recorder: WorkflowRecorderService,
     private readonly sla: WorkflowSlaService,
-    private readonly requests: WorkflowActionRequestRepository,
     private readonly notifications: NotificationRepository,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
@@ -90,42 +97,56 @@ export class WorkflowActionsService implements OnModuleInit {
 
   private async actOnce(principal: Principal, workflowId: string, request: ActionRequest): Promise<ActionResponse> {
     const action = request.body.action as WorkflowActionType;
-    const decisionEventId = `evt_${randomUUID()}`;
+    const ids = { actionId: `wfa:${randomUUID()}`, decisionEventId: `evt_${randomUUID()}` };
+    const work = (db: SqlDb) => this.actInTransaction(db, principal, workflowId, request, ids);
     try {
-      return await this.prisma.$transaction(
-        (tx) => this.actInTransaction(tx, principal, workflowId, request, decisionEventId),
-        { maxWait: 10_000, timeout: 30_000 },
-      );
+      // On PostgreSQL on the pg driver, as appends (EventAppenderService): BEGIN travels with the
+      // prepare, COMMIT with the write.
+      return this.driver.available
+        ? await this.driver.run(work, TX_OPTIONS.maxWait)
+        : await this.prisma.$transaction((tx) => work(tx), TX_OPTIONS);
     } catch (e) {
       if (e instanceof AppendFailure) {
-        await this.recordAppendFailure(principal.tenantId, workflowId, action, decisionEventId, e.cause);
+        await this.recordAppendFailure(principal.tenantId, workflowId, action, ids.decisionEventId, e.cause);
         throw e.cause;
       }
       throw e;
     }
   }
 
+  /**
+   * Two statements: the locks and reads (WorkflowActionWriteRepository.prepare), then, once the
+   * transition and, for a decision, its event and the event's import are planned in memory, one
+   * write of all of it. The item is written once.
+   */
   private async actInTransaction(
-    tx: Db,
+    db: SqlDb,
     principal: Principal,
     workflowId: string,
     request: ActionRequest,
-    decisionEventId: string,
+    ids: { actionId: string; decisionEventId: string },
   ): Promise<ActionResponse> {
     const { body } = request;
+    const { actionId, decisionEventId } = ids;
     const action = body.action as WorkflowActionType;
     const tenantId = principal.tenantId;
-    const unlocked = await this.items.find(tx, tenantId, workflowId);
-    if (!unlocked) throw new DomainError('not_found', `Workflow not found: ${workflowId}`);
+    // An action that may decide reads what its append needs in the same round trip.
+    const probe = MAY_DECIDE.has(action)
+      ? {
+          event_id: decisionEventId,
+          idempotency_key: decisionIdempotencyKey(tenantId, workflowId, actionId),
+          source: { producer_id: WORKFLOW_PRODUCER_ID },
+        }
+      : undefined;
+    const read = await this.writes.prepare(db, tenantId, workflowId, request.idempotencyKey, probe);
+    if (!read) throw new DomainError('not_found', `Workflow not found: ${workflowId}`);
     const permission = ACTION_PERMISSIONS[action];
     if (!hasPermission(principal, permission))
       throw new DomainError('forbidden', `Missing permission: ${permission}`, { permission });
-    // Lock order everywhere: the trace (as appends take it), then the item row.
-    await this.appends.lockTraces(tx, tenantId, [unlocked.trace_id]);
-    const item = (await this.items.findForUpdate(tx, tenantId, workflowId)) as WorkflowItem;
+    const item = read.item;
     const requestHash = sha256Hex(canonicalJson({ action: body }));
     if (request.idempotencyKey) {
-      const previous = await this.requests.find(tx, tenantId, workflowId, request.idempotencyKey);
+      const previous = read.request;
       if (previous && previous.request_hash === requestHash) return previous.response as ActionResponse;
       if (previous)
         throw new DomainError('idempotency_conflict', 'Idempotency-Key was already used with a different request', {
@@ -138,7 +159,6 @@ export class WorkflowActionsService implements OnModuleInit {
       });
     }
     const now = this.clock.now();
-    const actionId = `wfa:${randomUUID()}`;
     const result = transition({
       action,
       item,
@@ -164,8 +184,9 @@ export class WorkflowActionsService implements OnModuleInit {
     const decision = result.effects.find((e) => e.kind === 'append_decision');
     const previous = { account_id: item.assigned_account_id, role: item.assigned_role, status: item.status };
     let current = item;
+    let changes = noChanges();
+    let appended: ActionWrite['decision'];
     if (decision) {
-      // The decision reaches the item the way every decision does: through the log and its import.
       const input = decisionEvent({
         item,
         principal,
@@ -180,25 +201,30 @@ export class WorkflowActionsService implements OnModuleInit {
         // The decision meets the log's own rules (no floats, safe integers) like any producer's event.
         const text = JSON.stringify(input);
         validateEvent(JSON.parse(text), scanJsonNumbers(text));
-        await this.appender.append(tx, tenantId, [input], {
-          internal: true,
+        if (!read.append) throw new Error('an action that decides reads what its append needs');
+        appended = planDecisionAppend(input, read.append.snapshot, read.append.logSeq, {
+          tenantId,
           recordedAt: now,
           recordedBy: principal.accountId,
         });
+        // The decision reaches the item the way every decision does: through the import of its event.
+        changes = this.imports.stage(
+          [appended.event],
+          new Map([[appended.trace.trace_id, appended.trace]]),
+          { applied: new Set(), items: new Map([[workflowId, item]]) },
+          now,
+        ) as WorkflowChanges;
       } catch (e) {
         throw new AppendFailure(e);
       }
-      current = (await this.items.findForUpdate(tx, tenantId, workflowId)) as WorkflowItem;
-      // The log's decision does not carry the votes' stamps; the item keeps them beside it.
-      current.approvals = result.approvals;
+      current = changes.items.get(workflowId) as WorkflowItem;
+      keepVotes(current, result);
     } else {
       applyTransition(current, result);
     }
-    // The action, its notices and the SLA's effects in one statement; `current` is then what the row holds.
-    const changes = noChanges();
+    // The event, its import, the action, its notices and the SLA's effects in one statement.
     this.stageAction(changes, principal, current, actionId, result, body, evidence, now, previous);
     this.sla.stage(changes, current, now);
-    await this.items.saveChanges(tx, tenantId, changes, now);
     const response: ActionResponse = {
       action: {
         action_id: actionId,
@@ -209,8 +235,19 @@ export class WorkflowActionsService implements OnModuleInit {
       },
       workflow: workflowJson(current, now),
     };
-    if (request.idempotencyKey)
-      await this.requests.save(tx, tenantId, workflowId, request.idempotencyKey, requestHash, response, now);
+    if (db instanceof DriverTx) db.commitAfterNextStatement();
+    await this.writes.write(
+      db,
+      tenantId,
+      {
+        decision: appended,
+        changes,
+        request: request.idempotencyKey
+          ? { workflowId, key: request.idempotencyKey, requestHash, response }
+          : undefined,
+      },
+      now,
+    );
     return response;
   }
 
@@ -279,17 +316,6 @@ export class WorkflowActionsService implements OnModuleInit {
       this.clock.now(),
     );
   }
-}
-
-function applyTransition(item: WorkflowItem, result: TransitionResult): void {
-  item.status = result.status;
-  item.assigned_account_id = result.assignment.account_id;
-  item.assigned_role = result.assignment.role;
-  item.claimed_by_account_id = result.claimed_by_account_id;
-  item.escalation_count = result.escalation_count;
-  item.approvals = result.approvals;
-  if (result.current_reason !== undefined) item.current_reason = result.current_reason;
-  if (result.clear_resolved_at) item.resolved_at = null;
 }
 
 /** Wraps an error of the decision's append so `act` can tell it from the action's own refusals. */

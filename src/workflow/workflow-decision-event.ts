@@ -1,5 +1,6 @@
 import { sha256Hex } from '../common/canonical-json';
 import { eventActorOf, type Principal } from '../auth/principal';
+import { WORKFLOW_PRODUCER_ID } from '../ingestion/event-authority';
 import type { EventInput } from '../ingestion/event-types';
 import type { WorkflowItem } from './workflow-item';
 import type { Effect } from './workflow-transitions';
@@ -31,9 +32,9 @@ export function decisionEvent(args: {
     trace_seq: 0,
     event_type: 'ApprovalRecorded',
     occurred_at: args.now.toISOString(),
-    source: { producer_id: 'decisiongraph-workflow', system: 'decisiongraph', subsystem: 'workflow' },
+    source: { producer_id: WORKFLOW_PRODUCER_ID, system: 'decisiongraph', subsystem: 'workflow' },
     actor: eventActorOf(principal),
-    idempotency_key: `wf-decision-${sha256Hex(`${item.tenant_id}\u0000${item.workflow_id}\u0000${args.actionId}`).slice(0, 40)}`,
+    idempotency_key: decisionIdempotencyKey(item.tenant_id, item.workflow_id, args.actionId),
     payload: {
       approval_id: args.actionId,
       subject,
@@ -48,4 +49,9 @@ export function decisionEvent(args: {
     schema_version: 1,
     tags: [],
   };
+}
+
+/** The decision's idempotency key: a digest of its action (no raw ids), known before the item is read. */
+export function decisionIdempotencyKey(tenantId: string, workflowId: string, actionId: string): string {
+  return `wf-decision-${sha256Hex(`${tenantId}\u0000${workflowId}\u0000${actionId}`).slice(0, 40)}`;
 }

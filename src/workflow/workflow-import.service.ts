@@ -108,9 +108,24 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
     traces: ReadonlyMap<string, TraceState>,
     read: ImportRead,
   ): Promise<void> {
-    const relevant = events.filter((e) => RELEVANT.has(e.event_type));
-    if (!relevant.length) return;
     const now = this.clock.now();
+    const changes = this.stage(events, traces, read, now);
+    if (changes) await this.items.saveChanges(db, tenantId, changes, now);
+  }
+
+  /**
+   * What the events make of their items, in memory, or undefined when none concerns the workflow
+   * layer: `apply` writes it, and a workflow action that appends its decision writes it together
+   * with the action itself (WorkflowActionsService).
+   */
+  stage(
+    events: StoredEvent[],
+    traces: ReadonlyMap<string, TraceState>,
+    read: ImportRead,
+    now: Date,
+  ): WorkflowChanges | undefined {
+    const relevant = events.filter((e) => RELEVANT.has(e.event_type));
+    if (!relevant.length) return undefined;
     const changes = noChanges();
     for (const event of relevant) {
       const actionId = importedActionId(event);
@@ -140,7 +155,7 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
     // appended together leave a decided item, which was never open and overdue in between.
     for (const item of [...changes.items.values()]) this.sla.stage(changes, item, now);
     changes.appliedLogSeq = Math.max(...relevant.map((e) => e.log_seq));
-    await this.items.saveChanges(db, tenantId, changes, now);
+    return changes;
   }
 
   /** Applies one event (not applied before) to its item, in memory. */

@@ -122,23 +122,37 @@ export class WorkflowItemRepository {
    * driver the statement is named after the parts it has, each of which has a fixed text.
    */
   async saveChanges(db: SqlDb, tenantId: string, changes: WorkflowChanges, now: Date): Promise<void> {
-    const parts: [string, Prisma.Sql][] = [];
-    if (changes.items.size) parts.push(['items', savedItemsCte(tenantId, [...changes.items.values()])]);
-    if (changes.actions.length) parts.push(['actions', newActionsCte(tenantId, changes.actions)]);
-    if (changes.notices.length) parts.push(['notices', newNotificationsCte(tenantId, changes.notices, now)]);
-    if (changes.appliedLogSeq !== undefined)
-      parts.push(['cursor', runtimeAdvanceCte(tenantId, changes.appliedLogSeq, now)]);
+    const parts = changeParts(tenantId, changes, now);
     if (!parts.length) return;
-    const name = ['dg_workflow_save', ...parts.map(([part]) => part)].join('_');
-    await queryRows(
-      db,
-      name,
-      Prisma.sql`WITH ${Prisma.join(
-        parts.map(([, cte]) => cte),
-        ', ',
-      )} SELECT 1 AS done`,
-    );
+    await queryRows(db, statementName('dg_workflow_save', parts), composedStatement(parts));
   }
+}
+
+/** One CTE of a composed write, named for the statement's name (see saveChanges). */
+export type StatementPart = [name: string, cte: Prisma.Sql];
+
+/** The CTEs that write `changes`, each with a fixed text: items, actions, notices, cursor. */
+export function changeParts(tenantId: string, changes: WorkflowChanges, now: Date): StatementPart[] {
+  const parts: StatementPart[] = [];
+  if (changes.items.size) parts.push(['items', savedItemsCte(tenantId, [...changes.items.values()])]);
+  if (changes.actions.length) parts.push(['actions', newActionsCte(tenantId, changes.actions)]);
+  if (changes.notices.length) parts.push(['notices', newNotificationsCte(tenantId, changes.notices, now)]);
+  if (changes.appliedLogSeq !== undefined)
+    parts.push(['cursor', runtimeAdvanceCte(tenantId, changes.appliedLogSeq, now)]);
+  return parts;
+}
+
+/** A driver statement's name: one per combination of parts, hence one text per name. */
+export function statementName(prefix: string, parts: StatementPart[]): string {
+  return [prefix, ...parts.map(([part]) => part)].join('_');
+}
+
+/** `WITH <parts> SELECT 1 AS done`. */
+export function composedStatement(parts: StatementPart[]): Prisma.Sql {
+  return Prisma.sql`WITH ${Prisma.join(
+    parts.map(([, cte]) => cte),
+    ', ',
+  )} SELECT 1 AS done`;
 }
 
 /** What the import read: the markers of the events applied already, and their items. */
@@ -198,7 +212,7 @@ const ITEM_TIMES = [
 ] as const;
 
 /** An item row as PostgreSQL's JSON gives it: times as text, bigints as numbers. */
-function itemFromJson(json: Record<string, unknown>): WorkflowItem {
+export function itemFromJson(json: Record<string, unknown>): WorkflowItem {
   const row = { ...json } as Record<string, unknown>;
   for (const column of ITEM_TIMES) row[column] = json[column] === null ? null : new Date(json[column] as string);
   return toItem({ ...row, last_source_log_seq: BigInt(json.last_source_log_seq as number) } as ItemRow);

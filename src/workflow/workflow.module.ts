@@ -2,7 +2,7 @@ import { Module, OnModuleInit } from '@nestjs/common';
 import { IngestionModule } from '../ingestion/ingestion.module';
 import { TraceWorkflowsRegistry } from '../ingestion/trace-workflows.registry';
 import { NotificationsModule } from '../notifications/notifications.module';
-import { WorkflowActionRequestRepository } from './workflow-action-request.repository';
+import { WorkflowActionWriteRepository } from './workflow-action-write.repository';
 import { WorkflowActionRepository } from './workflow-action.repository';
 import { WorkflowActionsService } from './workflow-actions.service';
 import { WorkflowImportService } from './workflow-import.service';
@@ -27,7 +27,7 @@ import { WorkflowStudioService } from './studio/workflow-studio.service';
     WorkflowRecorderService,
     WorkflowItemRepository,
     WorkflowActionRepository,
-    WorkflowActionRequestRepository,
+    WorkflowActionWriteRepository,
     WorkflowInboxRepository,
     WorkflowRuntimeRepository,
     WorkflowSlaService,

@@ -6,9 +6,9 @@ import { act, anException, exceptionWorkflowId } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
 import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
 
-// On PostgreSQL an HTTP append runs on the pg driver, hooks and precedent index included; the
-// workflow layer's own appends (an approve's ApprovalRecorded) and every retry run through Prisma
-// (EventAppenderService). These tests mix both in one trace and refuse appends on a pool of two
+// On PostgreSQL an HTTP append runs on the pg driver, hooks and precedent index included; an
+// approve's ApprovalRecorded is planned by the same planner and written with the action's one
+// statement (WorkflowActionsService), and every retry runs through Prisma (EventAppenderService). These tests mix both in one trace and refuse appends on a pool of two
 // connections; on the embedded database every append takes the Prisma path and the same
 // behaviour is expected.
 describe('appends on either transaction path', () => {
