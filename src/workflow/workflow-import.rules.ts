@@ -2,7 +2,7 @@ import { clampToStorable } from '../common/rfc3339';
 import type { WorkflowConfig } from '../config/workflow-config';
 import type { EventInput } from '../ingestion/event-types';
 import type { StoredEvent, TraceState } from '../ingestion/stored-event';
-import type { WorkflowItem } from './workflow-item';
+import { WITHOUT_POLICY, type WorkflowItem } from './workflow-item';
 import { isOwnRequest, separationOfDutiesError } from './separation-of-duties';
 import { systemTransition } from './workflow-system-transitions';
 import { isTerminalStatus, PRIORITIES, type Priority } from './workflow-status';
@@ -75,6 +75,7 @@ function baseItem(
     requested_by: event.recorded_by,
     required_approvals: 1,
     approvals: [],
+    ...WITHOUT_POLICY,
     ...rest,
   };
 }

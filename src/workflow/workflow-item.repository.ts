@@ -11,8 +11,9 @@ import { PRIORITY_RANK, type Priority, type WorkflowStatus } from './workflow-st
 
 type ItemRow = Omit<
   WorkflowItem,
-  'status' | 'requested_by_actor' | 'metadata' | 'last_source_log_seq' | 'approvals'
+  'status' | 'requested_by_actor' | 'metadata' | 'last_source_log_seq' | 'approvals' | 'sla_policy'
 > & {
+  sla_policy: unknown;
   status: string;
   priority_rank: number;
   requested_by_actor: unknown;
@@ -166,7 +167,11 @@ function savedItemsCte(tenantId: string, items: WorkflowItem[]): Prisma.Sql {
       last_source_log_seq = EXCLUDED.last_source_log_seq, escalation_count = EXCLUDED.escalation_count,
       deadline_risk_notified_for = EXCLUDED.deadline_risk_notified_for, metadata = EXCLUDED.metadata,
       version = EXCLUDED.version, last_action_hash = EXCLUDED.last_action_hash, action_count = EXCLUDED.action_count,
-      requested_by = EXCLUDED.requested_by, required_approvals = EXCLUDED.required_approvals, approvals = EXCLUDED.approvals
+      requested_by = EXCLUDED.requested_by, required_approvals = EXCLUDED.required_approvals, approvals = EXCLUDED.approvals,
+      workflow_policy_id = EXCLUDED.workflow_policy_id, workflow_policy_version = EXCLUDED.workflow_policy_version,
+      sla_policy = EXCLUDED.sla_policy, sla_paused_at = EXCLUDED.sla_paused_at, sla_warnings_sent = EXCLUDED.sla_warnings_sent,
+      sla_escalation_step = EXCLUDED.sla_escalation_step, sla_next_check_at = EXCLUDED.sla_next_check_at,
+      separation_of_duties = EXCLUDED.separation_of_duties
     RETURNING 1
   )`;
 }
@@ -184,6 +189,7 @@ export function toItem({ priority_rank: _rank, ...row }: ItemRow): WorkflowItem 
     requested_by_actor: (row.requested_by_actor ?? null) as WorkflowItem['requested_by_actor'],
     metadata: (row.metadata ?? {}) as Record<string, unknown>,
     approvals: (row.approvals ?? []) as WorkflowItem['approvals'],
+    sla_policy: (row.sla_policy ?? null) as WorkflowItem['sla_policy'],
     last_source_log_seq: Number(row.last_source_log_seq),
   };
 }
@@ -195,6 +201,8 @@ const ITEM_TIMES = [
   'resolved_at',
   'last_action_at',
   'deadline_risk_notified_for',
+  'sla_paused_at',
+  'sla_next_check_at',
 ] as const;
 
 /** An item row as PostgreSQL's JSON gives it: times as text, bigints as numbers. */
