@@ -206,7 +206,8 @@ export function importApproval(
 ): { item: WorkflowItem; previousDecision: string | null } {
   const p = event.payload as Payload;
   const target = approvalTarget(event);
-  if (ctx.config.separationOfDuties && existing && isOwnRequest(existing, event.recorded_by)) {
+  const separationOfDuties = existing?.separation_of_duties ?? ctx.config.separationOfDuties;
+  if (separationOfDuties && existing && isOwnRequest(existing, event.recorded_by)) {
     throw separationOfDutiesError(existing.workflow_id, { event_id: event.event_id });
   }
   const approved = p.decision === 'approved';

@@ -62,7 +62,7 @@ export class WorkflowItemRepository {
     return db.$queryRaw`
       SELECT workflow_id, trace_id FROM dg_workflow_items
       WHERE tenant_id = ${tenantId} AND ${dueForSweep(now, windowEnd)}
-      ORDER BY sla_due_at
+      ORDER BY coalesce(sla_next_check_at, sla_due_at)
       LIMIT ${limit}`;
   }
 
@@ -176,10 +176,16 @@ function savedItemsCte(tenantId: string, items: WorkflowItem[]): Prisma.Sql {
   )`;
 }
 
+/**
+ * Items under the deployment defaults (SPEC §7) by status and due time; items under a tenant
+ * policy (SPEC §14) by the one time the policy needs them next (sla_next_check_at), so both ride
+ * an index and the cost follows the due items.
+ */
 function dueForSweep(now: Date, windowEnd: Date): Prisma.Sql {
-  return Prisma.sql`(((status IN ('requested', 'changes_requested') OR (status = 'in_review' AND escalation_count = 0)) AND sla_due_at < ${now})
+  return Prisma.sql`((workflow_policy_id IS NULL AND (((status IN ('requested', 'changes_requested') OR (status = 'in_review' AND escalation_count = 0)) AND sla_due_at < ${now})
     OR (status IN ('requested', 'in_review', 'changes_requested', 'escalated') AND sla_due_at > ${now}
-        AND sla_due_at <= ${windowEnd} AND deadline_risk_notified_for IS DISTINCT FROM sla_due_at))`;
+        AND sla_due_at <= ${windowEnd} AND deadline_risk_notified_for IS DISTINCT FROM sla_due_at)))
+    OR sla_next_check_at <= ${now})`;
 }
 
 export function toItem({ priority_rank: _rank, ...row }: ItemRow): WorkflowItem {

@@ -2,6 +2,7 @@ import { Module, OnModuleInit } from '@nestjs/common';
 import { IngestionModule } from '../ingestion/ingestion.module';
 import { TraceWorkflowsRegistry } from '../ingestion/trace-workflows.registry';
 import { NotificationsModule } from '../notifications/notifications.module';
+import { PoliciesModule } from '../policies/policies.module';
 import { WorkflowActionRequestRepository } from './workflow-action-request.repository';
 import { WorkflowActionRepository } from './workflow-action.repository';
 import { WorkflowActionsService } from './workflow-actions.service';
@@ -18,7 +19,7 @@ import { WorkflowStudioService } from './studio/workflow-studio.service';
 
 /** Workflow items on top of the decision log: import, actions, inbox (SPEC §6). */
 @Module({
-  imports: [IngestionModule, NotificationsModule],
+  imports: [IngestionModule, NotificationsModule, PoliciesModule],
   controllers: [WorkflowsController, WorkflowStudioController],
   providers: [
     WorkflowImportService,
