@@ -6,13 +6,13 @@ import { ApiEnvelope } from '../common/api-envelope.decorator';
 import { ApiErrors } from '../common/api-errors.decorator';
 import {
   CreatePolicyDto,
-  CreateReviewTemplateDto,
+  CreateTenantReviewTemplateDto,
   PolicyBodyDto,
   PolicyDto,
   PolicyListDto,
-  ReviewTemplateBodyDto,
-  ReviewTemplateDto,
-  ReviewTemplateListDto,
+  TenantReviewTemplateBodyDto,
+  TenantReviewTemplateDto,
+  TenantReviewTemplateListDto,
   VersionQueryDto,
 } from './policies.dto';
 import { PoliciesService } from './policies.service';
@@ -83,15 +83,15 @@ export class ReviewTemplatesController {
   @Post()
   @Access('admin', 'policy_manage')
   @ApiOperation({ summary: 'Create a tenant review template for the workflow studio (version 1)' })
-  @ApiEnvelope(ReviewTemplateDto, HttpStatus.CREATED)
-  createTenantReviewTemplate(@CurrentPrincipal() principal: Principal, @Body() body: CreateReviewTemplateDto) {
+  @ApiEnvelope(TenantReviewTemplateDto, HttpStatus.CREATED)
+  createTenantReviewTemplate(@CurrentPrincipal() principal: Principal, @Body() body: CreateTenantReviewTemplateDto) {
     return this.service.templates.create(principal, body);
   }
 
   @Get()
   @Access('admin', 'policy_manage')
   @ApiOperation({ summary: 'The tenant’s review templates, current versions, active and retired' })
-  @ApiEnvelope(ReviewTemplateListDto)
+  @ApiEnvelope(TenantReviewTemplateListDto)
   async listTenantReviewTemplates(@CurrentPrincipal() principal: Principal) {
     return { review_templates: await this.service.templates.list(principal) };
   }
@@ -100,7 +100,7 @@ export class ReviewTemplatesController {
   @Access('admin', 'policy_manage')
   @ApiErrors(HttpStatus.NOT_FOUND)
   @ApiOperation({ summary: 'One review template: its current version, or ?version=' })
-  @ApiEnvelope(ReviewTemplateDto)
+  @ApiEnvelope(TenantReviewTemplateDto)
   getTenantReviewTemplate(
     @CurrentPrincipal() principal: Principal,
     @Param('template_id') templateId: string,
@@ -113,11 +113,11 @@ export class ReviewTemplatesController {
   @Access('admin', 'policy_manage')
   @ApiErrors(HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
   @ApiOperation({ summary: 'Replace a review template: writes its next version' })
-  @ApiEnvelope(ReviewTemplateDto)
+  @ApiEnvelope(TenantReviewTemplateDto)
   updateTenantReviewTemplate(
     @CurrentPrincipal() principal: Principal,
     @Param('template_id') templateId: string,
-    @Body() body: ReviewTemplateBodyDto,
+    @Body() body: TenantReviewTemplateBodyDto,
   ) {
     return this.service.templates.update(principal, templateId, body);
   }
@@ -127,7 +127,7 @@ export class ReviewTemplatesController {
   @HttpCode(HttpStatus.OK)
   @ApiErrors(HttpStatus.NOT_FOUND)
   @ApiOperation({ summary: 'Retire a review template: the studio no longer offers it' })
-  @ApiEnvelope(ReviewTemplateDto)
+  @ApiEnvelope(TenantReviewTemplateDto)
   retireTenantReviewTemplate(@CurrentPrincipal() principal: Principal, @Param('template_id') templateId: string) {
     return this.service.templates.retire(principal, templateId);
   }

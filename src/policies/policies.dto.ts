@@ -123,7 +123,7 @@ export class VersionQueryDto {
   @ApiPropertyOptional({ description: 'a past version; default the current one' }) @Allow() version?: string;
 }
 
-export class ReviewTemplateBodyDto {
+export class TenantReviewTemplateBodyDto {
   @ApiProperty({ maxLength: 200, example: 'Payments review' }) @Allow() title!: string;
   @ApiPropertyOptional({ default: '' }) @Allow() description?: string;
   @ApiPropertyOptional({ default: 'incident_review' }) @Allow() workflow_kind?: string;
@@ -135,13 +135,13 @@ export class ReviewTemplateBodyDto {
   @ApiPropertyOptional({ default: 1, minimum: 1, maximum: 10 }) @Allow() required_approvals?: number;
 }
 
-export class CreateReviewTemplateDto extends ReviewTemplateBodyDto {
+export class CreateTenantReviewTemplateDto extends TenantReviewTemplateBodyDto {
   @ApiProperty({ example: 'payments_review', description: 'a-z 0-9 _ . -; not a built-in id' })
   @Allow()
   template_id!: string;
 }
 
-export class ReviewTemplateDto extends CreateReviewTemplateDto {
+export class TenantReviewTemplateDto extends CreateTenantReviewTemplateDto {
   @ApiProperty() version!: number;
   @ApiProperty({ enum: ['active', 'retired'] }) status!: string;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
@@ -149,6 +149,6 @@ export class ReviewTemplateDto extends CreateReviewTemplateDto {
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) retired_at!: string | null;
 }
 
-export class ReviewTemplateListDto {
-  @ApiProperty({ type: [ReviewTemplateDto] }) review_templates!: ReviewTemplateDto[];
+export class TenantReviewTemplateListDto {
+  @ApiProperty({ type: [TenantReviewTemplateDto] }) review_templates!: TenantReviewTemplateDto[];
 }

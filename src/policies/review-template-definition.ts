@@ -17,9 +17,10 @@ const definitionSchema = z.strictObject({
     .enum(PRIORITY_VALUES, { error: `must be one of ${PRIORITY_VALUES.join(', ')}` })
     .default('normal'),
   default_sla_hours: z
-    .number({ error: 'must be a number of hours between 0.01 and 8760' })
-    .min(0.01, 'must be a number of hours between 0.01 and 8760')
-    .max(8760, 'must be a number of hours between 0.01 and 8760'),
+    .number({ error: 'must be an integer number of hours between 1 and 8760' })
+    .int('must be an integer number of hours between 1 and 8760')
+    .min(1, 'must be an integer number of hours between 1 and 8760')
+    .max(8760, 'must be an integer number of hours between 1 and 8760'),
   reviewer_role: text(200).default('admin'),
   required_approvals: z
     .number({ error: 'must be an integer between 1 and 10' })

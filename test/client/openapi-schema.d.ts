@@ -428,7 +428,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The built-in review templates */
+        /** The built-in review templates, then the tenant’s active ones (SPEC §14) */
         get: operations["listReviewTemplates"];
         put?: never;
         post?: never;
@@ -1084,7 +1084,7 @@ export interface components {
             /** @description null: DG_SEPARATION_OF_DUTIES */
             separation_of_duties?: boolean | null;
         };
-        ReviewTemplateDto: {
+        TenantReviewTemplateDto: {
             /** @example Payments review */
             title: string;
             /** @default  */
@@ -1119,7 +1119,7 @@ export interface components {
             /** Format: date-time */
             retired_at: string | null;
         };
-        CreateReviewTemplateDto: {
+        CreateTenantReviewTemplateDto: {
             /** @example Payments review */
             title: string;
             /** @default  */
@@ -1146,10 +1146,10 @@ export interface components {
              */
             template_id: string;
         };
-        ReviewTemplateListDto: {
-            review_templates: components["schemas"]["ReviewTemplateDto"][];
+        TenantReviewTemplateListDto: {
+            review_templates: components["schemas"]["TenantReviewTemplateDto"][];
         };
-        ReviewTemplateBodyDto: {
+        TenantReviewTemplateBodyDto: {
             /** @example Payments review */
             title: string;
             /** @default  */
@@ -1335,6 +1335,25 @@ export interface components {
             assigned_role?: string | null;
             /** @description override only: "OVERRIDE " + the workflow id upper-cased */
             confirm_text?: string | null;
+        };
+        ReviewTemplateDto: {
+            template_id: string;
+            title: string;
+            description: string;
+            workflow_kind: string;
+            /** @enum {string} */
+            default_priority: "urgent" | "high" | "normal" | "low";
+            default_sla_hours: number;
+            reviewer_role: string;
+            /** @description tenant templates only (SPEC §14): the quorum a review started from it asks for */
+            required_approvals?: number;
+            /** @description tenant templates only: the template version */
+            version?: number;
+            /**
+             * @description tenant templates only; built-in ones have no source
+             * @enum {string}
+             */
+            source?: "tenant";
         };
         TemplateListDto: {
             templates: components["schemas"]["ReviewTemplateDto"][];
@@ -2977,7 +2996,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["ReviewTemplateListDto"];
+                        data: components["schemas"]["TenantReviewTemplateListDto"];
                         request_id: string;
                     };
                 };
@@ -3034,7 +3053,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CreateReviewTemplateDto"];
+                "application/json": components["schemas"]["CreateTenantReviewTemplateDto"];
             };
         };
         responses: {
@@ -3044,7 +3063,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["ReviewTemplateDto"];
+                        data: components["schemas"]["TenantReviewTemplateDto"];
                         request_id: string;
                     };
                 };
@@ -3112,7 +3131,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["ReviewTemplateDto"];
+                        data: components["schemas"]["TenantReviewTemplateDto"];
                         request_id: string;
                     };
                 };
@@ -3180,7 +3199,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReviewTemplateBodyDto"];
+                "application/json": components["schemas"]["TenantReviewTemplateBodyDto"];
             };
         };
         responses: {
@@ -3190,7 +3209,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["ReviewTemplateDto"];
+                        data: components["schemas"]["TenantReviewTemplateDto"];
                         request_id: string;
                     };
                 };
@@ -3273,7 +3292,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        data: components["schemas"]["ReviewTemplateDto"];
+                        data: components["schemas"]["TenantReviewTemplateDto"];
                         request_id: string;
                     };
                 };

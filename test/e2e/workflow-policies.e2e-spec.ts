@@ -370,4 +370,74 @@ describe('Workflow policies (SPEC §14)', () => {
       expect((await detail(wf)).workflow).toMatchObject({ status: 'escalated', assigned_role: 'lead' });
     });
   });
+
+  describe('tenant review templates in the studio', () => {
+    it('lists them beside the built-in three; a review started from one takes its defaults, policy and quorum', async () => {
+      const template = (
+        await api
+          .post('/api/v1/admin/review-templates', {
+            template_id: 'payments_review',
+            title: 'Payments Review',
+            description: 'Check a payment run',
+            default_priority: 'low',
+            default_sla_hours: 3,
+            reviewer_role: 'payments',
+            required_approvals: 2,
+          })
+          .expect(201)
+      ).body.data;
+      expect(template).toMatchObject({
+        template_id: 'payments_review',
+        version: 1,
+        status: 'active',
+        workflow_kind: 'incident_review',
+      });
+      await api
+        .post('/api/v1/admin/review-templates', { template_id: 'incident_triage', title: 'x', default_sla_hours: 1 })
+        .expect(400);
+      await createPolicy({
+        policy_id: 'payments',
+        name: 'Payments',
+        match: { template_id: 'payments_review' },
+        sla_minutes: 30,
+      });
+
+      const listed = (await api.get('/api/v1/workflow-studio/templates').expect(200)).body.data.templates;
+      expect(listed.map((t: { template_id: string }) => t.template_id)).toEqual([
+        'incident_triage',
+        'exception_follow_up',
+        'precedent_gap_review',
+        'payments_review',
+      ]);
+      expect(listed[3]).toMatchObject({ source: 'tenant', version: 1, required_approvals: 2, default_sla_hours: 3 });
+
+      await api
+        .post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'pay-run', occurred_at: FRIDAY_16_BERLIN }))
+        .expect(201);
+      const dry = (await api.get('/api/v1/workflow-studio/traces/pay-run?template_id=payments_review').expect(200)).body
+        .data;
+      expect(dry.template.template_id).toBe('payments_review');
+      expect(dry.draft).toMatchObject({ priority: 'low', sla_hours: 3, assigned_role: 'payments' });
+      const started = await api
+        .post('/api/v1/workflow-studio/traces/pay-run/reviews', {
+          reason: 'monthly check',
+          template_id: 'payments_review',
+        })
+        .expect(201);
+      expect(started.body.data.workflow).toMatchObject({
+        workflow_id: 'pay-run:trace_review:payments_review',
+        priority: 'low',
+        assigned_role: 'payments',
+        required_approvals: 2,
+        workflow_policy_id: 'payments',
+        workflow_policy_version: 1,
+        sla_due_at: '2026-11-27T15:30:00.000Z',
+      });
+      // Retired: the studio no longer offers it, and another tenant never saw it.
+      await api.post('/api/v1/admin/review-templates/payments_review/retire').expect(200);
+      expect((await api.get('/api/v1/workflow-studio/templates').expect(200)).body.data.templates).toHaveLength(3);
+      const other = apiAs(app, uniqueTenant(), DEV_TOKENS.admin);
+      expect((await other.get('/api/v1/workflow-studio/templates').expect(200)).body.data.templates).toHaveLength(3);
+    });
+  });
 });
