@@ -1188,6 +1188,22 @@ export interface components {
             at: string;
             action_id: string;
         };
+        SlaClockDto: {
+            /**
+             * @description paused while a pausing policy waits on the requester; stopped once decided
+             * @enum {string}
+             */
+            state: "running" | "paused" | "stopped";
+            /**
+             * Format: date-time
+             * @description the same as sla_due_at
+             */
+            due_at: string;
+            /** Format: date-time */
+            paused_at: string | null;
+            /** @description the time zone of the policy’s business-hours calendar, null without one */
+            business_hours_time_zone: string | null;
+        };
         WorkflowDto: {
             workflow_id: string;
             tenant_id: string;
@@ -1236,6 +1252,11 @@ export interface components {
             /** @description votes given so far, oldest first */
             approvals: components["schemas"]["ApprovalVoteDto"][];
             approval_count: number;
+            /** @description SPEC §14: the tenant workflow policy the item was created under (null: deployment defaults) */
+            workflow_policy_id: string | null;
+            /** @description the version of that policy the item keeps */
+            workflow_policy_version: number | null;
+            sla_clock: components["schemas"]["SlaClockDto"];
         };
         InboxSummaryDto: {
             total_count: number;

@@ -371,6 +371,58 @@ describe('Workflow policies (SPEC §14)', () => {
     });
   });
 
+  describe('more policy rules through the sweep', () => {
+    it('keeps local office hours across a DST change: due Monday 12:00 CEST after a Friday in CET', async () => {
+      await createPolicy({
+        policy_id: 'dst',
+        name: 'DST',
+        sla_minutes: 240,
+        calendar: BERLIN,
+        escalation_levels: [{ assigned_role: 'lead' }],
+      });
+      // Friday 27 March 2026 16:00 CET; Berlin moves to CEST on Sunday 29 March.
+      clock.at = new Date('2026-03-27T15:00:00Z');
+      const wf = await requestException('dst', '2026-03-27T15:00:00.000Z');
+      expect((await detail(wf)).workflow.sla_due_at).toBe('2026-03-30T10:00:00.000Z');
+      await expectUntouched(wf, '2026-03-30T09:59:00Z');
+      await sweepAt('2026-03-30T10:00:01Z');
+      expect((await detail(wf)).workflow).toMatchObject({ status: 'escalated', assigned_role: 'lead' });
+    });
+
+    it('escalates a policy item once when sweeps run at the same moment', async () => {
+      await createPolicy({
+        policy_id: 'once',
+        name: 'Once',
+        sla_minutes: 60,
+        escalation_levels: [{ assigned_role: 'lead' }],
+      });
+      const wf = await requestException('once');
+      clock.at = new Date('2026-11-27T16:30:00Z');
+      const sweeps = app.get(SlaSweepService);
+      await Promise.all([sweeps.sweep(clock.now()), sweeps.sweep(clock.now()), sweeps.sweep(clock.now())]);
+      const { workflow, actions } = await detail(wf);
+      expect(workflow.escalation_count).toBe(1);
+      expect(actions.filter((a: { action_type: string }) => a.action_type === 'escalate')).toHaveLength(1);
+    });
+
+    it('applies the policy’s separation of duties instead of the deployment’s', async () => {
+      const own = await requestException('sod-default');
+      const refused = await api
+        .post(`/api/v1/workflows/${own}/actions`, { action: 'approve', reason: 'mine' })
+        .expect(403);
+      expect(refused.body.error.details.rule).toBe('separation_of_duties');
+      await createPolicy({
+        policy_id: 'solo',
+        name: 'Single-operator desk',
+        sla_minutes: 60,
+        separation_of_duties: false,
+      });
+      const solo = await requestException('sod-off');
+      expect((await detail(solo)).workflow.workflow_policy_id).toBe('solo');
+      await api.post(`/api/v1/workflows/${solo}/actions`, { action: 'approve', reason: 'mine, allowed' }).expect(200);
+    });
+  });
+
   describe('tenant review templates in the studio', () => {
     it('lists them beside the built-in three; a review started from one takes its defaults, policy and quorum', async () => {
       const template = (
