@@ -6,7 +6,7 @@ import { DomainError } from '../common/error-codes';
 import type { SqlDb } from '../database/driver-tx';
 import type { Db } from '../database/prisma.service';
 import { PrismaService } from '../database/prisma.service';
-import { REVIEW_TEMPLATES } from '../workflow/studio/review-templates';
+import { REVIEW_TEMPLATES } from './review-templates';
 import { DefinitionsRepository, type DefinitionKind, type DefinitionVersion } from './definitions.repository';
 import { parsePolicyBody, type PolicyDefinition } from './policy-definition';
 import { parseReviewTemplateBody, type ReviewTemplateDefinition } from './review-template-definition';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ReviewTemplate } from '../workflow/studio/review-templates';
+import type { ReviewTemplate } from './review-templates';
 import { ID_PATTERN, invalidArgument } from './policy-definition';
 
 const PRIORITY_VALUES = ['urgent', 'high', 'normal', 'low'] as const;

@@ -14,7 +14,7 @@ import { PoliciesService } from '../../policies/policies.service';
 import { WorkflowItemRepository } from '../workflow-item.repository';
 import { WorkflowQueryService } from '../workflow-query.service';
 import { workflowIdOf } from '../workflow-import.rules';
-import { REVIEW_TEMPLATES, ReviewTemplate } from './review-templates';
+import { REVIEW_TEMPLATES, ReviewTemplate } from '../../policies/review-templates';
 import { chooseTemplate, Simulation, simulate, TraceFacts } from './review-simulation';
 import type { StartReviewDto } from './workflow-studio.dto';
 
