@@ -1,6 +1,7 @@
 // SLA sweep benchmark (issue 5): how long SlaSweepService takes to handle the due items of a tenant,
 // with 1k due among 10k open items, 1k due among 100k open items (SPEC §7: the cost follows the
-// due items, not the open ones) and 10k due among 100k. See bench/README.md.
+// due items, not the open ones) and 10k due among 100k; and the first two again with every item
+// under a tenant workflow policy with a business-hours calendar (SPEC §14). See bench/README.md.
 //
 //   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/sla.ts
 //
@@ -22,14 +23,50 @@ const { Clock } = require('../dist/common/clock') as typeof import('../src/commo
 const { loadConfig } = require('../dist/config/app-config') as typeof import('../src/config/app-config');
 const { SlaSweepService } = require('../dist/sla/sla-sweep.service') as typeof import('../src/sla/sla-sweep.service');
 
-type Scenario = { label: string; open: number; due: number };
+type Scenario = { label: string; open: number; due: number; policy?: boolean };
 const SMALL: Scenario = { label: '1k due among 10k open', open: scaled(10_000, 200), due: scaled(1_000, 20) };
 const LARGE: Scenario = { label: '1k due among 100k open', open: scaled(100_000, 2_000), due: scaled(1_000, 20) };
+/** The same with every item under a calendar policy: the sweep finds them by sla_next_check_at. */
+const POLICY_SMALL: Scenario = { ...SMALL, label: `policy: ${SMALL.label}`, policy: true };
+const POLICY_LARGE: Scenario = { ...LARGE, label: `policy: ${LARGE.label}`, policy: true };
 const MANY_DUE: Scenario = { label: '10k due among 100k open', open: scaled(100_000, 2_000), due: scaled(10_000, 200) };
 /** Not reported: the first sweeps of a process pay for loading and JIT-compiling the code paths. */
 const WARM_UP: Scenario = { label: 'warm-up', open: scaled(2_000, 200), due: scaled(200, 20) };
 /** The two scenarios the goal compares take turns, so that load on the shared machine hits both. */
-const RUNS = [SMALL, LARGE, SMALL, LARGE, MANY_DUE];
+const RUNS = [SMALL, LARGE, POLICY_SMALL, POLICY_LARGE, SMALL, LARGE, POLICY_SMALL, POLICY_LARGE, MANY_DUE];
+
+/**
+ * The rules every item of a policy scenario carries: 4 h over a Berlin calendar open all week
+ * round the clock (so the seeded due times stand), warnings at 50/75/90 % (all sent: the seeded
+ * items are past them), one escalation level to admin at the due time.
+ */
+const CALENDAR_POLICY = {
+  sla_minutes: 240,
+  calendar: {
+    time_zone: 'Europe/Berlin',
+    working_days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+    working_hours: [{ start: '00:00', end: '24:00' }],
+    holidays: [],
+  },
+  warning_thresholds: [50, 75, 90],
+  escalation_levels: [{ assigned_account_id: null, assigned_role: 'admin', delay_minutes: 0, repeat: 0 }],
+  pause_on_changes_requested: false,
+  on_final_breach: { action: 'none', reason: null, delay_minutes: 0 },
+  required_approvals: 1,
+  separation_of_duties: null,
+};
+
+/** Puts every item of the tenant under CALENDAR_POLICY, with the state the sweep would have left. */
+async function underPolicy(db: Client, tenant: string): Promise<void> {
+  await db.query(
+    `UPDATE dg_workflow_items SET workflow_policy_id = 'bench-calendar', workflow_policy_version = 1,
+       sla_policy = $2::jsonb, sla_warnings_sent = 3,
+       sla_escalation_step = CASE WHEN status = 'escalated' THEN 1 ELSE 0 END,
+       sla_next_check_at = CASE WHEN status = 'escalated' THEN NULL ELSE sla_due_at + interval '1 millisecond' END
+     WHERE tenant_id = $1`,
+    [tenant, JSON.stringify(CALENDAR_POLICY)],
+  );
+}
 const SCHEDULER_OFF = '86400'; // the app's own sweep timer must not fire during a run
 
 /** Open items that are not due: 70% due in 36 min to 4 h (outside the 30-minute warning window), 30% already escalated. */
@@ -73,6 +110,7 @@ async function sweepRun(
     ...notDue(scenario.open - scenario.due),
     ...due(scenario.due),
   ]);
+  if (scenario.policy) await underPolicy(db, tenant);
   await settle(db);
   clock.at = new Date(seededAt.getTime() + 60_000); // the next tick of the scheduler
   const discovery = await explainDiscovery(db, tenant, clock.at);
@@ -102,11 +140,17 @@ async function sweepRun(
 async function explainDiscovery(db: Client, tenant: string, at: Date): Promise<string> {
   const windowEnd = new Date(at.getTime() + 30 * 60_000);
   const { rows } = await db.query(
-    `EXPLAIN (ANALYZE, BUFFERS) SELECT workflow_id, trace_id FROM dg_workflow_items
-     WHERE tenant_id = $1 AND ((status IN ('requested', 'in_review', 'changes_requested') AND sla_due_at < $2)
-       OR (status IN ('requested', 'in_review', 'changes_requested', 'escalated') AND sla_due_at > $2
-           AND sla_due_at <= $3 AND deadline_risk_notified_for IS DISTINCT FROM sla_due_at))
-     ORDER BY sla_due_at LIMIT 200`,
+    `EXPLAIN (ANALYZE, BUFFERS) SELECT workflow_id, trace_id FROM (
+       (SELECT workflow_id, trace_id, sla_due_at AS at FROM dg_workflow_items
+        WHERE tenant_id = $1 AND workflow_policy_id IS NULL AND (((status IN ('requested', 'changes_requested')
+            OR (status = 'in_review' AND escalation_count = 0)) AND sla_due_at < $2)
+          OR (status IN ('requested', 'in_review', 'changes_requested', 'escalated') AND sla_due_at > $2
+              AND sla_due_at <= $3 AND deadline_risk_notified_for IS DISTINCT FROM sla_due_at))
+        ORDER BY sla_due_at LIMIT 200)
+       UNION ALL
+       (SELECT workflow_id, trace_id, sla_next_check_at AS at FROM dg_workflow_items
+        WHERE tenant_id = $1 AND sla_next_check_at <= $2 ORDER BY sla_next_check_at LIMIT 200)
+     ) AS due ORDER BY at LIMIT 200`,
     [tenant, at, windowEnd],
   );
   return rows.map((r) => r['QUERY PLAN']).join('\n');
@@ -118,7 +162,9 @@ function report(target: Target, runs: Run[]): string {
     return mine.reduce((t, r) => t + r.ms, 0) / mine.length;
   };
   const ratio = mean(LARGE) / mean(SMALL);
+  const policyRatio = mean(POLICY_LARGE) / mean(POLICY_SMALL);
   const largest = runs[runs.length - 1];
+  const policyRun = runs.filter((r) => r.scenario === POLICY_LARGE).pop() as Run;
   return [
     reportHeading('SLA sweep benchmark', target),
     'each run: a fresh tenant in emptied tables, seeded with SQL; sweeps at seeding time + 1 min until a pass handles nothing (200 items per tenant per pass)',
@@ -147,6 +193,12 @@ function report(target: Target, runs: Run[]): string {
     ),
     '',
     `${LARGE.label} / ${SMALL.label} (mean of the runs): ${fmt(ratio, 2)}× — goal ≤ 1.5×: ${verdict(ratio <= 1.5)}`,
+    `${POLICY_LARGE.label} / ${POLICY_SMALL.label} (mean of the runs): ${fmt(policyRatio, 2)}× — goal ≤ 1.5×: ${verdict(policyRatio <= 1.5)}`,
+    `${POLICY_LARGE.label} / ${LARGE.label} (policy cost against the defaults): ${fmt(mean(POLICY_LARGE) / mean(LARGE), 2)}×`,
+    '',
+    `EXPLAIN (ANALYZE, BUFFERS) of the sweep's query before the last ${POLICY_LARGE.label} run:`,
+    '',
+    policyRun.discovery,
     '',
     `EXPLAIN (ANALYZE, BUFFERS) of the sweep's query before the last run (${largest.scenario.label}):`,
     '',

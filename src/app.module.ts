@@ -15,6 +15,7 @@ import { DatabaseModule } from './database/database.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { ObservabilityModule } from './observability/observability.module';
+import { PoliciesModule } from './policies/policies.module';
 import { SlaModule } from './sla/sla.module';
 import { ProjectionsModule } from './projections/projections.module';
 import { InboxMetricsModule } from './workflow/inbox-metrics.module';
@@ -34,6 +35,7 @@ export class AppModule {
         AuthModule,
         IngestionModule,
         NotificationsModule,
+        PoliciesModule,
         WorkflowModule,
         InboxMetricsModule,
         SlaModule,

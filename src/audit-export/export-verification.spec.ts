@@ -4,7 +4,7 @@ import { eventHash, payloadHash } from '../ingestion/event-hashing';
 import type { StoredEvent } from '../ingestion/stored-event';
 import type { NotificationRecord } from '../notifications/notification';
 import { chainAction, type WorkflowActionRecord } from '../workflow/workflow-action';
-import type { WorkflowItem } from '../workflow/workflow-item';
+import { WITHOUT_POLICY, type WorkflowItem } from '../workflow/workflow-item';
 import { digestSignatureValid, signDigest } from './export-signature';
 import { verifyManifest, verifyWorkflowExport } from './export-verification';
 import { streamWorkflowExport } from './streamed-export';
@@ -53,6 +53,7 @@ function item(): WorkflowItem {
     requested_by: 'policy-engine',
     required_approvals: 2,
     approvals: [],
+    ...WITHOUT_POLICY,
   };
 }
 

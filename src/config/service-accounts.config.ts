@@ -13,6 +13,7 @@ export const PERMISSIONS = [
   'projection_replay',
   'projection_rebuild',
   'webhook_manage',
+  'policy_manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -7,7 +7,7 @@ import type { TraceState } from '../ingestion/stored-event';
 import { applyTransition, keepVotes, planDecisionAppend } from './workflow-action-plan';
 import { decisionEvent } from './workflow-decision-event';
 import { importApproval } from './workflow-import.rules';
-import type { WorkflowItem } from './workflow-item';
+import { WITHOUT_POLICY, type WorkflowItem } from './workflow-item';
 import { WORKFLOW_ACTIONS, WORKFLOW_STATUSES, type WorkflowActionType, type WorkflowStatus } from './workflow-status';
 import { transition, TRANSITIONS, type TransitionResult } from './workflow-transitions';
 
@@ -55,6 +55,7 @@ function anItem(status: WorkflowStatus, overrides: Partial<WorkflowItem> = {}): 
     requested_by: REQUESTER,
     required_approvals: 1,
     approvals: [],
+    ...WITHOUT_POLICY,
     ...overrides,
   };
 }

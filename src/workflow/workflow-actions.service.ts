@@ -173,7 +173,7 @@ export class WorkflowActionsService implements OnModuleInit {
         role: this.config.workflow.escalationAssignedRole,
       },
       stamp: { action_id: actionId, at: now.toISOString() },
-      separationOfDuties: this.config.workflow.separationOfDuties,
+      separationOfDuties: item.separation_of_duties ?? this.config.workflow.separationOfDuties,
     });
     const evidence = normaliseEvidence(body.evidence);
     assertNoSecrets([

@@ -2,7 +2,7 @@ import { clampToStorable } from '../common/rfc3339';
 import type { WorkflowConfig } from '../config/workflow-config';
 import type { EventInput } from '../ingestion/event-types';
 import type { StoredEvent, TraceState } from '../ingestion/stored-event';
-import type { WorkflowItem } from './workflow-item';
+import { WITHOUT_POLICY, type WorkflowItem } from './workflow-item';
 import { isOwnRequest, separationOfDutiesError } from './separation-of-duties';
 import { systemTransition } from './workflow-system-transitions';
 import { isTerminalStatus, PRIORITIES, type Priority } from './workflow-status';
@@ -75,6 +75,7 @@ function baseItem(
     requested_by: event.recorded_by,
     required_approvals: 1,
     approvals: [],
+    ...WITHOUT_POLICY,
     ...rest,
   };
 }
@@ -205,7 +206,8 @@ export function importApproval(
 ): { item: WorkflowItem; previousDecision: string | null } {
   const p = event.payload as Payload;
   const target = approvalTarget(event);
-  if (ctx.config.separationOfDuties && existing && isOwnRequest(existing, event.recorded_by)) {
+  const separationOfDuties = existing?.separation_of_duties ?? ctx.config.separationOfDuties;
+  if (separationOfDuties && existing && isOwnRequest(existing, event.recorded_by)) {
     throw separationOfDutiesError(existing.workflow_id, { event_id: event.event_id });
   }
   const approved = p.decision === 'approved';

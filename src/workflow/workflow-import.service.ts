@@ -3,7 +3,7 @@ import { Clock } from '../common/clock';
 import { DomainError } from '../common/error-codes';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import type { SqlDb } from '../database/driver-tx';
+import { DriverTx, type SqlDb } from '../database/driver-tx';
 import { PrismaService } from '../database/prisma.service';
 import { AppendHooks } from '../ingestion/append-hooks';
 import { AppendRepository } from '../ingestion/append.repository';
@@ -24,6 +24,12 @@ import type { WorkflowItem } from './workflow-item';
 import { type ImportRead, WorkflowItemRepository } from './workflow-item.repository';
 import { approvalNotice, assignmentNotice, failureNotice } from './workflow-notices';
 import { WorkflowRecorderService } from './workflow-recorder.service';
+import { applyWorkflowPolicy } from './workflow-policy';
+import { PoliciesService } from '../policies/policies.service';
+import type { DefinitionVersion } from '../policies/definitions.repository';
+import type { PolicyDefinition } from '../policies/policy-definition';
+
+type PolicyImportRead = ImportRead & { policies: DefinitionVersion<PolicyDefinition>[] };
 import { WorkflowSlaService } from './workflow-sla.service';
 import { WORKFLOW_EVENT_TYPES, WorkflowRuntimeRepository } from './workflow-runtime.repository';
 
@@ -49,12 +55,13 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
     private readonly runtime: WorkflowRuntimeRepository,
     private readonly recorder: WorkflowRecorderService,
     private readonly sla: WorkflowSlaService,
+    private readonly policies: PoliciesService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
-    this.hooks.register<ImportRead>({
+    this.hooks.register<PolicyImportRead>({
       eventTypes: WORKFLOW_EVENT_TYPES,
       read: (db, tenantId, inputs) => this.read(db, tenantId, inputs),
       apply: (db, tenantId, events, traces, read) => this.apply(db, tenantId, events, traces, read),
@@ -88,13 +95,23 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
     if (applied) this.logger.log(`caught up: applied ${applied} workflow event(s) appended before this start`);
   }
 
-  /** One statement: which of the events are applied already, and their items, locked. */
-  private async read(db: SqlDb, tenantId: string, inputs: EventInput[]): Promise<ImportRead> {
+  /**
+   * Which of the events are applied already, and their items, locked; and the tenant's active
+   * workflow policies for the items they create (SPEC §14). On the driver both statements travel
+   * in one round trip.
+   */
+  private async read(db: SqlDb, tenantId: string, inputs: EventInput[]): Promise<PolicyImportRead> {
     const relevant = inputs.filter((e) => RELEVANT.has(e.event_type));
-    return this.items.readForImport(db, tenantId, {
-      actionIds: relevant.map(importedActionId),
-      workflowIds: [...new Set(relevant.map(targetOf))],
-    });
+    const keys = { actionIds: relevant.map(importedActionId), workflowIds: [...new Set(relevant.map(targetOf))] };
+    if (db instanceof DriverTx) {
+      const [read, policies] = await Promise.all([
+        this.items.readForImport(db, tenantId, keys),
+        this.policies.activePolicies(db, tenantId),
+      ]);
+      return { ...read, policies };
+    }
+    const read = await this.items.readForImport(db, tenantId, keys);
+    return { ...read, policies: await this.policies.activePolicies(db, tenantId) };
   }
 
   /**
@@ -106,7 +123,7 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
     tenantId: string,
     events: StoredEvent[],
     traces: ReadonlyMap<string, TraceState>,
-    read: ImportRead,
+    read: PolicyImportRead,
   ): Promise<void> {
     const now = this.clock.now();
     const changes = this.stage(events, traces, read, now);
@@ -121,7 +138,7 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
   stage(
     events: StoredEvent[],
     traces: ReadonlyMap<string, TraceState>,
-    read: ImportRead,
+    read: ImportRead & { policies?: PolicyImportRead['policies'] },
     now: Date,
   ): WorkflowChanges | undefined {
     const relevant = events.filter((e) => RELEVANT.has(e.event_type));
@@ -150,6 +167,10 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
         trace: traces.get(event.trace_id),
         now,
       });
+    }
+    for (const item of changes.items.values()) {
+      // A workflow action's decision (no policies read) only ever acts on its own, existing item.
+      if (!read.items.has(item.workflow_id)) applyWorkflowPolicy(item, read.policies ?? []);
     }
     // SLA once per item, on its state at the end of the append: a request and its decision
     // appended together leave a decided item, which was never open and overdue in between.

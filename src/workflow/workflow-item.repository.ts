@@ -11,8 +11,9 @@ import { PRIORITY_RANK, type Priority, type WorkflowStatus } from './workflow-st
 
 type ItemRow = Omit<
   WorkflowItem,
-  'status' | 'requested_by_actor' | 'metadata' | 'last_source_log_seq' | 'approvals'
+  'status' | 'requested_by_actor' | 'metadata' | 'last_source_log_seq' | 'approvals' | 'sla_policy'
 > & {
+  sla_policy: unknown;
   status: string;
   priority_rank: number;
   requested_by_actor: unknown;
@@ -58,16 +59,25 @@ export class WorkflowItemRepository {
     windowEnd: Date,
     limit: number,
   ): Promise<{ workflow_id: string; trace_id: string }[]> {
+    // Two index scans, each with its own LIMIT: one OR over both made the planner fall back to a
+    // sequential scan once most items were under a policy (bench/README.md, "SLA sweep").
     return db.$queryRaw`
-      SELECT workflow_id, trace_id FROM dg_workflow_items
-      WHERE tenant_id = ${tenantId} AND ${dueForSweep(now, windowEnd)}
-      ORDER BY sla_due_at
-      LIMIT ${limit}`;
+      SELECT workflow_id, trace_id FROM (
+        (SELECT workflow_id, trace_id, sla_due_at AS at FROM dg_workflow_items
+         WHERE tenant_id = ${tenantId} AND ${dueByDefaults(now, windowEnd)}
+         ORDER BY sla_due_at LIMIT ${limit})
+        UNION ALL
+        (SELECT workflow_id, trace_id, sla_next_check_at AS at FROM dg_workflow_items
+         WHERE tenant_id = ${tenantId} AND sla_next_check_at <= ${now}
+         ORDER BY sla_next_check_at LIMIT ${limit})
+      ) AS due ORDER BY at LIMIT ${limit}`;
   }
 
   async tenantsWithDueItems(db: Db, now: Date, windowEnd: Date): Promise<string[]> {
     const rows = await db.$queryRaw<{ tenant_id: string }[]>`
-      SELECT DISTINCT tenant_id FROM dg_workflow_items WHERE ${dueForSweep(now, windowEnd)}`;
+      SELECT tenant_id FROM dg_workflow_items WHERE ${dueByDefaults(now, windowEnd)}
+      UNION
+      SELECT tenant_id FROM dg_workflow_items WHERE sla_next_check_at <= ${now}`;
     return rows.map((r) => r.tenant_id);
   }
 
@@ -180,13 +190,23 @@ function savedItemsCte(tenantId: string, items: WorkflowItem[]): Prisma.Sql {
       last_source_log_seq = EXCLUDED.last_source_log_seq, escalation_count = EXCLUDED.escalation_count,
       deadline_risk_notified_for = EXCLUDED.deadline_risk_notified_for, metadata = EXCLUDED.metadata,
       version = EXCLUDED.version, last_action_hash = EXCLUDED.last_action_hash, action_count = EXCLUDED.action_count,
-      requested_by = EXCLUDED.requested_by, required_approvals = EXCLUDED.required_approvals, approvals = EXCLUDED.approvals
+      requested_by = EXCLUDED.requested_by, required_approvals = EXCLUDED.required_approvals, approvals = EXCLUDED.approvals,
+      workflow_policy_id = EXCLUDED.workflow_policy_id, workflow_policy_version = EXCLUDED.workflow_policy_version,
+      sla_policy = EXCLUDED.sla_policy, sla_paused_at = EXCLUDED.sla_paused_at, sla_warnings_sent = EXCLUDED.sla_warnings_sent,
+      sla_escalation_step = EXCLUDED.sla_escalation_step, sla_next_check_at = EXCLUDED.sla_next_check_at,
+      separation_of_duties = EXCLUDED.separation_of_duties
     RETURNING 1
   )`;
 }
 
-function dueForSweep(now: Date, windowEnd: Date): Prisma.Sql {
-  return Prisma.sql`(((status IN ('requested', 'changes_requested') OR (status = 'in_review' AND escalation_count = 0)) AND sla_due_at < ${now})
+/**
+ * Items under the deployment defaults (SPEC §7), by status and due time through the (status,
+ * sla_due_at) index. Items under a tenant policy (SPEC §14) are found instead by the one time their
+ * policy needs them next, through the sla_next_check_at index; either way the cost follows the
+ * due items.
+ */
+function dueByDefaults(now: Date, windowEnd: Date): Prisma.Sql {
+  return Prisma.sql`workflow_policy_id IS NULL AND (((status IN ('requested', 'changes_requested') OR (status = 'in_review' AND escalation_count = 0)) AND sla_due_at < ${now})
     OR (status IN ('requested', 'in_review', 'changes_requested', 'escalated') AND sla_due_at > ${now}
         AND sla_due_at <= ${windowEnd} AND deadline_risk_notified_for IS DISTINCT FROM sla_due_at))`;
 }
@@ -198,6 +218,7 @@ export function toItem({ priority_rank: _rank, ...row }: ItemRow): WorkflowItem 
     requested_by_actor: (row.requested_by_actor ?? null) as WorkflowItem['requested_by_actor'],
     metadata: (row.metadata ?? {}) as Record<string, unknown>,
     approvals: (row.approvals ?? []) as WorkflowItem['approvals'],
+    sla_policy: (row.sla_policy ?? null) as WorkflowItem['sla_policy'],
     last_source_log_seq: Number(row.last_source_log_seq),
   };
 }
@@ -209,6 +230,8 @@ const ITEM_TIMES = [
   'resolved_at',
   'last_action_at',
   'deadline_risk_notified_for',
+  'sla_paused_at',
+  'sla_next_check_at',
 ] as const;
 
 /** An item row as PostgreSQL's JSON gives it: times as text, bigints as numbers. */

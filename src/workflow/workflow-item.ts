@@ -1,3 +1,4 @@
+import type { PolicyRules } from '../policies/policy-definition';
 import type { WorkflowStatus } from './workflow-status';
 
 export type ActorRef = { actor_id: string; actor_type: string };
@@ -50,7 +51,29 @@ export type WorkflowItem = {
   requested_by: string | null;
   required_approvals: number;
   approvals: Approval[];
+  /** SPEC §14: the tenant workflow policy (id, version) the item was created under; null without one. */
+  workflow_policy_id: string | null;
+  workflow_policy_version: number | null;
+  /** That version's rules, copied: the item keeps them whatever later versions say. */
+  sla_policy: PolicyRules | null;
+  sla_paused_at: Date | null;
+  sla_warnings_sent: number;
+  sla_escalation_step: number;
+  sla_next_check_at: Date | null;
+  separation_of_duties: boolean | null;
 };
+
+/** The SPEC §14 fields of an item created without a tenant workflow policy. */
+export const WITHOUT_POLICY = Object.freeze({
+  workflow_policy_id: null,
+  workflow_policy_version: null,
+  sla_policy: null,
+  sla_paused_at: null,
+  sla_warnings_sent: 0,
+  sla_escalation_step: 0,
+  sla_next_check_at: null,
+  separation_of_duties: null,
+} as const satisfies Partial<WorkflowItem>);
 
 /** The item as the API returns it: RFC 3339 UTC times, `overdue` computed against `now`. */
 export function workflowJson(item: WorkflowItem, now: Date) {
@@ -89,6 +112,23 @@ export function workflowJson(item: WorkflowItem, now: Date) {
     required_approvals: item.required_approvals,
     approvals: item.approvals,
     approval_count: item.approvals.length,
+    workflow_policy_id: item.workflow_policy_id,
+    workflow_policy_version: item.workflow_policy_version,
+    sla_clock: slaClockJson(item),
+  };
+}
+
+/**
+ * SPEC §14: the SLA clock as a reviewer sees it: `running` while open, `paused` while a pausing
+ * policy waits on the requester, `stopped` once decided.
+ */
+export function slaClockJson(item: WorkflowItem) {
+  const state = !OPEN.has(item.status) ? 'stopped' : item.sla_paused_at ? 'paused' : 'running';
+  return {
+    state,
+    due_at: item.sla_due_at.toISOString(),
+    paused_at: item.sla_paused_at?.toISOString() ?? null,
+    business_hours_time_zone: item.sla_policy?.calendar?.time_zone ?? null,
   };
 }
 

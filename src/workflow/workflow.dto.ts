@@ -12,6 +12,23 @@ export class ActorRefDto {
   @ApiProperty() actor_type!: string;
 }
 
+/** SPEC §14: the SLA clock of an item. */
+export class SlaClockDto {
+  @ApiProperty({
+    enum: ['running', 'paused', 'stopped'],
+    description: 'paused while a pausing policy waits on the requester; stopped once decided',
+  })
+  state!: string;
+  @ApiProperty({ format: 'date-time', description: 'the same as sla_due_at' }) due_at!: string;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) paused_at!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'the time zone of the policy’s business-hours calendar, null without one',
+  })
+  business_hours_time_zone!: string | null;
+}
+
 export class WorkflowDto {
   @ApiProperty() workflow_id!: string;
   @ApiProperty() tenant_id!: string;
@@ -54,6 +71,15 @@ export class WorkflowDto {
   @ApiProperty({ type: () => [ApprovalVoteDto], description: 'votes given so far, oldest first' })
   approvals!: ApprovalVoteDto[];
   @ApiProperty() approval_count!: number;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'SPEC §14: the tenant workflow policy the item was created under (null: deployment defaults)',
+  })
+  workflow_policy_id!: string | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'the version of that policy the item keeps' })
+  workflow_policy_version!: number | null;
+  @ApiProperty({ type: () => SlaClockDto }) sla_clock!: SlaClockDto;
 }
 
 export class ApprovalVoteDto {

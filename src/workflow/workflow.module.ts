@@ -3,6 +3,7 @@ import { IngestionModule } from '../ingestion/ingestion.module';
 import { TraceWorkflowsRegistry } from '../ingestion/trace-workflows.registry';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { WorkflowActionWriteRepository } from './workflow-action-write.repository';
+import { PoliciesModule } from '../policies/policies.module';
 import { WorkflowActionRepository } from './workflow-action.repository';
 import { WorkflowActionsService } from './workflow-actions.service';
 import { WorkflowImportService } from './workflow-import.service';
@@ -18,7 +19,7 @@ import { WorkflowStudioService } from './studio/workflow-studio.service';
 
 /** Workflow items on top of the decision log: import, actions, inbox (SPEC §6). */
 @Module({
-  imports: [IngestionModule, NotificationsModule],
+  imports: [IngestionModule, NotificationsModule, PoliciesModule],
   controllers: [WorkflowsController, WorkflowStudioController],
   providers: [
     WorkflowImportService,

@@ -28,6 +28,11 @@ export function apiAs(app: NestExpressApplication, tenant: string, token: string
         .patch(path)
         .set(headers)
         .send(body as object),
+    put: (path: string, body?: unknown) =>
+      request(server)
+        .put(path)
+        .set(headers)
+        .send(body as object),
     delete: (path: string) => request(server).delete(path).set(headers),
     postRaw: (path: string, text: string) =>
       request(server)

@@ -8,6 +8,11 @@ export function ItemSummary({ item, etag }: { item: Workflow; etag: string }) {
     ['Trace', <code key="t">{item.trace_id}</code>],
     ['Subject', `${item.subject.subject_type} ${item.subject.subject_id}`],
     ['Policy', item.policy_id ? `${item.policy_id} ${item.policy_version ?? ''}` : '—'],
+    [
+      'Workflow policy',
+      item.workflow_policy_id ? `${item.workflow_policy_id} v${item.workflow_policy_version}` : 'Deployment defaults',
+    ],
+    ['SLA clock', slaClockLabel(item)],
     ['Requested by', requester(item)],
     ['Requested', <RelativeTime key="r" value={item.requested_at} />],
     ['Assignee', assigneeLabel(item)],
@@ -41,6 +46,15 @@ export function ItemSummary({ item, etag }: { item: Workflow; etag: string }) {
       </dl>
     </section>
   );
+}
+
+/** SPEC §14: running / paused (since when) / stopped, with the due time and the calendar's zone. */
+function slaClockLabel(item: Workflow): string {
+  const clock = item.sla_clock;
+  const zone = clock.business_hours_time_zone ? ` (business hours, ${clock.business_hours_time_zone})` : '';
+  if (clock.state === 'paused') return `Paused since ${new Date(clock.paused_at as string).toLocaleString()}${zone}`;
+  if (clock.state === 'stopped') return 'Stopped';
+  return `Running, due ${new Date(clock.due_at).toLocaleString()}${zone}`;
 }
 
 /** The requesting actor, and the account that recorded the request when it is another (SPEC §11.1). */

@@ -263,6 +263,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant’s workflow policies, current versions, active and retired */
+        get: operations["listPolicies"];
+        put?: never;
+        /** Create a workflow policy (version 1) */
+        post: operations["createPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/policies/{policy_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One workflow policy: its current version, or ?version= */
+        get: operations["getPolicy"];
+        /** Replace a policy: writes its next version; items keep the version they have */
+        put: operations["updatePolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/policies/{policy_id}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retire a policy: new items no longer match it; existing items keep it */
+        post: operations["retirePolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/review-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant’s review templates, current versions, active and retired */
+        get: operations["listTenantReviewTemplates"];
+        put?: never;
+        /** Create a tenant review template for the workflow studio (version 1) */
+        post: operations["createTenantReviewTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/review-templates/{template_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One review template: its current version, or ?version= */
+        get: operations["getTenantReviewTemplate"];
+        /** Replace a review template: writes its next version */
+        put: operations["updateTenantReviewTemplate"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/review-templates/{template_id}/retire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retire a review template: the studio no longer offers it */
+        post: operations["retireTenantReviewTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workflows": {
         parameters: {
             query?: never;
@@ -339,7 +445,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The built-in review templates */
+        /** The built-in review templates, then the tenant’s active ones (SPEC §14) */
         get: operations["listReviewTemplates"];
         put?: never;
         post?: never;
@@ -864,6 +970,310 @@ export interface components {
             deliveries: components["schemas"]["WebhookDeliveryDto"][];
             next_cursor: string | null;
         };
+        PolicyMatchDto: {
+            /** @example exception_review */
+            workflow_kind?: string | null;
+            /** @example incident_triage */
+            template_id?: string | null;
+            /** @enum {string|null} */
+            priority?: "urgent" | "high" | "normal" | "low" | null;
+        };
+        WorkingHoursDto: {
+            /**
+             * @description local time HH:MM
+             * @example 09:00
+             */
+            start: string;
+            /**
+             * @description local time HH:MM, after start; 24:00 = midnight
+             * @example 17:00
+             */
+            end: string;
+        };
+        BusinessCalendarDto: {
+            /**
+             * @description IANA time zone
+             * @example Europe/Berlin
+             */
+            time_zone: string;
+            /**
+             * @example [
+             *       "mon",
+             *       "tue",
+             *       "wed",
+             *       "thu",
+             *       "fri"
+             *     ]
+             */
+            working_days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun")[];
+            /**
+             * @description the same on every working day; intervals must not overlap
+             * @example [
+             *       {
+             *         "start": "09:00",
+             *         "end": "17:00"
+             *       }
+             *     ]
+             */
+            working_hours: components["schemas"]["WorkingHoursDto"][];
+            /**
+             * @description local dates YYYY-MM-DD without work
+             * @example [
+             *       "2026-12-25"
+             *     ]
+             */
+            holidays?: string[];
+        };
+        EscalationLevelDto: {
+            /** @description account to assign; this and/or assigned_role */
+            assigned_account_id?: string | null;
+            /** @example lead */
+            assigned_role?: string | null;
+            /**
+             * @description minutes after the previous level fired (after the due time for the first level)
+             * @default 0
+             */
+            delay_minutes: number;
+            /**
+             * @description times the level fires again, each delay_minutes after the last, before the next level
+             * @default 0
+             */
+            repeat: number;
+        };
+        FinalBreachDto: {
+            /** @enum {string} */
+            action: "none" | "auto_reject";
+            /** @description required for auto_reject; the decision reason */
+            reason?: string | null;
+            /**
+             * @description minutes after the last escalation (or the due time)
+             * @default 0
+             */
+            delay_minutes: number;
+        };
+        PolicyDto: {
+            /** @example Berlin exception desk */
+            name: string;
+            description?: string | null;
+            /** @description fields an item must equal; unset fields match anything. The most specific policy wins */
+            match?: components["schemas"]["PolicyMatchDto"];
+            /**
+             * @description SLA in working minutes of the calendar
+             * @example 240
+             */
+            sla_minutes: number;
+            /** @description absent or null: around the clock */
+            calendar?: components["schemas"]["BusinessCalendarDto"] | null;
+            /**
+             * @description percentages (1-99) of the SLA; one deadline_risk notice each
+             * @example [
+             *       50,
+             *       75,
+             *       90
+             *     ]
+             */
+            warning_thresholds?: number[];
+            /** @description walked in order once the item is past due */
+            escalation_levels?: components["schemas"]["EscalationLevelDto"][];
+            /**
+             * @description stop the SLA clock while changes_requested
+             * @default false
+             */
+            pause_on_changes_requested: boolean;
+            /** @description default {action: none} */
+            on_final_breach?: components["schemas"]["FinalBreachDto"];
+            /**
+             * @description the least quorum of the items
+             * @default 1
+             */
+            required_approvals: number;
+            /** @description null: DG_SEPARATION_OF_DUTIES */
+            separation_of_duties?: boolean | null;
+            policy_id: string;
+            /** @description 1, then +1 per update */
+            version: number;
+            /** @enum {string} */
+            status: "active" | "retired";
+            /** Format: date-time */
+            created_at: string;
+            created_by: string | null;
+            /** Format: date-time */
+            retired_at: string | null;
+        };
+        CreatePolicyDto: {
+            /** @example Berlin exception desk */
+            name: string;
+            description?: string | null;
+            /** @description fields an item must equal; unset fields match anything. The most specific policy wins */
+            match?: components["schemas"]["PolicyMatchDto"];
+            /**
+             * @description SLA in working minutes of the calendar
+             * @example 240
+             */
+            sla_minutes: number;
+            /** @description absent or null: around the clock */
+            calendar?: components["schemas"]["BusinessCalendarDto"] | null;
+            /**
+             * @description percentages (1-99) of the SLA; one deadline_risk notice each
+             * @example [
+             *       50,
+             *       75,
+             *       90
+             *     ]
+             */
+            warning_thresholds?: number[];
+            /** @description walked in order once the item is past due */
+            escalation_levels?: components["schemas"]["EscalationLevelDto"][];
+            /**
+             * @description stop the SLA clock while changes_requested
+             * @default false
+             */
+            pause_on_changes_requested: boolean;
+            /** @description default {action: none} */
+            on_final_breach?: components["schemas"]["FinalBreachDto"];
+            /**
+             * @description the least quorum of the items
+             * @default 1
+             */
+            required_approvals: number;
+            /** @description null: DG_SEPARATION_OF_DUTIES */
+            separation_of_duties?: boolean | null;
+            /**
+             * @description a-z 0-9 _ . -; generated (pol_…) when absent
+             * @example berlin-desk
+             */
+            policy_id?: string;
+        };
+        PolicyListDto: {
+            /** @description current version of every policy, by policy_id */
+            policies: components["schemas"]["PolicyDto"][];
+        };
+        PolicyBodyDto: {
+            /** @example Berlin exception desk */
+            name: string;
+            description?: string | null;
+            /** @description fields an item must equal; unset fields match anything. The most specific policy wins */
+            match?: components["schemas"]["PolicyMatchDto"];
+            /**
+             * @description SLA in working minutes of the calendar
+             * @example 240
+             */
+            sla_minutes: number;
+            /** @description absent or null: around the clock */
+            calendar?: components["schemas"]["BusinessCalendarDto"] | null;
+            /**
+             * @description percentages (1-99) of the SLA; one deadline_risk notice each
+             * @example [
+             *       50,
+             *       75,
+             *       90
+             *     ]
+             */
+            warning_thresholds?: number[];
+            /** @description walked in order once the item is past due */
+            escalation_levels?: components["schemas"]["EscalationLevelDto"][];
+            /**
+             * @description stop the SLA clock while changes_requested
+             * @default false
+             */
+            pause_on_changes_requested: boolean;
+            /** @description default {action: none} */
+            on_final_breach?: components["schemas"]["FinalBreachDto"];
+            /**
+             * @description the least quorum of the items
+             * @default 1
+             */
+            required_approvals: number;
+            /** @description null: DG_SEPARATION_OF_DUTIES */
+            separation_of_duties?: boolean | null;
+        };
+        TenantReviewTemplateDto: {
+            /** @example Payments review */
+            title: string;
+            /** @default  */
+            description: string;
+            /** @default incident_review */
+            workflow_kind: string;
+            /**
+             * @default normal
+             * @enum {string}
+             */
+            default_priority: "urgent" | "high" | "normal" | "low";
+            /**
+             * @description hours; a matching policy’s SLA replaces it
+             * @example 4
+             */
+            default_sla_hours: number;
+            /** @default admin */
+            reviewer_role: string;
+            /** @default 1 */
+            required_approvals: number;
+            /**
+             * @description a-z 0-9 _ . -; not a built-in id
+             * @example payments_review
+             */
+            template_id: string;
+            version: number;
+            /** @enum {string} */
+            status: "active" | "retired";
+            /** Format: date-time */
+            created_at: string;
+            created_by: string | null;
+            /** Format: date-time */
+            retired_at: string | null;
+        };
+        CreateTenantReviewTemplateDto: {
+            /** @example Payments review */
+            title: string;
+            /** @default  */
+            description: string;
+            /** @default incident_review */
+            workflow_kind: string;
+            /**
+             * @default normal
+             * @enum {string}
+             */
+            default_priority: "urgent" | "high" | "normal" | "low";
+            /**
+             * @description hours; a matching policy’s SLA replaces it
+             * @example 4
+             */
+            default_sla_hours: number;
+            /** @default admin */
+            reviewer_role: string;
+            /** @default 1 */
+            required_approvals: number;
+            /**
+             * @description a-z 0-9 _ . -; not a built-in id
+             * @example payments_review
+             */
+            template_id: string;
+        };
+        TenantReviewTemplateListDto: {
+            review_templates: components["schemas"]["TenantReviewTemplateDto"][];
+        };
+        TenantReviewTemplateBodyDto: {
+            /** @example Payments review */
+            title: string;
+            /** @default  */
+            description: string;
+            /** @default incident_review */
+            workflow_kind: string;
+            /**
+             * @default normal
+             * @enum {string}
+             */
+            default_priority: "urgent" | "high" | "normal" | "low";
+            /**
+             * @description hours; a matching policy’s SLA replaces it
+             * @example 4
+             */
+            default_sla_hours: number;
+            /** @default admin */
+            reviewer_role: string;
+            /** @default 1 */
+            required_approvals: number;
+        };
         SubjectDto: {
             subject_type: string;
             subject_id: string;
@@ -880,6 +1290,22 @@ export interface components {
             /** Format: date-time */
             at: string;
             action_id: string;
+        };
+        SlaClockDto: {
+            /**
+             * @description paused while a pausing policy waits on the requester; stopped once decided
+             * @enum {string}
+             */
+            state: "running" | "paused" | "stopped";
+            /**
+             * Format: date-time
+             * @description the same as sla_due_at
+             */
+            due_at: string;
+            /** Format: date-time */
+            paused_at: string | null;
+            /** @description the time zone of the policy’s business-hours calendar, null without one */
+            business_hours_time_zone: string | null;
         };
         WorkflowDto: {
             workflow_id: string;
@@ -929,6 +1355,11 @@ export interface components {
             /** @description votes given so far, oldest first */
             approvals: components["schemas"]["ApprovalVoteDto"][];
             approval_count: number;
+            /** @description SPEC §14: the tenant workflow policy the item was created under (null: deployment defaults) */
+            workflow_policy_id: string | null;
+            /** @description the version of that policy the item keeps */
+            workflow_policy_version: number | null;
+            sla_clock: components["schemas"]["SlaClockDto"];
         };
         InboxSummaryDto: {
             total_count: number;
@@ -1038,6 +1469,15 @@ export interface components {
             default_priority: "urgent" | "high" | "normal" | "low";
             default_sla_hours: number;
             reviewer_role: string;
+            /** @description tenant templates only (SPEC §14): the quorum a review started from it asks for */
+            required_approvals?: number;
+            /** @description tenant templates only: the template version */
+            version?: number;
+            /**
+             * @description tenant templates only; built-in ones have no source
+             * @enum {string}
+             */
+            source?: "tenant";
         };
         TemplateListDto: {
             templates: components["schemas"]["ReviewTemplateDto"][];
@@ -2398,6 +2838,742 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["WebhookDeliveryDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    listPolicies: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PolicyListDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    createPolicy: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePolicyDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PolicyDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    getPolicy: {
+        parameters: {
+            query?: {
+                /** @description a past version; default the current one */
+                version?: string;
+            };
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                policy_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PolicyDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    updatePolicy: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                policy_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyBodyDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PolicyDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code conflict | idempotency_conflict | event_sequence_invalid */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    retirePolicy: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                policy_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["PolicyDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    listTenantReviewTemplates: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["TenantReviewTemplateListDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    createTenantReviewTemplate: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTenantReviewTemplateDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["TenantReviewTemplateDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    getTenantReviewTemplate: {
+        parameters: {
+            query?: {
+                /** @description a past version; default the current one */
+                version?: string;
+            };
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["TenantReviewTemplateDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    updateTenantReviewTemplate: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TenantReviewTemplateBodyDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["TenantReviewTemplateDto"];
+                        request_id: string;
+                    };
+                };
+            };
+            /** @description error envelope; code invalid_argument */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code conflict | idempotency_conflict | event_sequence_invalid */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code rate_limited */
+            429: {
+                headers: {
+                    /** @description seconds to wait */
+                    "retry-after"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+        };
+    };
+    retireTenantReviewTemplate: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Tenant the request acts in */
+                "x-tenant-id": string;
+            };
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["TenantReviewTemplateDto"];
                         request_id: string;
                     };
                 };

@@ -35,7 +35,10 @@ BEGIN
   EXECUTE format('ALTER DEFAULT PRIVILEGES IN SCHEMA %I GRANT USAGE, SELECT ON SEQUENCES TO decisiongraph_app', schema_name);
   -- The log: read and append only.
   REVOKE UPDATE, DELETE, TRUNCATE ON "dg_event_log" FROM decisiongraph_app;
-  -- The migration history: read only (readiness compares it with the build's migrations).
-  REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON "_prisma_migrations" FROM decisiongraph_app;
+  -- The migration history: read only (readiness compares it with the build's migrations). The
+  -- shadow database that `db:migrate:create` diffs against has no history table.
+  IF to_regclass('_prisma_migrations') IS NOT NULL THEN
+    REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON "_prisma_migrations" FROM decisiongraph_app;
+  END IF;
 END
 $$;

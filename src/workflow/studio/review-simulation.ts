@@ -1,6 +1,6 @@
 import type { Precedent } from '../../ingestion/trace-summary.repository';
 import type { StoredEvent, TraceState } from '../../ingestion/stored-event';
-import { findTemplate, REVIEW_TEMPLATES, ReviewTemplate } from './review-templates';
+import { findTemplate, REVIEW_TEMPLATES, ReviewTemplate } from '../../policies/review-templates';
 
 /** What the dry run knows about a trace; gathered by the service, judged here (pure). */
 export type TraceFacts = {

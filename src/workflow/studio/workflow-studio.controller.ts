@@ -20,10 +20,10 @@ export class WorkflowStudioController {
 
   @Get('templates')
   @Access('read')
-  @ApiOperation({ summary: 'The built-in review templates' })
+  @ApiOperation({ summary: 'The built-in review templates, then the tenant’s active ones (SPEC §14)' })
   @ApiEnvelope(TemplateListDto)
-  listReviewTemplates() {
-    return this.studio.templates();
+  listReviewTemplates(@CurrentPrincipal() principal: Principal) {
+    return this.studio.templates(principal);
   }
 
   @Get('traces/:trace_id')

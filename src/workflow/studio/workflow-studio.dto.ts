@@ -54,6 +54,13 @@ export class ReviewTemplateDto {
   @ApiProperty({ enum: PRIORITIES }) default_priority!: string;
   @ApiProperty() default_sla_hours!: number;
   @ApiProperty() reviewer_role!: string;
+  @ApiPropertyOptional({
+    description: 'tenant templates only (SPEC §14): the quorum a review started from it asks for',
+  })
+  required_approvals?: number;
+  @ApiPropertyOptional({ description: 'tenant templates only: the template version' }) version?: number;
+  @ApiPropertyOptional({ enum: ['tenant'], description: 'tenant templates only; built-in ones have no source' })
+  source?: string;
 }
 
 export class TemplateListDto {

@@ -10,10 +10,11 @@ import { validateEvent } from '../../ingestion/event-validation';
 import { IngestionService } from '../../ingestion/ingestion.service';
 import { scanJsonNumbers } from '../../ingestion/json-number-scan';
 import { PrecedentsService } from '../../ingestion/precedents.service';
+import { PoliciesService } from '../../policies/policies.service';
 import { WorkflowItemRepository } from '../workflow-item.repository';
 import { WorkflowQueryService } from '../workflow-query.service';
 import { workflowIdOf } from '../workflow-import.rules';
-import { REVIEW_TEMPLATES, ReviewTemplate } from './review-templates';
+import { REVIEW_TEMPLATES, ReviewTemplate } from '../../policies/review-templates';
 import { chooseTemplate, Simulation, simulate, TraceFacts } from './review-simulation';
 import type { StartReviewDto } from './workflow-studio.dto';
 
@@ -29,21 +30,44 @@ export class WorkflowStudioService {
     private readonly appender: EventAppenderService,
     private readonly items: WorkflowItemRepository,
     private readonly queries: WorkflowQueryService,
+    private readonly policies: PoliciesService,
     private readonly clock: Clock,
   ) {}
 
-  templates() {
-    return { templates: REVIEW_TEMPLATES };
+  async templates(principal: Principal) {
+    return { templates: await this.allTemplates(principal) };
+  }
+
+  /** SPEC §14: the built-in templates, then the tenant's active ones by template_id. */
+  private async allTemplates(principal: Principal): Promise<StudioTemplate[]> {
+    const own = await this.policies.activeTemplates(this.prisma, principal.tenantId);
+    return [
+      ...REVIEW_TEMPLATES,
+      ...own.map((t) => ({
+        template_id: t.definition_id,
+        ...t.definition,
+        version: t.version,
+        source: 'tenant' as const,
+      })),
+    ];
+  }
+
+  /** The template asked for (built-in or the tenant's), else the trace's default built-in one. */
+  private async choose(principal: Principal, templateId: string | undefined, facts: TraceFacts) {
+    const all = await this.allTemplates(principal);
+    const template =
+      all.find((t) => 'source' in t && t.template_id === templateId) ?? chooseTemplate(templateId, facts);
+    return { template: template as StudioTemplate, templates: all };
   }
 
   async dryRun(principal: Principal, traceId: string, templateId?: string) {
     const { facts, workflows } = await this.gather(principal, traceId);
-    const template = chooseTemplate(templateId, facts);
+    const { template, templates } = await this.choose(principal, templateId, facts);
     const simulation = simulate(facts);
     return {
       trace_id: traceId,
       template,
-      templates: REVIEW_TEMPLATES,
+      templates,
       draft: draftOf(facts, template, simulation),
       existing_workflows: workflows,
       precedent_preview: facts.precedents,
@@ -54,7 +78,7 @@ export class WorkflowStudioService {
   async startReview(principal: Principal, traceId: string, body: StartReviewDto) {
     if (body.reason.trim() === '') throw new DomainError('invalid_argument', 'reason is required');
     const { facts } = await this.gather(principal, traceId);
-    const template = chooseTemplate(body.template_id, facts);
+    const { template } = await this.choose(principal, body.template_id, facts);
     const simulation = simulate(facts);
     const draft = draftOf(facts, template, simulation);
     if (await this.items.find(this.prisma, principal.tenantId, draft.workflow_id)) return { created: false };
@@ -82,7 +106,7 @@ export class WorkflowStudioService {
         subject: draft.subject,
         simulation,
         sla_hours: body.sla_hours ?? draft.sla_hours,
-        ...(body.required_approvals !== undefined ? { required_approvals: body.required_approvals } : {}),
+        ...requiredApprovals(body.required_approvals ?? template.required_approvals),
         ...(draft.policy_id ? { policy_id: draft.policy_id, policy_version: draft.policy_version } : {}),
       },
     };
@@ -114,13 +138,22 @@ export class WorkflowStudioService {
   }
 }
 
-function draftOf(facts: TraceFacts, template: ReviewTemplate, simulation: Simulation) {
+/** A built-in template, or a tenant's (SPEC §14) with its quorum and version. */
+type StudioTemplate = ReviewTemplate & { required_approvals?: number; version?: number; source?: 'tenant' };
+
+/** The payload's quorum: absent means one approval, as before tenant templates. */
+function requiredApprovals(count: number | undefined): { required_approvals?: number } {
+  return count !== undefined && count !== 1 ? { required_approvals: count } : {};
+}
+
+function draftOf(facts: TraceFacts, template: StudioTemplate, simulation: Simulation) {
   return {
     workflow_id: workflowIdOf(facts.traceId, 'trace_review', template.template_id),
     workflow_kind: template.workflow_kind,
     workflow_name: facts.summary.workflow ?? 'unknown',
     title: `${template.title}: ${facts.summary.title ?? facts.traceId}`,
-    priority: simulation.priority,
+    // A tenant template's author chose its priority; the built-in ones follow the simulation.
+    priority: template.source === 'tenant' ? template.default_priority : simulation.priority,
     sla_hours: template.default_sla_hours,
     assigned_role: template.reviewer_role,
     subject: { subject_type: 'trace_review', subject_id: template.template_id },
