@@ -13,7 +13,7 @@ export type ReplayOptions = { tenant: string; projection: string; mode: string; 
 /**
  * SPEC §16's CLI: queues a run as the API would (as the `cli` admin), runs it in this process with a
  * progress bar, prints the run, and resolves to the exit code: 1 when a verify found mismatches or
- * the run did not succeed.
+ * the run did not succeed (a rebuild that repaired rows succeeded).
  */
 export async function replayCommand(options: ReplayOptions): Promise<number> {
   if (options.projection !== 'all' && !isReadModel(options.projection))
@@ -28,7 +28,8 @@ export async function replayCommand(options: ReplayOptions): Promise<number> {
     const body: CreateReplayDto = { projection: options.projection, mode: options.mode, reason: options.reason };
     const { run } = await replays.create(principal, body);
     const bar = new SingleBar(
-      { format: 'replay {projection} [{bar}] {value}/{total} events | {status}', hideCursor: true },
+      // noTTYOutput: the progress is printed when the output is a file or a pipe too.
+      { format: 'replay {projection} [{bar}] {value}/{total} events | {status}', hideCursor: true, noTTYOutput: true },
       Presets.shades_classic,
     );
     bar.start(1, 0, { projection: run.projection_name, status: run.status });
@@ -48,7 +49,8 @@ export async function replayCommand(options: ReplayOptions): Promise<number> {
     bar.update(current.events_processed, { status: current.status });
     bar.stop();
     console.log(JSON.stringify(current, null, 2));
-    return current.status === 'succeeded' && current.mismatch_count === 0 ? 0 : 1;
+    // A rebuild's mismatch_count counts the rows it repaired: only a verify's is a failure.
+    return current.status === 'succeeded' && (current.mode !== 'verify' || current.mismatch_count === 0) ? 0 : 1;
   } finally {
     await app.close();
   }

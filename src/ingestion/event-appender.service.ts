@@ -9,7 +9,7 @@ import { AppendState, idempotencyKey, planAppends } from './append-planner';
 import { AppendRepository, AppendSnapshot } from './append.repository';
 import type { EventInput } from './event-types';
 import type { NewEvent, StoredEvent, TraceState } from './stored-event';
-import { TraceSummaryRepository } from './trace-summary.repository';
+import { type PrecedentEvent, precedentRowsOf, TraceSummaryRepository } from './trace-summary.repository';
 
 export type AppendResult = { event: StoredEvent; replayed: boolean };
 
@@ -143,8 +143,23 @@ export class EventAppenderService {
         }
       },
     ];
-    const finished = fresh.filter((e) => e.event_type === 'TraceFinished').map((e) => e.trace_id);
-    if (finished.length) steps.push((db) => this.summaries.indexPrecedents(db, tenantId, finished));
+    const finished = [...new Set(fresh.filter((e) => e.event_type === 'TraceFinished').map((e) => e.trace_id))];
+    if (finished.length) {
+      let events: PrecedentEvent[] = [];
+      steps.push(async (db) => {
+        events = await this.summaries.precedentEvents(db, tenantId, finished);
+      });
+      steps.push((db) =>
+        this.summaries.insertPrecedents(
+          db,
+          tenantId,
+          precedentRowsOf(
+            finished.map((id) => traces.get(id) as TraceState),
+            events,
+          ),
+        ),
+      );
+    }
     const types = fresh.map((e) => e.event_type);
     hooks.forEach((hook, i) => {
       if (hook.eventTypes.some((type) => types.includes(type)))

@@ -39,7 +39,7 @@ export type FeedQuery = {
 };
 
 /** The advisory lock class of the tenants' feed keys, taken shared by every append in dg_append_prepare(). */
-const FEED_LOCK_CLASS = 4711;
+export const FEED_LOCK_CLASS = 4711;
 
 /** Reads of the append-only decision log; appends go through AppendRepository (STYLE #12: no update, no delete). */
 @Injectable()
@@ -87,13 +87,14 @@ export class EventLogRepository {
   }
 
   /**
-   * The transactions (virtual ids) holding the tenant's feed lock now — its appends under way —
-   * among `among` when given.
+   * The transactions (virtual ids) holding the tenant's feed lock shared now — its appends under
+   * way — among `among` when given. An exclusive holder is no append: a replay run's barrier
+   * (src/projections), which holds no log_seq, or a feed read's try-lock.
    */
   async appendsInFlight(db: Db, tenantId: string, among?: string[]): Promise<string[]> {
     const rows = await db.$queryRaw<{ vxid: string }[]>`
       SELECT DISTINCT virtualtransaction AS vxid FROM pg_locks
-      WHERE locktype = 'advisory' AND classid = ${FEED_LOCK_CLASS}::oid AND objsubid = 2 AND granted
+      WHERE locktype = 'advisory' AND classid = ${FEED_LOCK_CLASS}::oid AND objsubid = 2 AND granted AND mode = 'ShareLock'
         AND objid::bigint = (hashtext(${tenantId})::bigint & 4294967295)
         AND (${among ?? null}::text[] IS NULL OR virtualtransaction = ANY(${among ?? null}::text[]))`;
     return rows.map((r) => r.vxid);

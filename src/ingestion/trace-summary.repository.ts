@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { queryRows, type SqlDb } from '../database/driver-tx';
 import type { Db } from '../database/prisma.service';
 import { Prisma } from '../generated/prisma/client';
-import type { TraceState } from './stored-event';
+import { precedentCandidate, type PrecedentRow, precedentRow } from './precedent-rows';
+import type { StoredEvent, TraceState } from './stored-event';
 
 export type PrecedentFilter = {
   entityType?: string;
@@ -76,35 +77,70 @@ export class TraceSummaryRepository {
   }
 
   /**
-   * Indexes traces that have just finished (SPEC §5.7): a row for the TraceFinished (no policy) and
-   * one per policy evaluation and exception; the summary's last_log_seq is the TraceFinished's, the
-   * append having just written it. Each trace is probed through its keys (LATERAL subqueries the
-   * planner keeps apart: LIMIT 1, OFFSET 0), so that the driver's generic plan cannot read all of
-   * the tenant's summaries.
+   * Indexing traces that have just finished (SPEC §5.7), in two statements (each one step of the
+   * append, the last of which carries its COMMIT): the traces' indexable events, each trace probed
+   * through its keys (a LATERAL subquery the planner keeps apart with OFFSET 0, so that the
+   * driver's generic plan cannot read all of the tenant's log) ...
    */
-  async indexPrecedents(db: SqlDb, tenantId: string, traceIds: string[]): Promise<void> {
-    await queryRows(
+  async precedentEvents(db: SqlDb, tenantId: string, traceIds: string[]): Promise<PrecedentEvent[]> {
+    const rows = await queryRows<Omit<PrecedentEvent, 'log_seq'> & { log_seq: bigint | string }>(
       db,
-      'dg_index_precedents',
+      'dg_precedent_events',
       Prisma.sql`
-      INSERT INTO dg_precedents (tenant_id, trace_id, event_id, event_type, workflow, title, entity_type, entity_id,
-        policy_id, policy_version, outcome, finished_at, log_seq, finished_log_seq)
-      SELECT e.tenant_id, e.trace_id, e.event_id, e.event_type, s.workflow, s.title, s.primary_entity_type,
-        s.primary_entity_id, e.payload->'policy'->>'policy_id', e.payload->'policy'->>'policy_version', s.outcome, s.finished_at,
-        e.log_seq, s.last_log_seq
+      SELECT e.trace_id, e.event_id, e.event_type, e.log_seq, jsonb_build_object('policy', e.payload->'policy') AS payload
       FROM json_array_elements_text(${JSON.stringify(traceIds)}::json) AS t(id)
-      CROSS JOIN LATERAL (
-        SELECT * FROM dg_trace_summaries x WHERE x.tenant_id = ${tenantId} AND x.trace_id = t.id LIMIT 1
-      ) AS s
       CROSS JOIN LATERAL (
         SELECT * FROM dg_event_log x
         WHERE x.tenant_id = ${tenantId} AND x.trace_id = t.id AND x.event_type IN ('PolicyEvaluated', 'ExceptionRequested', 'TraceFinished')
         OFFSET 0
-      ) AS e
-      WHERE s.finished_at IS NOT NULL
-      ON CONFLICT DO NOTHING`,
+      ) AS e`,
+    );
+    return rows.map((r) => ({ ...r, log_seq: Number(r.log_seq) }));
+  }
+
+  /** ... then the rows precedentRow() — the function a replay's fold uses — makes of them. */
+  async insertPrecedents(db: SqlDb, tenantId: string, rows: PrecedentRow['row'][]): Promise<void> {
+    await queryRows(
+      db,
+      'dg_index_precedents',
+      insertPrecedentsSql(tenantId, Prisma.sql`${JSON.stringify(rows)}::jsonb`),
     );
   }
+}
+
+/** The fields of an event precedentCandidate() reads, with its trace. */
+export type PrecedentEvent = Pick<StoredEvent, 'trace_id' | 'event_id' | 'event_type' | 'log_seq' | 'payload'>;
+
+/** The precedent rows of finished traces (their summaries as the append wrote them) and their events. */
+export function precedentRowsOf(summaries: TraceState[], events: PrecedentEvent[]): PrecedentRow['row'][] {
+  const byTrace = new Map(summaries.map((s) => [s.trace_id, s]));
+  return events.flatMap((e) => {
+    const summary = byTrace.get(e.trace_id);
+    return summary?.finished_at ? [precedentRow(summary, precedentCandidate(e)).row] : [];
+  });
+}
+
+/**
+ * Inserts precedent rows as precedentRow() builds them (`rows` a jsonb array expression); rows
+ * already there are kept, or with `exact` replaced.
+ */
+export function insertPrecedentsSql(tenantId: string, rows: Prisma.Sql, exact = false): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO dg_precedents (tenant_id, trace_id, event_id, event_type, workflow, title, entity_type, entity_id,
+      policy_id, policy_version, outcome, finished_at, log_seq, finished_log_seq)
+    SELECT ${tenantId}, r.trace_id, r.event_id, r.event_type, r.workflow, r.title, r.entity_type, r.entity_id,
+      r.policy_id, r.policy_version, r.outcome, r.finished_at, r.log_seq, r.finished_log_seq
+    FROM jsonb_to_recordset(${rows}) AS r(trace_id text, event_id text, event_type text, workflow text,
+      title text, entity_type text, entity_id text, policy_id text, policy_version text, outcome text,
+      finished_at timestamptz, log_seq bigint, finished_log_seq bigint)
+    ON CONFLICT (tenant_id, trace_id, event_id) DO ${
+      exact
+        ? Prisma.sql`UPDATE SET event_type = EXCLUDED.event_type, workflow = EXCLUDED.workflow, title = EXCLUDED.title,
+        entity_type = EXCLUDED.entity_type, entity_id = EXCLUDED.entity_id, policy_id = EXCLUDED.policy_id,
+        policy_version = EXCLUDED.policy_version, outcome = EXCLUDED.outcome, finished_at = EXCLUDED.finished_at,
+        log_seq = EXCLUDED.log_seq, finished_log_seq = EXCLUDED.finished_log_seq`
+        : Prisma.sql`NOTHING`
+    }`;
 }
 
 function toTraceState({ tenant_id: _tenant, ...row }: SummaryRow): TraceState {

@@ -1,4 +1,10 @@
 import { advanceTrace } from '../ingestion/append-planner';
+import {
+  PRECEDENT_EVENT_TYPES,
+  type PrecedentCandidate,
+  precedentCandidate,
+  precedentRow,
+} from '../ingestion/precedent-rows';
 import type { StoredEvent, TraceState } from '../ingestion/stored-event';
 import {
   approvalTarget,
@@ -11,7 +17,7 @@ import {
 /**
  * The read models derived from the log (SPEC §16) as pure folds: state by key, one event at a time,
  * in log_seq order. Each uses the function the live write path uses (advanceTrace for the trace
- * summary, the import rules for workflow items and actions), so a verify or a rebuild computes
+ * summary, precedentRow for the precedents, the import rules for workflow items and actions), so a verify or a rebuild computes
  * what the append path writes. A replay keeps the states in a shadow table, so the fold's memory
  * is one batch, not the log.
  */
@@ -63,47 +69,7 @@ export const traceSummaryFold: LogFold<TraceState> = {
   },
 };
 
-/** The events a finished trace is indexed by (SPEC §5.7). */
-const PRECEDENT_TYPES = new Set(['PolicyEvaluated', 'ExceptionRequested', 'TraceFinished']);
-
-export type PrecedentCandidate = Pick<FoldEvent, 'event_id' | 'event_type' | 'log_seq'> & {
-  policy_id: string | null;
-  policy_version: string | null;
-};
-
-/** A precedent row: one event of a finished trace, with the trace's finishing summary. */
-export function precedentRow(summary: TraceState, event: PrecedentCandidate): KeyedRow {
-  return {
-    k: `${summary.trace_id}${SEP}${event.event_id}`,
-    key: { trace_id: summary.trace_id, event_id: event.event_id },
-    row: {
-      trace_id: summary.trace_id,
-      event_id: event.event_id,
-      event_type: event.event_type,
-      workflow: summary.workflow,
-      title: summary.title,
-      entity_type: summary.primary_entity_type,
-      entity_id: summary.primary_entity_id,
-      policy_id: event.policy_id,
-      policy_version: event.policy_version,
-      outcome: summary.outcome,
-      finished_at: summary.finished_at,
-      log_seq: event.log_seq,
-      finished_log_seq: summary.last_log_seq,
-    },
-  };
-}
-
-function candidateOf(event: FoldEvent): PrecedentCandidate {
-  const policy = obj(obj(event.payload).policy);
-  return {
-    event_id: event.event_id,
-    event_type: event.event_type,
-    log_seq: event.log_seq,
-    policy_id: typeof policy.policy_id === 'string' ? policy.policy_id : null,
-    policy_version: typeof policy.policy_version === 'string' ? policy.policy_version : null,
-  };
-}
+const PRECEDENT_TYPES = new Set(PRECEDENT_EVENT_TYPES);
 
 export type PrecedentState = { summary: TraceState; candidates: PrecedentCandidate[] };
 
@@ -116,7 +82,7 @@ export const precedentsFold: LogFold<PrecedentState> = {
     const previous = states.get(event.trace_id);
     const summary = nextTraceSummary(previous?.summary, event);
     const candidates = PRECEDENT_TYPES.has(event.event_type)
-      ? [...(previous?.candidates ?? []), candidateOf(event)]
+      ? [...(previous?.candidates ?? []), precedentCandidate(event)]
       : (previous?.candidates ?? []);
     if (event.event_type === 'TraceFinished') {
       states.set(event.trace_id, { summary, candidates: [] });
@@ -148,7 +114,7 @@ function itemRow(item: ImportedItem): KeyedRow {
 function actionRow(event: FoldEvent, item: ImportedItem): KeyedRow {
   const action_id = importedActionId(event);
   return {
-    k: `action${SEP}${event.event_id}`,
+    k: `action${SEP}${action_id}`,
     key: { action_id },
     row: {
       action_id,

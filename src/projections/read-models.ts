@@ -39,42 +39,98 @@ export function modelsOf(projection: string, mode: string): ReadModelName[] {
 
 const SEP = Prisma.sql`chr(31)`;
 
-/** The tenant's live rows of a model: (k, key, row, pos). */
-export function liveRowsSql(model: ReadModelName, tenantId: string): Prisma.Sql {
-  switch (model) {
-    case 'trace_summary':
-      return Prisma.sql`SELECT trace_id AS k, jsonb_build_object('trace_id', trace_id) AS key,
+/**
+ * The advisory lock class under which dg_workflow_counts_compact() folds a tenant's counter rows
+ * (migration 20261126005857_inbox_counts). Writers only insert delta rows and only try this lock,
+ * so a rebuild that holds it exclusively replaces the tenant's rows in one statement without
+ * waiting for any writer, and no fold can sum rows the rebuild is replacing.
+ */
+export const COUNTS_COMPACT_LOCK_CLASS = 1684494179;
+
+/**
+ * A table a model's live rows come from: its key columns (a prefix of an index after tenant_id),
+ * and how a row reads for a comparison — `k` as the fold writes it, `key`, `row`, and `pos`, the
+ * log position the row was last written at.
+ */
+export type LiveBranch = {
+  model: ReadModelName;
+  table: string;
+  keyColumns: string[];
+  select: Prisma.Sql;
+  where: Prisma.Sql;
+};
+
+const branch = (
+  model: ReadModelName,
+  table: string,
+  keyColumns: string[],
+  select: Prisma.Sql,
+  where = Prisma.sql`TRUE`,
+) => ({
+  model,
+  table,
+  keyColumns,
+  select,
+  where,
+});
+
+export const LIVE_BRANCHES: Record<Exclude<ReadModelName, 'inbox_counts'>, LiveBranch[]> = {
+  trace_summary: [
+    branch(
+      'trace_summary',
+      'dg_trace_summaries',
+      ['trace_id'],
+      Prisma.sql`trace_id AS k, jsonb_build_object('trace_id', trace_id) AS key,
         jsonb_build_object('trace_id', trace_id, 'workflow', workflow, 'title', title,
           'primary_entity_type', primary_entity_type, 'primary_entity_system', primary_entity_system,
           'primary_entity_id', primary_entity_id, 'started_at', dg_iso(started_at), 'finished_at', dg_iso(finished_at),
           'outcome', outcome, 'event_count', event_count, 'last_log_seq', last_log_seq,
           'last_trace_seq', last_trace_seq, 'last_event_hash', last_event_hash) AS row,
-        last_log_seq AS pos
-        FROM dg_trace_summaries WHERE tenant_id = ${tenantId}`;
-    case 'precedents':
-      return Prisma.sql`SELECT trace_id || ${SEP} || event_id AS k,
+        last_log_seq AS pos`,
+    ),
+  ],
+  precedents: [
+    branch(
+      'precedents',
+      'dg_precedents',
+      ['trace_id', 'event_id'],
+      Prisma.sql`trace_id || ${SEP} || event_id AS k,
         jsonb_build_object('trace_id', trace_id, 'event_id', event_id) AS key,
         jsonb_build_object('trace_id', trace_id, 'event_id', event_id, 'event_type', event_type, 'workflow', workflow,
           'title', title, 'entity_type', entity_type, 'entity_id', entity_id, 'policy_id', policy_id,
           'policy_version', policy_version, 'outcome', outcome, 'finished_at', dg_iso(finished_at),
           'log_seq', log_seq, 'finished_log_seq', finished_log_seq) AS row,
-        finished_log_seq AS pos
-        FROM dg_precedents WHERE tenant_id = ${tenantId}`;
-    case 'workflow_import':
-      return Prisma.sql`SELECT 'item' || ${SEP} || workflow_id AS k, jsonb_build_object('workflow_id', workflow_id) AS key,
-          jsonb_build_object('workflow_id', workflow_id, 'workflow_kind', workflow_kind, 'subject_type', subject_type,
-            'subject_id', subject_id, 'created_from_event_id', created_from_event_id,
-            'requested_at', dg_iso(requested_at), 'priority', priority, 'reason', metadata->'reason') AS row,
-          last_source_log_seq AS pos
-        FROM dg_workflow_items WHERE tenant_id = ${tenantId}
-        UNION ALL
-        SELECT 'action' || ${SEP} || source_event_id, jsonb_build_object('action_id', action_id),
-          jsonb_build_object('action_id', action_id, 'source_event_id', source_event_id, 'workflow_id', workflow_id,
-            'action_type', action_type),
-          (payload->>'log_seq')::bigint
-        FROM dg_workflow_actions WHERE tenant_id = ${tenantId} AND source_event_id IS NOT NULL`;
-    case 'inbox_counts':
-      return Prisma.sql`SELECT 'counts' AS k, jsonb_build_object('tenant_id', ${tenantId}::text) AS key,
+        finished_log_seq AS pos`,
+    ),
+  ],
+  workflow_import: [
+    branch(
+      'workflow_import',
+      'dg_workflow_items',
+      ['workflow_id'],
+      Prisma.sql`'item' || ${SEP} || workflow_id AS k, jsonb_build_object('workflow_id', workflow_id) AS key,
+        jsonb_build_object('workflow_id', workflow_id, 'workflow_kind', workflow_kind, 'subject_type', subject_type,
+          'subject_id', subject_id, 'created_from_event_id', created_from_event_id,
+          'requested_at', dg_iso(requested_at), 'priority', priority, 'reason', metadata->'reason') AS row,
+        last_source_log_seq AS pos`,
+    ),
+    branch(
+      'workflow_import',
+      'dg_workflow_actions',
+      ['action_id'],
+      Prisma.sql`'action' || ${SEP} || action_id AS k, jsonb_build_object('action_id', action_id) AS key,
+        jsonb_build_object('action_id', action_id, 'source_event_id', source_event_id, 'workflow_id', workflow_id,
+          'action_type', action_type) AS row,
+        (payload->>'log_seq')::bigint AS pos`,
+      Prisma.sql`source_event_id IS NOT NULL`,
+    ),
+  ],
+};
+
+/** The tenant's live rows of a model: (k, key, row, pos). */
+export function liveRowsSql(model: ReadModelName, tenantId: string): Prisma.Sql {
+  if (model === 'inbox_counts')
+    return Prisma.sql`SELECT 'counts' AS k, jsonb_build_object('tenant_id', ${tenantId}::text) AS key,
         jsonb_build_object('items', coalesce(sum(items), 0), 'requested', coalesce(sum(requested), 0),
           'in_review', coalesce(sum(in_review), 0), 'changes_requested', coalesce(sum(changes_requested), 0),
           'escalated', coalesce(sum(escalated), 0), 'approved', coalesce(sum(approved), 0),
@@ -82,7 +138,42 @@ export function liveRowsSql(model: ReadModelName, tenantId: string): Prisma.Sql 
           'notifications', coalesce(sum(notifications), 0)) AS row,
         0::bigint AS pos
         FROM dg_workflow_counts WHERE tenant_id = ${tenantId}`;
-  }
+  return Prisma.join(
+    LIVE_BRANCHES[model].map(
+      (b) => Prisma.sql`SELECT ${b.select} FROM ${Prisma.raw(b.table)} WHERE tenant_id = ${tenantId} AND ${b.where}`,
+    ),
+    ' UNION ALL ',
+  );
+}
+
+/** The branch a row's key belongs to: the one whose key columns it names. */
+export function branchOf(model: Exclude<ReadModelName, 'inbox_counts'>, key: Record<string, unknown>): LiveBranch {
+  return LIVE_BRANCHES[model].find((b) => b.keyColumns.every((c) => typeof key[c] === 'string')) as LiveBranch;
+}
+
+/** The branch's live rows at the given keys (each its key columns' values): index look-ups. */
+export function liveAtSql(b: LiveBranch, tenantId: string, keys: string[][]): Prisma.Sql {
+  const first = keys.map((k) => k[0]);
+  const match =
+    b.keyColumns.length === 1
+      ? Prisma.sql`${Prisma.raw(b.keyColumns[0])} = ANY(${first}::text[])`
+      : Prisma.sql`${Prisma.raw(b.keyColumns[0])} = ANY(${first}::text[])
+          AND (${Prisma.raw(b.keyColumns.join(', '))}) IN (SELECT * FROM unnest(${first}::text[], ${keys.map((k) => k[1])}::text[]))`;
+  return Prisma.sql`SELECT ${b.select} FROM ${Prisma.raw(b.table)} WHERE tenant_id = ${tenantId} AND ${b.where} AND ${match}`;
+}
+
+/**
+ * A keyset page of the branch's live rows in the order of its key columns (the table's own index
+ * and collation), after `after` (the last page's key column values), with those values as `c0`…
+ */
+export function livePageSql(b: LiveBranch, tenantId: string, after: string[] | null, limit: number): Prisma.Sql {
+  const cols = Prisma.raw(b.keyColumns.join(', '));
+  const keyValues = Prisma.raw(b.keyColumns.map((c, i) => `${c} AS c${i}`).join(', '));
+  const past = after
+    ? Prisma.sql`AND (${cols}) > (${Prisma.join(after.map((v) => Prisma.sql`${v}::text`))})`
+    : Prisma.empty;
+  return Prisma.sql`SELECT ${b.select}, ${keyValues} FROM ${Prisma.raw(b.table)}
+    WHERE tenant_id = ${tenantId} AND ${b.where} ${past} ORDER BY ${cols} LIMIT ${limit}`;
 }
 
 /** inbox_counts as its sources say: the tenant's items by status and its notifications. */
@@ -100,15 +191,23 @@ export function expectedCountsSql(tenantId: string): Prisma.Sql {
 /**
  * Writes a model's shadow rows into its live table: rows that differ are replaced, and with
  * `exact` (rebuild) rows the log does not have are deleted; without it (catch_up) only rows that
- * are missing or behind the log are written.
+ * are missing or behind the log are written, and of those only rows whose last event is above
+ * `sinceLogSeq` (the run's since_log_seq).
  */
-export function applyShadowSql(model: 'trace_summary' | 'precedents', tenantId: string, jobId: string, exact: boolean) {
+export function applyShadowSql(
+  model: 'trace_summary' | 'precedents',
+  tenantId: string,
+  jobId: string,
+  exact: boolean,
+  sinceLogSeq: bigint | null = null,
+) {
   const live = liveRowsSql(model, tenantId);
   const shadow = Prisma.sql`SELECT k, row FROM dg_projection_shadow
     WHERE job_id = ${jobId} AND projection_name = ${model} AND row IS NOT NULL`;
+  const pos = Prisma.sql`(s.row->>${model === 'trace_summary' ? 'last_log_seq' : 'finished_log_seq'})::bigint`;
   const changed = exact
     ? Prisma.sql`NOT EXISTS (SELECT 1 FROM live WHERE live.k = s.k AND live.row = s.row)`
-    : Prisma.sql`NOT EXISTS (SELECT 1 FROM live WHERE live.k = s.k AND live.pos >= (s.row->>${model === 'trace_summary' ? 'last_log_seq' : 'finished_log_seq'})::bigint)`;
+    : Prisma.sql`${pos} > ${sinceLogSeq ?? 0n}::bigint AND NOT EXISTS (SELECT 1 FROM live WHERE live.k = s.k AND live.pos >= ${pos})`;
   if (model === 'trace_summary') {
     return Prisma.sql`WITH live AS (${live}), s AS (${shadow}),
       gone AS (DELETE FROM dg_trace_summaries t WHERE ${exact} AND t.tenant_id = ${tenantId}

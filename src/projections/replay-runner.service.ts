@@ -4,14 +4,19 @@ import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { type Db, PrismaService } from '../database/prisma.service';
-import { Prisma } from '../generated/prisma/client';
 import { NotificationRepository } from '../notifications/notification.repository';
+import { FEED_LOCK_CLASS } from '../ingestion/event-log.repository';
 import { combinedDigest, RowDigest } from './projection-digest';
 import type { FoldEvent, KeyedRow, LogFold } from './projection-folds';
 import {
   applyShadowSql,
+  branchOf,
+  COUNTS_COMPACT_LOCK_CLASS,
   expectedCountsSql,
   FOLDS,
+  LIVE_BRANCHES,
+  liveAtSql,
+  livePageSql,
   liveRowsSql,
   modelsOf,
   type ReadModelName,
@@ -28,17 +33,20 @@ class LostRun extends Error {}
 
 type ModelResult = { digest: string; mismatches: Mismatch[]; mismatchCount: number };
 
+/** A live row as a comparison reads it (read-models.ts). */
+type Live = { k: string; key: Record<string, unknown>; row: Record<string, unknown> | null; pos: bigint | null };
+
 /**
  * Executes replay runs (SPEC §16). A run is claimed with FOR UPDATE SKIP LOCKED and held by a
  * lease that every batch renews, so one instance runs it; a run whose instance stopped is taken
  * up again from its stored cursor once the lease expires, and fails after `maxAttempts`.
  *
- * Method (docs/decisions/0005-replay-runs.md): a run first takes a barrier — a SHARE lock on
- * dg_event_log, which waits for the appends in flight and is released at once — and reads the
- * log's last log_seq, the horizon: every event at or below it is committed. It folds the log up
+ * Method (docs/decisions/0005-replay-runs.md): a run first takes a barrier — the tenant's feed key
+ * exclusively, which waits for the tenant's appends in flight and is released at once — and reads
+ * the tenant's last log_seq, the horizon: every event at or below it is committed. It folds the log up
  * to the horizon into the run's shadow rows, one keyset page per batch. A verify then compares
  * the shadow with the live rows (skipping rows written above the horizon, which appends made
- * meanwhile). A rebuild or catch_up takes the SHARE lock again, folds the events appended since
+ * meanwhile). A rebuild or catch_up takes the feed key again, folds the events appended since
  * and writes the shadow into the live table in that transaction, so it ends equal to the log.
  */
 @Injectable()
@@ -130,17 +138,22 @@ export class ReplayRunnerService {
 
   /** Reads the horizon behind a barrier and counts the events to fold. */
   private async start(run: RunRow, owner: string, folds: boolean): Promise<RunRow> {
-    const last = await this.barrier(run.tenant_id);
+    const last = folds ? await this.barrier(run.tenant_id) : 0n;
     const horizon = folds ? (run.until_log_seq !== null && run.until_log_seq < last ? run.until_log_seq : last) : 0n;
     const [{ n }] = await this.prisma.$queryRaw<{ n: bigint }[]>`
       SELECT count(*) AS n FROM dg_event_log WHERE tenant_id = ${run.tenant_id} AND log_seq <= ${horizon}`;
     return this.progress(this.prisma, run, owner, { horizon_log_seq: horizon, events_total: n });
   }
 
-  /** Waits for the appends in flight (SHARE lock on the log), then reads the tenant's last log_seq. */
+  /**
+   * Waits for the tenant's appends in flight, then reads its last log_seq: the tenant's feed key
+   * taken exclusively, which every append holds shared from before its log_seq to its commit
+   * (dg_append_prepare). Held to the end of the transaction, it holds back this tenant's appends
+   * only; other tenants append on.
+   */
   private async barrier(tenantId: string, db?: Db): Promise<bigint> {
     const read = async (tx: Db) => {
-      await tx.$executeRaw`LOCK TABLE dg_event_log IN SHARE MODE`;
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${FEED_LOCK_CLASS}::int, hashtext(${tenantId}))`;
       const [{ last }] = await tx.$queryRaw<{ last: bigint | null }[]>`
         SELECT max(log_seq) AS last FROM dg_event_log WHERE tenant_id = ${tenantId}`;
       return last ?? 0n;
@@ -215,22 +228,29 @@ export class ReplayRunnerService {
    */
   private async finish(run: RunRow, owner: string, models: ReadModelName[], folds: LogFold<unknown>[]): Promise<void> {
     await this.prisma.$transaction(async (tx) => {
+      // Renews the lease and keeps the run's row locked to COMMIT: however long the comparison
+      // takes, another instance's claim (SKIP LOCKED) passes it by.
+      run = await this.progress(tx, run, owner, {});
       let horizon = run.horizon_log_seq as bigint;
       const writes = run.mode !== 'verify';
-      if (writes) {
-        // Appends wait from here to COMMIT: the events since the horizon are folded, then swapped in.
+      if (writes && models.includes('inbox_counts')) {
+        // Before the feed key (docs/decisions/0005, "Locks"): no writer waits on this key (they
+        // try it), so it is never part of a wait cycle.
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${COUNTS_COMPACT_LOCK_CLASS}::int, hashtext(${run.tenant_id}))`;
+      }
+      if (writes && folds.length) {
+        // This tenant's appends wait from here to COMMIT: the events since the horizon are folded,
+        // then swapped in.
         const last = await this.barrier(run.tenant_id, tx);
         while (run.cursor_log_seq < last) run = await this.foldBatch(tx, run, owner, folds, last);
         horizon = last;
-        if (models.includes('inbox_counts'))
-          await tx.$executeRaw`LOCK TABLE dg_workflow_items, dg_workflow_notifications IN SHARE MODE`;
       }
       const results: Partial<Record<ReadModelName, ModelResult>> = {};
       for (const model of models) {
         const result = await this.compare(tx, run, model, writes ? null : horizon);
         if (writes && run.mode === 'rebuild') await this.replace(tx, run, model);
         if (writes && run.mode === 'catch_up' && model !== 'workflow_import' && model !== 'inbox_counts')
-          await tx.$queryRaw(applyShadowSql(model, run.tenant_id, run.job_id, false));
+          await tx.$queryRaw(applyShadowSql(model, run.tenant_id, run.job_id, false, run.since_log_seq));
         results[model] = result;
       }
       await this.complete(tx, run, owner, models, results, horizon);
@@ -245,48 +265,76 @@ export class ReplayRunnerService {
   }
 
   /**
-   * The model's expected rows (the shadow, or the counts' sources) against its live rows, streamed
-   * in key order one page at a time: the first mismatches, their count, and the expected rows'
-   * digest. With a horizon, live rows written above it (by appends since) are not compared.
+   * The model's expected rows (the shadow) against its live rows, in two keyset-paged passes of
+   * constant memory and linear time: the expected rows in key order (their digest), each page with
+   * the live rows at its keys (index look-ups); then the live rows in their table's key order, each
+   * page with the shadow rows at its keys, for the rows the log does not have. With a horizon,
+   * live rows written above it (by appends since) are not compared. inbox_counts is one row,
+   * compared with its sources in one statement (one snapshot).
    */
   private async compare(tx: Db, run: RunRow, model: ReadModelName, horizon: bigint | null): Promise<ModelResult> {
-    const expected =
-      model === 'inbox_counts'
-        ? expectedCountsSql(run.tenant_id)
-        : Prisma.sql`SELECT k, key, row FROM dg_projection_shadow
-            WHERE job_id = ${run.job_id} AND projection_name = ${model} AND row IS NOT NULL`;
     const digest = new RowDigest();
-    const mismatches: Mismatch[] = [];
-    let count = 0;
+    const found = { mismatches: [] as Mismatch[], count: 0 };
+    const check = (key: Record<string, unknown>, expected: Live['row'] | null, live: Live | undefined) => {
+      if (horizon !== null && live && live.pos !== null && live.pos > horizon) return;
+      const actual = live?.row ?? null;
+      if (JSON.stringify(expected) === JSON.stringify(actual)) return;
+      const m = mismatchOf(model, key, expected, actual);
+      if (!m.fields.length) return;
+      found.count++;
+      if (found.mismatches.length < MAX_STORED_MISMATCHES) found.mismatches.push(m);
+    };
+    if (model === 'inbox_counts') {
+      const [r] = await tx.$queryRaw<(Live & { expected: Live['row'] })[]>`
+        WITH e AS (${expectedCountsSql(run.tenant_id)}), l AS (${liveRowsSql(model, run.tenant_id)})
+        SELECT e.k, e.key, e.row AS expected, l.row, l.pos FROM e JOIN l ON l.k = e.k`;
+      digest.add(r.expected);
+      check(r.key, r.expected, r);
+      return { digest: digest.finish(), mismatches: found.mismatches, mismatchCount: found.count };
+    }
     let after = '';
     for (;;) {
-      const page = await tx.$queryRaw<
-        {
-          k: string;
-          key: Record<string, unknown>;
-          expected: Record<string, unknown> | null;
-          actual: Record<string, unknown> | null;
-          pos: bigint | null;
-        }[]
-      >`
-        WITH e AS (${expected}), l AS (${liveRowsSql(model, run.tenant_id)})
-        SELECT coalesce(e.k, l.k) AS k, coalesce(e.key, l.key) AS key, e.row AS expected, l.row AS actual, l.pos
-        FROM e FULL JOIN l ON l.k = e.k
-        WHERE coalesce(e.k, l.k) COLLATE "C" > ${after}
-        ORDER BY coalesce(e.k, l.k) COLLATE "C" LIMIT ${PAGE}`;
+      const page = await tx.$queryRaw<{ k: string; key: Record<string, unknown>; row: Live['row'] }[]>`
+        SELECT k, key, row FROM dg_projection_shadow
+        WHERE job_id = ${run.job_id} AND projection_name = ${model} AND k > ${after} AND row IS NOT NULL
+        ORDER BY k LIMIT ${PAGE}`;
+      const live = new Map<string, Live>();
+      for (const b of LIVE_BRANCHES[model]) {
+        const keys = page
+          .filter((r) => branchOf(model, r.key) === b)
+          .map((r) => b.keyColumns.map((c) => String(r.key[c])));
+        if (!keys.length) continue;
+        for (const l of await tx.$queryRaw<Live[]>(liveAtSql(b, run.tenant_id, keys))) live.set(l.k, l);
+      }
       for (const r of page) {
-        if (r.expected) digest.add(r.expected);
-        const ahead = horizon !== null && r.pos !== null && r.pos > horizon;
-        if (ahead || JSON.stringify(r.expected) === JSON.stringify(r.actual)) continue;
-        const m = mismatchOf(model, r.key, r.expected, r.actual);
-        if (!m.fields.length) continue;
-        count++;
-        if (mismatches.length < MAX_STORED_MISMATCHES) mismatches.push(m);
+        digest.add(r.row);
+        check(r.key, r.row, live.get(r.k));
       }
       if (page.length < PAGE) break;
       after = page[page.length - 1].k;
     }
-    return { digest: digest.finish(), mismatches, mismatchCount: count };
+    for (const b of LIVE_BRANCHES[model]) {
+      let cursor: string[] | null = null;
+      for (;;) {
+        const page: (Live & Record<string, unknown>)[] = await tx.$queryRaw(
+          livePageSql(b, run.tenant_id, cursor, PAGE),
+        );
+        if (!page.length) break;
+        const ks = page.map((l) => l.k);
+        const present = new Set(
+          (
+            await tx.$queryRaw<{ k: string }[]>`
+              SELECT k FROM dg_projection_shadow
+              WHERE job_id = ${run.job_id} AND projection_name = ${model} AND k = ANY(${ks}::text[]) AND row IS NOT NULL`
+          ).map((x) => x.k),
+        );
+        for (const l of page) if (!present.has(l.k)) check(l.key, null, l);
+        if (page.length < PAGE) break;
+        const last: Record<string, unknown> = page[page.length - 1];
+        cursor = b.keyColumns.map((_, i) => String(last[`c${i}`]));
+      }
+    }
+    return { digest: digest.finish(), mismatches: found.mismatches, mismatchCount: found.count };
   }
 
   private async complete(

@@ -296,6 +296,14 @@ describe('read models you can check and rebuild (SPEC §16)', () => {
     const { tenant, ops } = await seeded();
     const noop = await runToEnd(ops, { projection: 'all', mode: 'catch_up' });
     expect(noop).toMatchObject({ status: 'succeeded', mismatch_count: 0 });
+    const [{ pos }] = await prisma.$queryRaw<{ pos: bigint }[]>`
+      SELECT last_log_seq AS pos FROM dg_trace_summaries WHERE tenant_id = ${tenant} AND trace_id = 'trace-open'`;
+    await prisma.$executeRaw`DELETE FROM dg_trace_summaries WHERE tenant_id = ${tenant} AND trace_id = 'trace-open'`;
+    // since_log_seq: only rows whose last event is above it are written back.
+    await runToEnd(ops, { projection: 'trace_summary', mode: 'catch_up', since_log_seq: Number(pos) });
+    expect((await runToEnd(ops, { projection: 'trace_summary' })).mismatch_count).toBe(1);
+    await runToEnd(ops, { projection: 'trace_summary', mode: 'catch_up', since_log_seq: Number(pos) - 1 });
+    expect((await runToEnd(ops, { projection: 'trace_summary' })).mismatch_count).toBe(0);
     await prisma.$executeRaw`DELETE FROM dg_trace_summaries WHERE tenant_id = ${tenant} AND trace_id = 'trace-open'`;
     const fixed = await runToEnd(ops, { projection: 'trace_summary', mode: 'catch_up' });
     expect(fixed.mismatch_count).toBe(1);

@@ -1,25 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { DEFAULT_EMBEDDED_SHARED_BUFFERS_MB, openDatabase } from '../../src/database/database-adapter';
+import { cli } from '../setup/cli-process';
 import { runServiceToExit, startService } from '../setup/service-process';
-
-const run = promisify(execFile);
-
-/** The CLI's outcome: exit code and everything it printed. */
-async function cli(env: Record<string, string>, ...args: string[]): Promise<{ code: number; output: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['dist/cli/main.js', ...args], {
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', ...env },
-    });
-    return { code: 0, output: stdout + stderr };
-  } catch (e) {
-    const failed = e as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, output: failed.stdout + failed.stderr };
-  }
-}
 
 describe('one process per embedded data directory', () => {
   let dir: string;
