@@ -2,13 +2,17 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import fc from 'fast-check';
 import request from 'supertest';
 import { buildOpenApiDocument } from '../../src/app.setup';
-import { closeApp, createTestApp, DEV_TOKENS } from '../setup/test-app';
+import { type Api, openException, workflowPath } from '../factories/workflows';
+import { apiAs } from '../setup/api-client';
+import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+
+const VICTIM_TRACE = 'fuzz-shared-trace';
 
 // Generated requests (fast-check): a random route of the OpenAPI document, random path parameters,
 // method, query, tenant, credentials, headers, content type and body. A failure is shrunk to the
 // smallest request that fails and printed with the seed that replays it (FC_SEED overrides it).
 const SEED = Number(process.env.FC_SEED ?? 20261125);
-const CASES = 240;
+const CASES = 500;
 
 /** Printable ASCII only: anything else cannot be sent in a header at all. */
 const headerText = (maxLength: number) =>
@@ -83,6 +87,15 @@ const pathParams = fc.oneof(fc.constantFrom('x', '..', '%2F', ' '), fc.string({ 
 describe('malformed requests never produce a 5xx', () => {
   let app: NestExpressApplication;
   let operations: { method: string; path: string }[];
+  /** Another tenant's data, whose ids the generated requests use from their own tenants. */
+  let victim: Api;
+  let victimIds: string[];
+  const victimState = async () => ({
+    events: (await victim.get('/api/v1/events?limit=100').expect(200)).body.data,
+    trace: (await victim.get(`/api/v1/traces/${VICTIM_TRACE}`).expect(200)).body.data,
+    item: (await victim.get(workflowPath(victimIds[1])).expect(200)).body.data,
+    webhooks: (await victim.as(DEV_TOKENS.admin).get('/api/v1/admin/webhooks').expect(200)).body.data,
+  });
 
   beforeAll(async () => {
     app = await createTestApp({
@@ -101,14 +114,23 @@ describe('malformed requests never produce a 5xx', () => {
       .filter(([path]) => path !== '/api/v1/stream')
       .flatMap(([path, item]) => Object.keys(item as object).map((method) => ({ method, path })));
     operations.push({ method: 'post', path: '/api/v1/no-such-route' }, { method: 'delete', path: '/api/healthz' });
+
+    victim = apiAs(app, uniqueTenant('victim'));
+    const { workflowId } = await openException(victim, VICTIM_TRACE);
+    const endpoint = await victim
+      .as(DEV_TOKENS.admin)
+      .post('/api/v1/admin/webhooks', { url: 'https://93.184.216.34/hooks/dg' })
+      .expect(201);
+    victimIds = [VICTIM_TRACE, workflowId, endpoint.body.data.endpoint_id];
   });
   afterAll(() => closeApp(app));
 
-  it(`answers ${CASES} generated malformed requests with statuses below 500 (seed ${SEED})`, async () => {
+  it(`answers ${CASES} generated malformed requests below 500, changing no other tenant (seed ${SEED})`, async () => {
     const server = app.getHttpServer();
+    const before = await victimState();
     const requests = fc.record({
       op: fc.constantFrom(...operations),
-      params: fc.array(pathParams, { minLength: 4, maxLength: 4 }),
+      params: fc.array(fc.oneof(pathParams, fc.constantFrom(...victimIds)), { minLength: 4, maxLength: 4 }),
       otherMethod: fc.option(fc.constantFrom('get', 'post', 'put', 'patch', 'delete'), { freq: 3 }),
       query: queries,
       tenant: tenants,
@@ -138,5 +160,7 @@ describe('malformed requests never produce a 5xx', () => {
       }),
       { seed: SEED, numRuns: CASES },
     );
+    // The generated requests name the victim's trace, item and endpoint from other tenants.
+    expect(await victimState()).toEqual(before);
   });
 });
