@@ -13,6 +13,8 @@ import {
   JsonClient,
   type JsonResponse,
   markdownTable,
+  now,
+  percentile,
   reportHeading,
   runBenchmark,
   scaled,
@@ -84,10 +86,18 @@ runBenchmark({ script: 'memory.ts', databasePrefix: 'dg_bench_mem', embeddedAllo
   const samples: { t: number; rss: number }[] = [];
   const sampler = setInterval(() => samples.push({ t: (Date.now() - started) / 1000, ...memoryOf(service.pid) }), 1000);
   const counts = { appends: 0, reads: 0, approvals: 0 };
+  /** Append latencies (ns) in the soak's first and last minute (or tenth, when shorter), for the p99 drift. */
+  const window = Math.min(60, SOAK_SECONDS / 10) * 1000;
+  const first: bigint[] = [];
+  const last: bigint[] = [];
   const appender = async (w: number) => {
     const cursor = new TraceCursor(`soak-${w}`, 25);
     while (Date.now() < until) {
+      const t0 = now();
       expectStatus(await writer.post('/api/v1/events', cursor.next()), 201, 'append');
+      const at = Date.now();
+      if (at - started <= window) first.push(now() - t0);
+      else if (until - at <= window) last.push(now() - t0);
       counts.appends++;
     }
   };
@@ -130,6 +140,11 @@ runBenchmark({ script: 'memory.ts', databasePrefix: 'dg_bench_mem', embeddedAllo
         [`end of a ${fmt(SOAK_SECONDS)} s soak`, mib(end.rss), mib(end.hwm)],
         ['soak: highest sample', mib(soakPeak), ''],
         ['soak: slope over the second half', `${fmt(slopePerMinute(secondHalf), 2)} MiB/min`, ''],
+        [
+          `soak: append p99, first / last ${fmt(window / 1000)} s`,
+          `${fmt(percentile(first, 99), 1)} / ${fmt(percentile(last, 99), 1)} ms`,
+          `${fmt(first.length)} / ${fmt(last.length)} samples`,
+        ],
       ],
     ),
     '',
