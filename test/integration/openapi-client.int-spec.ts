@@ -79,7 +79,13 @@ describe('the client generated from openapi/openapi.json', () => {
     let endpointId: string;
 
     beforeAll(async () => {
-      service = await startService({ ...GENEROUS_LIMITS, ...databaseEnv(), DG_WEBHOOK_ALLOW_PRIVATE: 'true' });
+      // No replay worker: the run this test queues stays queued, so that cancelling it is certain.
+      service = await startService({
+        ...GENEROUS_LIMITS,
+        ...databaseEnv(),
+        DG_WEBHOOK_ALLOW_PRIVATE: 'true',
+        DG_REPLAY_WORKER_ENABLED: 'false',
+      });
       clients = new DocumentedClients(service.baseUrl);
       anonymous = clients.client();
       reader = clients.client(DEV_TOKENS.reader);
@@ -330,6 +336,106 @@ describe('the client generated from openapi/openapi.json', () => {
         200,
       );
       expect(deleted.data).toEqual({ endpoint_id: endpointId, deleted: true });
+    });
+
+    it('authors, versions and retires a workflow policy and a review template', async () => {
+      // The generated types make fields with a default required (openapi-typescript's defaultNonNullable).
+      const defaults = { pause_on_changes_requested: false, required_approvals: 1 };
+      const policy = {
+        policy_id: 'client-desk',
+        name: 'Client desk',
+        sla_minutes: 240,
+        warning_thresholds: [50],
+        ...defaults,
+      };
+      const created = await clients.expect(
+        admin.POST('/api/v1/admin/policies', { params: { header }, body: policy }),
+        201,
+      );
+      expect(created.data).toMatchObject({ policy_id: 'client-desk', version: 1, status: 'active' });
+      const policies = await clients.expect(admin.GET('/api/v1/admin/policies', { params: { header } }), 200);
+      expect(policies.data.policies.map((p) => p.policy_id)).toEqual(['client-desk']);
+      const path = { policy_id: 'client-desk' };
+      const updated = await clients.expect(
+        admin.PUT('/api/v1/admin/policies/{policy_id}', {
+          params: { header, path },
+          body: { name: 'Client desk', sla_minutes: 120, ...defaults },
+        }),
+        200,
+      );
+      expect(updated.data.version).toBe(2);
+      const first = await clients.expect(
+        admin.GET('/api/v1/admin/policies/{policy_id}', { params: { header, path, query: { version: '1' } } }),
+        200,
+      );
+      expect(first.data.sla_minutes).toBe(240);
+      const retired = await clients.expect(
+        admin.POST('/api/v1/admin/policies/{policy_id}/retire', { params: { header, path } }),
+        200,
+      );
+      expect(retired.data.status).toBe('retired');
+
+      const templateDefaults = {
+        description: '',
+        workflow_kind: 'incident_review',
+        default_priority: 'normal' as const,
+        reviewer_role: 'admin',
+        required_approvals: 1,
+      };
+      const template = {
+        template_id: 'client_review',
+        title: 'Client review',
+        default_sla_hours: 3,
+        ...templateDefaults,
+      };
+      const made = await clients.expect(
+        admin.POST('/api/v1/admin/review-templates', { params: { header }, body: template }),
+        201,
+      );
+      expect(made.data).toMatchObject({ template_id: 'client_review', version: 1 });
+      const templates = await clients.expect(admin.GET('/api/v1/admin/review-templates', { params: { header } }), 200);
+      expect(templates.data.review_templates.map((t) => t.template_id)).toEqual(['client_review']);
+      const tpath = { template_id: 'client_review' };
+      const changed = await clients.expect(
+        admin.PUT('/api/v1/admin/review-templates/{template_id}', {
+          params: { header, path: tpath },
+          body: { title: 'Client review', default_sla_hours: 5, ...templateDefaults },
+        }),
+        200,
+      );
+      expect(changed.data.version).toBe(2);
+      const read = await clients.expect(
+        admin.GET('/api/v1/admin/review-templates/{template_id}', { params: { header, path: tpath } }),
+        200,
+      );
+      expect(read.data.default_sla_hours).toBe(5);
+      await clients.expect(
+        admin.POST('/api/v1/admin/review-templates/{template_id}/retire', { params: { header, path: tpath } }),
+        200,
+      );
+    });
+
+    it('reads projection health and queues, lists, reads and cancels a replay run', async () => {
+      const health = await clients.expect(reader.GET('/api/v1/projections/health', { params: { header } }), 200);
+      expect(health.data.projections.map((p) => p.projection_name)).toContain('trace_summary');
+      const body = { mode: 'verify' as const, projection: 'all' as const, reason: 'client test' };
+      const queued = await clients.expect(admin.POST('/api/v1/admin/replays', { params: { header }, body }), 202);
+      const job_id = queued.data.run.job_id;
+      const runs = await clients.expect(
+        admin.GET('/api/v1/admin/replays', { params: { header, query: { status: 'queued' } } }),
+        200,
+      );
+      expect(runs.data.runs.map((r) => r.job_id)).toEqual([job_id]);
+      const one = await clients.expect(
+        admin.GET('/api/v1/admin/replays/{job_id}', { params: { header, path: { job_id } } }),
+        200,
+      );
+      expect(one.data.run.status).toBe('queued');
+      const cancelled = await clients.expect(
+        admin.POST('/api/v1/admin/replays/{job_id}/cancel', { params: { header, path: { job_id } } }),
+        200,
+      );
+      expect(cancelled.data.run.status).toBe('cancelled');
     });
 
     it('has driven every operation of the document', () => {
