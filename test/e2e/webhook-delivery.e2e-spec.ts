@@ -6,7 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import request from 'supertest';
 import { PrismaService } from '../../src/database/prisma.service';
 import { apiAs } from '../setup/api-client';
-import { onPostgres } from '../setup/own-database';
+import { createOwnDatabase, onPostgres } from '../setup/own-database';
 import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
 import { eventually, exceptionRequests as exceptions, FAST_DELIVERY, WebhookReceiver } from '../setup/webhook-receiver';
 
@@ -342,21 +342,28 @@ describe('webhook delivery across an outage and a restart', () => {
 
 describe('webhook delivery re-checks the address at every attempt', () => {
   let dataDir: string | undefined;
+  /**
+   * On PostgreSQL a database of its own: the workers of other test files' apps, which allow
+   * private addresses, would otherwise claim this delivery (claims are fair across tenants) and send it.
+   */
+  let own: Awaited<ReturnType<typeof createOwnDatabase>> | undefined;
   let app: NestExpressApplication | undefined;
   let receiver: WebhookReceiver;
-  beforeAll(() => {
+  beforeAll(async () => {
     dataDir = persistentDataDir();
+    if (onPostgres) own = await createOwnDatabase();
   });
   afterAll(async () => {
     await closeApp(app);
     await receiver?.stop();
+    await own?.drop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('refuses to send to a loopback address once private addresses are no longer allowed', async () => {
     receiver = await WebhookReceiver.create();
     const tenant = uniqueTenant();
-    const database = databaseIn(dataDir);
+    const database = own ? { DATABASE_URL: own.url } : databaseIn(dataDir);
     // Registered while allowed (as in development), with nothing delivered yet …
     app = await createTestApp({ env: { ...FAST_DELIVERY, ...database, DG_WEBHOOK_DELIVERY_ENABLED: 'false' } });
     const { endpoint_id } = await createEndpoint(apiAs(app, tenant, DEV_TOKENS.admin), receiver.url('/private'));
