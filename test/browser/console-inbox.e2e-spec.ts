@@ -51,13 +51,15 @@ describeInBrowser('reviewer console: sign-in and inbox (SPEC §13, Chromium)', (
 
     await signIn(page, tenant, DEV_TOKENS.admin);
     const summary = page.getByRole('list', { name: 'Summary' });
-    await summary.getByText('Open', { exact: true }).waitFor();
-    expect(
-      await summary
-        .getByRole('listitem')
-        .filter({ hasText: /^3\s*Open$/ })
-        .count(),
-    ).toBe(1);
+    // The tiles render with "–" until the first page arrives: wait for the number, not the label.
+    await eventually(async () =>
+      expect(
+        await summary
+          .getByRole('listitem')
+          .filter({ hasText: /^3\s*Open$/ })
+          .count(),
+      ).toBe(1),
+    );
     const link = page.getByRole('link', { name: new RegExp(escapeRegExp(first)) });
     await link.waitFor();
     const row = page.getByRole('row').filter({ has: link });
