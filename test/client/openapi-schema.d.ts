@@ -255,7 +255,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Deliver again: back to pending, due now, with a new retry window */
+        /** Deliver again: back to pending, due now, with a new retry window; 409 while an attempt is in flight */
         post: operations["redeliverWebhookDelivery"];
         delete?: never;
         options?: never;
@@ -2420,6 +2420,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelopeDto"];
                 };
             };
+            /** @description error envelope; code conflict | idempotency_conflict | event_sequence_invalid */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
             /** @description error envelope; code rate_limited */
             429: {
                 headers: {
@@ -2871,6 +2880,15 @@ export interface operations {
             };
             /** @description error envelope; code not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelopeDto"];
+                };
+            };
+            /** @description error envelope; code conflict | idempotency_conflict | event_sequence_invalid */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import request from 'supertest';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { loadDatabaseConfig } from '../../src/config/database-config';
 import { Env } from '../../src/config/env-parsers';
 import { closeApp, createTestApp } from '../setup/test-app';
 
@@ -136,7 +137,22 @@ describe('deployment: Dockerfile and Kubernetes manifests (SPEC §10)', () => {
       ['node', 'dist/cli/main.js', 'migrate', 'deploy'],
       false,
     ]);
-    expect([migrate.envFrom, migrate.env]).toEqual([main.envFrom, main.env]);
+    expect(migrate.envFrom).toEqual(main.envFrom);
+  });
+
+  it('migrates as the owner of the tables and serves as another login, on the same database (SPEC §15)', () => {
+    const databaseKey = (c: Container) =>
+      c.env?.find((e) => e.name === 'DATABASE_URL')?.valueFrom?.secretKeyRef.key as string;
+    expect([databaseKey(migrate), databaseKey(main)]).toEqual(['database-migration-url', 'database-url']);
+    // The migrate container sees no other database URL, the service not the owner's.
+    expect(migrate.env?.map((e) => e.name)).toEqual(['DATABASE_URL']);
+    expect(JSON.stringify(main)).not.toContain('database-migration-url');
+    const owner = new URL(secret.stringData['database-migration-url']);
+    const runtime = new URL(secret.stringData['database-url']);
+    expect([runtime.host, runtime.pathname]).toEqual([owner.host, owner.pathname]);
+    expect(runtime.username).not.toBe(owner.username);
+    // What `migrate deploy` reads: the owner's PostgreSQL URL, not the embedded database.
+    expect(loadDatabaseConfig(containerEnv(migrate, dir))).toMatchObject({ kind: 'pg', url: owner.toString() });
   });
 
   it('refuses to start on the example Secret as it is (its signing key is a placeholder)', () => {

@@ -171,7 +171,14 @@ export class WebhookDeliveryRepository {
     });
   }
 
-  /** Back to pending, due now, with a new retry window; undefined when the endpoint has no such delivery. */
+  /**
+   * Back to pending, due now, with a new retry window, unless an attempt is in flight: claimed
+   * (attempt_count raised, next_attempt_at = the lease, not yet over) and not yet recorded (no
+   * attempt row with that number). Sending it again then would be a second, concurrent send of
+   * the same delivery. One conditional UPDATE, so a claim cannot slip between check and write:
+   * against a concurrent claim it waits for the row lock and re-checks the claimed row.
+   * Undefined when the endpoint has no such delivery or it is in flight.
+   */
   async redeliver(
     db: Db,
     tenantId: string,
@@ -180,11 +187,20 @@ export class WebhookDeliveryRepository {
     now: Date,
   ): Promise<WebhookDelivery | undefined> {
     const [row] = await db.$queryRaw<WebhookDelivery[]>`
-      UPDATE dg_webhook_deliveries
+      UPDATE dg_webhook_deliveries d
       SET status = 'pending', next_attempt_at = ${now}::timestamptz, first_attempt_at = NULL, updated_at = ${now}::timestamptz
-      WHERE tenant_id = ${tenantId} AND endpoint_id = ${endpointId} AND delivery_id = ${deliveryId}
-      RETURNING *`;
+      WHERE d.tenant_id = ${tenantId} AND d.endpoint_id = ${endpointId} AND d.delivery_id = ${deliveryId}
+        AND NOT (${inFlight(now)})
+      RETURNING d.*`;
     return row;
+  }
+
+  /** Whether the endpoint has this delivery with an attempt in flight (to say why a redelivery was refused). */
+  async isInFlight(db: Db, tenantId: string, endpointId: string, deliveryId: string, now: Date): Promise<boolean> {
+    const [row] = await db.$queryRaw<{ in_flight: boolean }[]>`
+      SELECT (${inFlight(now)}) AS in_flight FROM dg_webhook_deliveries d
+      WHERE d.tenant_id = ${tenantId} AND d.endpoint_id = ${endpointId} AND d.delivery_id = ${deliveryId}`;
+    return row?.in_flight === true;
   }
 
   /** Makes the deliveries parked while the endpoint was disabled due now, each with a new retry window. */
@@ -204,6 +220,17 @@ function insertAttempt(claim: ClaimedDelivery, r: AttemptResult): Prisma.Sql {
       ${r.response_status}::int, ${r.response_body}, ${r.error}
     FROM dg_webhook_deliveries WHERE tenant_id = ${claim.tenant_id} AND delivery_id = ${claim.delivery_id}
     ON CONFLICT DO NOTHING`;
+}
+
+/**
+ * Delivery `d` has an attempt in flight: claimed under a lease that has not run out, its attempt
+ * not yet recorded. (A failed attempt also leaves it pending with next_attempt_at ahead, but with
+ * its attempt row; a dead worker's claim is free again once the lease is over.)
+ */
+function inFlight(now: Date): Prisma.Sql {
+  return Prisma.sql`d.status = 'pending' AND d.attempt_count > 0 AND d.next_attempt_at > ${now}::timestamptz
+    AND NOT EXISTS (SELECT 1 FROM dg_webhook_attempts a
+      WHERE a.tenant_id = d.tenant_id AND a.delivery_id = d.delivery_id AND a.attempt_number = d.attempt_count)`;
 }
 
 /** Only the claim that owns the current attempt number may settle the delivery (a stale lease may not). */

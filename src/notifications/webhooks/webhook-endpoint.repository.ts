@@ -18,8 +18,17 @@ export class WebhookEndpointRepository {
     await db.webhookEndpoint.create({ data: endpoint });
   }
 
-  async count(db: Db, tenantId: string): Promise<number> {
-    return db.webhookEndpoint.count({ where: { tenant_id: tenantId } });
+  /**
+   * Inserts the endpoint unless its tenant has `max` already; false when it has. Two creates at
+   * `max - 1` must not both pass: the count and the insert run under a transaction-scoped advisory
+   * lock per tenant (`db` must be a transaction), so creates of one tenant take turns and each
+   * counts the rows of the ones before it.
+   */
+  async insertWithin(db: Db, endpoint: WebhookEndpoint, max: number): Promise<boolean> {
+    await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`dg_webhook_endpoints:${endpoint.tenant_id}`}, 0))`;
+    if ((await db.webhookEndpoint.count({ where: { tenant_id: endpoint.tenant_id } })) >= max) return false;
+    await this.insert(db, endpoint);
+    return true;
   }
 
   async list(db: Db, tenantId: string, limit: number): Promise<WebhookEndpoint[]> {

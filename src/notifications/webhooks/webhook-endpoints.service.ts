@@ -70,12 +70,11 @@ export class WebhookEndpointsService {
       created_at: now,
       updated_at: now,
     };
-    await this.prisma.$transaction(async (tx) => {
-      if ((await this.endpoints.count(tx, principal.tenantId)) >= MAX_ENDPOINTS_PER_TENANT) {
-        throw new DomainError('conflict', `A tenant can have at most ${MAX_ENDPOINTS_PER_TENANT} webhook endpoints`);
-      }
-      await this.endpoints.insert(tx, endpoint);
-    });
+    const inserted = await this.prisma.$transaction((tx) =>
+      this.endpoints.insertWithin(tx, endpoint, MAX_ENDPOINTS_PER_TENANT),
+    );
+    if (!inserted)
+      throw new DomainError('conflict', `A tenant can have at most ${MAX_ENDPOINTS_PER_TENANT} webhook endpoints`);
     return { ...endpointJson(endpoint), secret };
   }
 
@@ -179,12 +178,24 @@ export class WebhookEndpointsService {
     };
   }
 
-  /** Pending again, due now, with a new retry window (a disabled endpoint's stays parked). */
+  /**
+   * Pending again, due now, with a new retry window (a disabled endpoint's stays parked); 409
+   * while an attempt is in flight, which would otherwise be followed by a second, concurrent send.
+   */
   async redeliver(principal: Principal, endpointId: string, deliveryId: string) {
     const tenantId = principal.tenantId;
     await this.existing(tenantId, endpointId);
-    const delivery = await this.deliveries.redeliver(this.prisma, tenantId, endpointId, deliveryId, this.clock.now());
-    if (!delivery) throw new DomainError('not_found', `Webhook delivery not found: ${deliveryId}`);
+    const now = this.clock.now();
+    const delivery = await this.deliveries.redeliver(this.prisma, tenantId, endpointId, deliveryId, now);
+    if (!delivery) {
+      if (await this.deliveries.isInFlight(this.prisma, tenantId, endpointId, deliveryId, now))
+        throw new DomainError(
+          'conflict',
+          `Webhook delivery ${deliveryId} has an attempt in flight; redeliver it once the attempt is recorded`,
+          { delivery_id: deliveryId },
+        );
+      throw new DomainError('not_found', `Webhook delivery not found: ${deliveryId}`);
+    }
     const attempts = await this.deliveries.attemptsOf(this.prisma, tenantId, [deliveryId]);
     return deliveryJson(delivery, attempts);
   }

@@ -25,6 +25,7 @@ export class WebhooksController {
 
   @Post()
   @Access('admin', 'webhook_manage')
+  @ApiErrors(HttpStatus.CONFLICT)
   @ApiOperation({ summary: 'Register a webhook endpoint; the response carries its signing secret, shown only once' })
   @ApiEnvelope(CreatedWebhookEndpointDto, HttpStatus.CREATED)
   createWebhookEndpoint(@CurrentPrincipal() principal: Principal, @Body() body: CreateWebhookEndpointDto) {
@@ -103,9 +104,11 @@ export class WebhooksController {
 
   @Post(':endpoint_id/deliveries/:delivery_id/redeliver')
   @Access('admin', 'webhook_manage')
-  @ApiErrors(HttpStatus.NOT_FOUND)
+  @ApiErrors(HttpStatus.NOT_FOUND, HttpStatus.CONFLICT)
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ summary: 'Deliver again: back to pending, due now, with a new retry window' })
+  @ApiOperation({
+    summary: 'Deliver again: back to pending, due now, with a new retry window; 409 while an attempt is in flight',
+  })
   @ApiEnvelope(WebhookDeliveryDto, HttpStatus.ACCEPTED)
   redeliverWebhookDelivery(
     @CurrentPrincipal() principal: Principal,
