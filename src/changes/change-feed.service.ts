@@ -31,6 +31,11 @@ export class ChangeFeedService {
   private readonly logger = new Logger(ChangeFeedService.name);
   private cursor = 0;
   private gap: Gap | undefined;
+  /**
+   * While a gap is open, what waking past it has read: every id up to `head`, but the `holes`
+   * (ids not committed when read: still running, or rolled back). Forgotten when the gap closes.
+   */
+  private pastGap = { head: 0, holes: new Set<number>() };
   private started: Promise<void> | undefined;
   private ready = false;
   private reading = false;
@@ -149,7 +154,7 @@ export class ChangeFeedService {
   private async readAll(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
-      if (this.gap && !(await this.closeGap(this.gap))) return;
+      if (this.gap && !(await this.closeGap(this.gap))) return this.wakePastGap(this.gap);
       const batch = await this.repository.readAfter(this.prisma, this.cursor, BATCH);
       if (!batch.ids.length) return;
       let final = 0;
@@ -160,6 +165,8 @@ export class ChangeFeedService {
       if (final < batch.ids.length) {
         this.wake(batch.entries.filter((e) => lastFinal === undefined || e.id > lastFinal));
         this.gap = { bound: batch.ids[batch.ids.length - 1], xids: batch.runningXids };
+        this.pastGap = { head: this.cursor, holes: new Set() };
+        this.notePastGap(batch.ids);
       } else if (batch.ids.length < BATCH) {
         return;
       }
@@ -181,8 +188,41 @@ export class ChangeFeedService {
       : (await this.repository.readRange(this.prisma, this.cursor, gap.bound, gap.bound - this.cursor)).entries;
     this.deliver(entries, gap.bound);
     this.gap = undefined;
+    this.pastGap = { head: 0, holes: new Set() };
     this.settleMs = SETTLE_FIRST_MS;
     return true;
+  }
+
+  /**
+   * Wakes the waiters of what committed past an open gap. The gap holds the stream back until every
+   * transaction that was running when it was seen has ended; those are all of the server's, in any
+   * database, so an unrelated long transaction can hold it for minutes. Waking needs no order: a
+   * woken waiter reads its item itself. Delivery to the streams still waits for the gap.
+   */
+  private async wakePastGap(gap: Gap): Promise<void> {
+    const past = this.pastGap;
+    if (past.holes.size) {
+      const filled = await this.repository.readIds(this.prisma, [...past.holes]);
+      for (const id of filled.ids) past.holes.delete(id);
+      this.wake(filled.entries);
+    }
+    for (;;) {
+      if (this.stopped || this.gap !== gap) return;
+      const batch = await this.repository.readAfter(this.prisma, past.head, BATCH);
+      this.wake(batch.entries);
+      this.notePastGap(batch.ids);
+      if (batch.ids.length < BATCH) return;
+    }
+  }
+
+  /** Moves the head of what waking past the gap has read over `ids` (ascending), noting the holes. */
+  private notePastGap(ids: number[]): void {
+    const past = this.pastGap;
+    for (const id of ids) {
+      if (id <= past.head) continue;
+      for (let missing = past.head + 1; missing < id; missing++) past.holes.add(missing);
+      past.head = id;
+    }
   }
 
   /** Hands final entries to the listeners and moves the cursor, in one synchronous step. */

@@ -42,6 +42,13 @@ export class ChangeStreamRepository {
     return { ids: rows.map((r) => Number(r.id)), entries: rows.filter((r) => !skipped(r)).map(toChangeEntry) };
   }
 
+  /** The entries of these ids that are there now (every tenant's), and the ids found. */
+  async readIds(db: Db, ids: number[]): Promise<{ ids: number[]; entries: ChangeEntry[] }> {
+    const rows = await db.$queryRaw<ChangeRow[]>`
+      ${selectEntries(Prisma.sql`s.id = ANY(${ids}::bigint[])`)} ORDER BY s.id`;
+    return { ids: rows.map((r) => Number(r.id)), entries: rows.filter((r) => !skipped(r)).map(toChangeEntry) };
+  }
+
   /** One tenant's entries in (afterId, upToId], oldest first: a Last-Event-ID resume. */
   async readTenant(db: Db, tenantId: string, afterId: number, upToId: number, limit: number): Promise<ChangeEntry[]> {
     const rows = await db.$queryRaw<ChangeRow[]>`

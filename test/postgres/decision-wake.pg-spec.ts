@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Client } from 'pg';
 import { PrismaService } from '../../src/database/prisma.service';
 import { act, openException, workflowPath } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
@@ -57,5 +58,46 @@ describe('decision long poll across instances (PostgreSQL)', () => {
     const res = await waiting;
     expect(Date.now() - started).toBeLessThan(LONG_WAIT * 1000);
     expect(res.body.data).toMatchObject({ status: 'rejected', decided: true });
+  });
+
+  it('wakes waiters while a rolled-back change and an unrelated open transaction hold the stream back', async () => {
+    const tenant = uniqueTenant('xwake-gap');
+    const writer = apiAs(waiterApp, tenant, DEV_TOKENS.writer);
+    const admin = apiAs(waiterApp, tenant, DEV_TOKENS.admin);
+    const first = await openException(admin, 'xwake-gap-1');
+    const second = await openException(admin, 'xwake-gap-2');
+    const waitFor = (workflowId: string) =>
+      writer.get(workflowPath(workflowId, `/decision?wait_seconds=${LONG_WAIT}`)).then((r) => r);
+    // A transaction that writes nothing the service reads, open throughout (a report, a backup, or
+    // another application's work on the same server).
+    const unrelated = new Client({ connectionString: process.env.DATABASE_URL });
+    await unrelated.connect();
+    try {
+      await unrelated.query('BEGIN');
+      await unrelated.query('SELECT pg_current_xact_id()');
+      // A change-stream id taken and rolled back: the stream waits at it until the transactions
+      // running when it was seen have ended, the unrelated one included.
+      await waiterApp
+        .get(PrismaService)
+        .$transaction(async (tx) => {
+          await tx.$executeRaw`UPDATE dg_workflow_items SET version = version WHERE tenant_id = ${tenant}`;
+          throw new Error('roll back');
+        })
+        .catch(() => undefined);
+      const started = Date.now();
+      const firstWait = waitFor(first.workflowId);
+      const secondWait = waitFor(second.workflowId);
+      await sleep(300);
+      // The first decision is read past the rolled-back id: the stream is held back from here on.
+      await act(admin, first.workflowId, { action: 'approve', reason: 'First' }).expect(200);
+      expect((await firstWait).body.data).toMatchObject({ status: 'approved', decided: true });
+      await act(admin, second.workflowId, { action: 'approve', reason: 'Second' }).expect(200);
+      const res = await secondWait;
+      expect(Date.now() - started).toBeLessThan(LONG_WAIT * 1000);
+      expect(res.body.data).toMatchObject({ status: 'approved', decided: true });
+    } finally {
+      await unrelated.query('ROLLBACK');
+      await unrelated.end();
+    }
   });
 });
