@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Principal } from '../auth/principal';
 import { AccountSlots } from '../common/account-slots';
@@ -36,6 +37,8 @@ export class DecisionService implements OnModuleDestroy {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.slots = new AccountSlots(config.agents.longPollMaxWaitersPerAccount, 'waiting decision requests');
+    // Every waiter listens on this one signal: a thousand is the design, not a leak.
+    setMaxListeners(0, this.stopping.signal);
     this.offDrain = shutdown.onDrain(() => this.stopping.abort());
   }
 
