@@ -146,34 +146,61 @@ export function liveRowsSql(model: ReadModelName, tenantId: string): Prisma.Sql 
   );
 }
 
-/** The branch a row's key belongs to: the one whose key columns it names. */
-export function branchOf(model: Exclude<ReadModelName, 'inbox_counts'>, key: Record<string, unknown>): LiveBranch {
-  return LIVE_BRANCHES[model].find((b) => b.keyColumns.every((c) => typeof key[c] === 'string')) as LiveBranch;
-}
-
-/** The branch's live rows at the given keys (each its key columns' values): index look-ups. */
-export function liveAtSql(b: LiveBranch, tenantId: string, keys: string[][]): Prisma.Sql {
-  const first = keys.map((k) => k[0]);
-  const match =
-    b.keyColumns.length === 1
-      ? Prisma.sql`${Prisma.raw(b.keyColumns[0])} = ANY(${first}::text[])`
-      : Prisma.sql`${Prisma.raw(b.keyColumns[0])} = ANY(${first}::text[])
-          AND (${Prisma.raw(b.keyColumns.join(', '))}) IN (SELECT * FROM unnest(${first}::text[], ${keys.map((k) => k[1])}::text[]))`;
-  return Prisma.sql`SELECT ${b.select} FROM ${Prisma.raw(b.table)} WHERE tenant_id = ${tenantId} AND ${b.where} AND ${match}`;
+/**
+ * A keyset page of a model's shadow rows in key order (`k`, byte order: the shadow's primary key),
+ * each with the live row at its key — found by the key columns its `key` names, through the live
+ * table's primary key, one index look-up per row. `same` says the live row equals the shadow row
+ * (jsonb equality); the live row itself is sent only when it does not (`live_row`), with
+ * `present` and the live row's `pos`.
+ */
+export function shadowPageSql(
+  model: Exclude<ReadModelName, 'inbox_counts'>,
+  tenantId: string,
+  jobId: string,
+  after: string,
+  limit: number,
+): Prisma.Sql {
+  const live = Prisma.join(
+    LIVE_BRANCHES[model].map(
+      (b) => Prisma.sql`SELECT ${b.select} FROM ${Prisma.raw(b.table)} WHERE tenant_id = ${tenantId} AND ${b.where}
+        AND ${Prisma.join(
+          b.keyColumns.map((c) => Prisma.sql`${Prisma.raw(c)} = s.key->>${c}`),
+          ' AND ',
+        )}`,
+    ),
+    ' UNION ALL ',
+  );
+  return Prisma.sql`SELECT s.k, s.key, s.row, l.k IS NOT NULL AS present, coalesce(l.row = s.row, false) AS same,
+      CASE WHEN l.row = s.row THEN NULL ELSE l.row END AS live_row, l.pos
+    FROM (SELECT k, key, row FROM dg_projection_shadow
+      WHERE job_id = ${jobId} AND projection_name = ${model} AND k > ${after} AND row IS NOT NULL
+      ORDER BY k LIMIT ${limit}) s
+    LEFT JOIN LATERAL (SELECT x.k, x.row, x.pos FROM (${live}) x WHERE x.k = s.k LIMIT 1) l ON TRUE
+    ORDER BY s.k`;
 }
 
 /**
- * A keyset page of the branch's live rows in the order of its key columns (the table's own index
- * and collation), after `after` (the last page's key column values), with those values as `c0`…
+ * The branch's live rows the run's shadow does not have (rows the log does not give), leaving out
+ * rows written above `horizon` (by appends during a verify): with `limit`, the first `limit` of
+ * them in the order of the branch's key columns (the table's own index and collation); without,
+ * their count (`n`). One anti-join over the table, linear.
  */
-export function livePageSql(b: LiveBranch, tenantId: string, after: string[] | null, limit: number): Prisma.Sql {
-  const cols = Prisma.raw(b.keyColumns.join(', '));
+export function liveExtrasSql(
+  b: LiveBranch,
+  tenantId: string,
+  jobId: string,
+  horizon: bigint | null,
+  limit: number | null,
+): Prisma.Sql {
   const keyValues = Prisma.raw(b.keyColumns.map((c, i) => `${c} AS c${i}`).join(', '));
-  const past = after
-    ? Prisma.sql`AND (${cols}) > (${Prisma.join(after.map((v) => Prisma.sql`${v}::text`))})`
-    : Prisma.empty;
-  return Prisma.sql`SELECT ${b.select}, ${keyValues} FROM ${Prisma.raw(b.table)}
-    WHERE tenant_id = ${tenantId} AND ${b.where} ${past} ORDER BY ${cols} LIMIT ${limit}`;
+  const extras = Prisma.sql`FROM (SELECT ${b.select}, ${keyValues} FROM ${Prisma.raw(b.table)}
+      WHERE tenant_id = ${tenantId} AND ${b.where}) l
+    WHERE NOT EXISTS (SELECT 1 FROM dg_projection_shadow s
+        WHERE s.job_id = ${jobId} AND s.projection_name = ${b.model} AND s.k = l.k AND s.row IS NOT NULL)
+      AND (${horizon}::bigint IS NULL OR l.pos IS NULL OR l.pos <= ${horizon}::bigint)`;
+  if (limit === null) return Prisma.sql`SELECT count(*) AS n ${extras}`;
+  const order = Prisma.raw(b.keyColumns.map((_, i) => `c${i}`).join(', '));
+  return Prisma.sql`SELECT l.* ${extras} ORDER BY ${order} LIMIT ${limit}`;
 }
 
 /** inbox_counts as its sources say: the tenant's items by status and its notifications. */
