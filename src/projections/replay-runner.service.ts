@@ -9,8 +9,9 @@ import { FEED_LOCK_CLASS } from '../ingestion/event-log.repository';
 import { combinedDigest, RowDigest } from './projection-digest';
 import type { FoldEvent, KeyedRow, LogFold } from './projection-folds';
 import {
-  applyShadowSql,
+  applyShadowPageSql,
   COUNTS_COMPACT_LOCK_CLASS,
+  deleteExtrasSql,
   expectedCountsSql,
   FOLDS,
   LIVE_BRANCHES,
@@ -30,7 +31,8 @@ const TX = { maxWait: 30_000, timeout: 600_000 };
 /** Thrown when the run is no longer this instance's to run (cancelled, or its lease was taken). */
 class LostRun extends Error {}
 
-type ModelResult = { digest: string; mismatches: Mismatch[]; mismatchCount: number };
+/** `extras`: the live rows the log does not have (counted in mismatchCount too). */
+type ModelResult = { digest: string; mismatches: Mismatch[]; mismatchCount: number; extras: number };
 
 /** A live row as a comparison reads it (read-models.ts). */
 type Live = { k: string; key: Record<string, unknown>; row: Record<string, unknown> | null; pos: bigint | null };
@@ -268,9 +270,9 @@ export class ReplayRunnerService {
       const results: Partial<Record<ReadModelName, ModelResult>> = {};
       for (const model of models) {
         const result = await this.compare(tx, run, model, writes ? null : horizon);
-        if (writes && run.mode === 'rebuild') await this.replace(tx, run, model);
+        if (writes && run.mode === 'rebuild') await this.replace(tx, run, model, result.extras);
         if (writes && run.mode === 'catch_up' && model !== 'workflow_import' && model !== 'inbox_counts')
-          await tx.$queryRaw(applyShadowSql(model, run.tenant_id, run.job_id, false, run.since_log_seq));
+          await this.applyShadow(tx, run, model, false);
         results[model] = result;
       }
       await this.complete(tx, run, owner, models, results, horizon);
@@ -278,17 +280,32 @@ export class ReplayRunnerService {
     await this.dropShadow(run.job_id);
   }
 
-  private async replace(tx: Db, run: RunRow, model: ReadModelName): Promise<void> {
-    if (model === 'trace_summary' || model === 'precedents')
-      await tx.$queryRaw(applyShadowSql(model, run.tenant_id, run.job_id, true));
+  /** Rebuild: writes the rows that differ, deletes the rows the log does not have (`extras`). */
+  private async replace(tx: Db, run: RunRow, model: ReadModelName, extras: number): Promise<void> {
+    if (model === 'trace_summary' || model === 'precedents') {
+      await this.applyShadow(tx, run, model, true);
+      if (extras > 0) await tx.$executeRaw(deleteExtrasSql(model, run.tenant_id, run.job_id));
+    }
     if (model === 'inbox_counts') await tx.$executeRaw(rebuildCountsSql(run.tenant_id));
   }
 
+  /** Writes the shadow into the live table one keyset page per statement (read-models.ts). */
+  private async applyShadow(tx: Db, run: RunRow, model: 'trace_summary' | 'precedents', exact: boolean) {
+    let after = '';
+    for (;;) {
+      const [page] = await tx.$queryRaw<{ last: string | null; n: bigint }[]>(
+        applyShadowPageSql(model, run.tenant_id, run.job_id, exact, run.since_log_seq, after, PAGE),
+      );
+      if (page.last === null || Number(page.n) < PAGE) return;
+      after = page.last;
+    }
+  }
+
   /**
-   * The model's expected rows (the shadow) against its live rows, in two keyset-paged passes of
-   * constant memory and linear time: the expected rows in key order (their digest), each page with
-   * the live rows at its keys (index look-ups); then the live rows in their table's key order, each
-   * page with the shadow rows at its keys, for the rows the log does not have. With a horizon,
+   * The model's expected rows (the shadow) against its live rows, in constant memory and linear
+   * time: the expected rows in key order (their digest), one keyset page per statement, each row
+   * joined to its live row by primary key; then, per live table, the rows the log does not have,
+   * counted by one anti-join and the first of them read in the table's key order. With a horizon,
    * live rows written above it (by appends since) are not compared. inbox_counts is one row,
    * compared with its sources in one statement (one snapshot).
    */
@@ -310,7 +327,7 @@ export class ReplayRunnerService {
         SELECT e.k, e.key, e.row AS expected, l.row, l.pos FROM e JOIN l ON l.k = e.k`;
       digest.add(r.expected);
       check(r.key, r.expected, r);
-      return { digest: digest.finish(), mismatches: found.mismatches, mismatchCount: found.count };
+      return { digest: digest.finish(), mismatches: found.mismatches, mismatchCount: found.count, extras: 0 };
     }
     let after = '';
     for (;;) {
@@ -323,6 +340,7 @@ export class ReplayRunnerService {
       if (page.length < PAGE) break;
       after = page[page.length - 1].k;
     }
+    let extras = 0;
     // Rows the log does not have: every one is a mismatch naming all its fields (mismatchOf with
     // nothing expected), so they are counted in SQL and only the first ones read.
     for (const b of LIVE_BRANCHES[model]) {
@@ -334,8 +352,9 @@ export class ReplayRunnerService {
         for (const l of rows) found.mismatches.push(mismatchOf(model, l.key, null, l.row));
       }
       found.count += Number(n);
+      extras += Number(n);
     }
-    return { digest: digest.finish(), mismatches: found.mismatches, mismatchCount: found.count };
+    return { digest: digest.finish(), mismatches: found.mismatches, mismatchCount: found.count, extras };
   }
 
   private async complete(
