@@ -67,7 +67,15 @@ function peakRssMiB(pid: number): number {
   return Number(line?.replace(/\D+/g, '') ?? 0) / 1024;
 }
 
-type RunResult = { seconds: number; perSecond: number; ingest?: Latency; run: Record<string, any> };
+/** Appends made while a rebuild's final transaction (the swap) held the tenant's feed key. */
+type SwapProbe = { seconds: number; appended: number; refused: number; slowestMs: number };
+type RunResult = {
+  seconds: number;
+  perSecond: number;
+  ingest?: Latency;
+  swap?: SwapProbe;
+  run: Record<string, any>;
+};
 
 runBenchmark(
   { script: 'replay.ts', databasePrefix: 'dg_bench_replay', embeddedAllowed: false },
@@ -101,6 +109,33 @@ runBenchmark(
       });
     };
 
+    /**
+     * Once every event up to the horizon is folded, the run's final transaction takes the tenant's
+     * feed key: appends one at a time from then to the run's end, timing each (an append that
+     * waits past DG_DATABASE_LOCK_TIMEOUT_MS is refused).
+     */
+    async function probeSwap(id: string): Promise<SwapProbe> {
+      const cursor = new TraceCursor(`swap-${cursorN++}`, 25);
+      const probe: SwapProbe = { seconds: 0, appended: 0, refused: 0, slowestMs: 0 };
+      let since: number | undefined;
+      for (;;) {
+        const run = (await admin.get(`/api/v1/admin/replays/${id}`)).body.data.run;
+        if (!['queued', 'running'].includes(run.status)) break;
+        if (run.events_processed < run.events_total) {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          continue;
+        }
+        since ??= performance.now();
+        const start = performance.now();
+        const res = await writer.post('/api/v1/events', cursor.next());
+        probe.slowestMs = Math.max(probe.slowestMs, performance.now() - start);
+        if (res.status === 201) probe.appended++;
+        else probe.refused++;
+      }
+      probe.seconds = since === undefined ? 0 : (performance.now() - since) / 1000;
+      return probe;
+    }
+
     /** Queues a run, optionally ingests while it runs, and waits for its end. */
     async function replay(mode: string, withIngest: boolean): Promise<RunResult> {
       const created = await admin.post('/api/v1/admin/replays', { mode, projection: 'all', reason: 'benchmark' });
@@ -116,12 +151,13 @@ runBenchmark(
         }
         latency = await ingest(INGEST);
       }
+      const swap = withIngest ? await probeSwap(id) : undefined;
       for (;;) {
         const run = (await admin.get(`/api/v1/admin/replays/${id}`)).body.data.run;
         if (!['queued', 'running'].includes(run.status)) {
           if (run.status !== 'succeeded') throw new Error(`run ${id} ended ${run.status}: ${run.error}`);
           const seconds = (Date.parse(run.finished_at) - Date.parse(run.started_at)) / 1000;
-          return { seconds, perSecond: run.events_processed / seconds, ingest: latency, run };
+          return { seconds, perSecond: run.events_processed / seconds, ingest: latency, swap, run };
         }
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
@@ -135,6 +171,7 @@ runBenchmark(
     loads.push(load());
     const rss = peakRssMiB(service.pid);
     const p99Ratio = (rebuild.ingest as Latency).p99 / alone.p99;
+    const swap = rebuild.swap as SwapProbe;
     return [
       reportHeading(`Replay: verify and rebuild of ${fmt(EVENTS)} events`, target),
       markdownTable(
@@ -150,6 +187,10 @@ runBenchmark(
           [`ingest p99 alone (${INGEST} serial appends)`, `${fmt(alone.p99, 1)} ms`],
           [`ingest p99 during the rebuild (${INGEST} serial appends)`, `${fmt((rebuild.ingest as Latency).p99, 1)} ms`],
           ['p99 during / alone', `${fmt(p99Ratio, 2)}×`],
+          [
+            'rebuild swap (final transaction, feed key held): probed for / appends that went through / refused / slowest',
+            `${fmt(swap.seconds, 1)} s / ${swap.appended} / ${swap.refused} / ${fmt(swap.slowestMs)} ms`,
+          ],
           ['replay batch size (DG_REPLAY_BATCH_SIZE)', batchSize ?? 'default (1,000)'],
           ['1-min load average: start, after ingest alone, after rebuild, after verify', loads.join(', ')],
         ],
