@@ -146,34 +146,52 @@ export function liveRowsSql(model: ReadModelName, tenantId: string): Prisma.Sql 
   );
 }
 
-/** The branch a row's key belongs to: the one whose key columns it names. */
-export function branchOf(model: Exclude<ReadModelName, 'inbox_counts'>, key: Record<string, unknown>): LiveBranch {
-  return LIVE_BRANCHES[model].find((b) => b.keyColumns.every((c) => typeof key[c] === 'string')) as LiveBranch;
-}
-
-/** The branch's live rows at the given keys (each its key columns' values): index look-ups. */
-export function liveAtSql(b: LiveBranch, tenantId: string, keys: string[][]): Prisma.Sql {
-  const first = keys.map((k) => k[0]);
-  const match =
-    b.keyColumns.length === 1
-      ? Prisma.sql`${Prisma.raw(b.keyColumns[0])} = ANY(${first}::text[])`
-      : Prisma.sql`${Prisma.raw(b.keyColumns[0])} = ANY(${first}::text[])
-          AND (${Prisma.raw(b.keyColumns.join(', '))}) IN (SELECT * FROM unnest(${first}::text[], ${keys.map((k) => k[1])}::text[]))`;
-  return Prisma.sql`SELECT ${b.select} FROM ${Prisma.raw(b.table)} WHERE tenant_id = ${tenantId} AND ${b.where} AND ${match}`;
+/**
+ * A keyset page of a model's shadow rows in key order (`k`, byte order: the shadow's primary key),
+ * each with the live row at its key — found by the key columns its `key` names, through the live
+ * table's primary key, one index look-up per row. `same` says the live row equals the shadow row
+ * (jsonb equality); the live row itself is sent only when it does not (`live_row`), with
+ * `present` and the live row's `pos`.
+ */
+export function shadowPageSql(
+  model: Exclude<ReadModelName, 'inbox_counts'>,
+  tenantId: string,
+  jobId: string,
+  after: string,
+  limit: number,
+): Prisma.Sql {
+  const live = liveAtShadowKey(model, tenantId);
+  return Prisma.sql`SELECT s.k, s.key, s.row, l.k IS NOT NULL AS present, coalesce(l.row = s.row, false) AS same,
+      CASE WHEN l.row = s.row THEN NULL ELSE l.row END AS live_row, l.pos
+    FROM (SELECT k, key, row FROM dg_projection_shadow
+      WHERE job_id = ${jobId} AND projection_name = ${model} AND k > ${after} AND row IS NOT NULL
+      ORDER BY k LIMIT ${limit}) s
+    LEFT JOIN LATERAL (SELECT x.k, x.row, x.pos FROM (${live}) x WHERE x.k = s.k LIMIT 1) l ON TRUE
+    ORDER BY s.k`;
 }
 
 /**
- * A keyset page of the branch's live rows in the order of its key columns (the table's own index
- * and collation), after `after` (the last page's key column values), with those values as `c0`…
+ * The branch's live rows the run's shadow does not have (rows the log does not give), leaving out
+ * rows written above `horizon` (by appends during a verify): with `limit`, the first `limit` of
+ * them in the order of the branch's key columns (the table's own index and collation); without,
+ * their count (`n`). One anti-join over the table, linear.
  */
-export function livePageSql(b: LiveBranch, tenantId: string, after: string[] | null, limit: number): Prisma.Sql {
-  const cols = Prisma.raw(b.keyColumns.join(', '));
+export function liveExtrasSql(
+  b: LiveBranch,
+  tenantId: string,
+  jobId: string,
+  horizon: bigint | null,
+  limit: number | null,
+): Prisma.Sql {
   const keyValues = Prisma.raw(b.keyColumns.map((c, i) => `${c} AS c${i}`).join(', '));
-  const past = after
-    ? Prisma.sql`AND (${cols}) > (${Prisma.join(after.map((v) => Prisma.sql`${v}::text`))})`
-    : Prisma.empty;
-  return Prisma.sql`SELECT ${b.select}, ${keyValues} FROM ${Prisma.raw(b.table)}
-    WHERE tenant_id = ${tenantId} AND ${b.where} ${past} ORDER BY ${cols} LIMIT ${limit}`;
+  const extras = Prisma.sql`FROM (SELECT ${b.select}, ${keyValues} FROM ${Prisma.raw(b.table)}
+      WHERE tenant_id = ${tenantId} AND ${b.where}) l
+    WHERE NOT EXISTS (SELECT 1 FROM dg_projection_shadow s
+        WHERE s.job_id = ${jobId} AND s.projection_name = ${b.model} AND s.k = l.k AND s.row IS NOT NULL)
+      AND (${horizon}::bigint IS NULL OR l.pos IS NULL OR l.pos <= ${horizon}::bigint)`;
+  if (limit === null) return Prisma.sql`SELECT count(*) AS n ${extras}`;
+  const order = Prisma.raw(b.keyColumns.map((_, i) => `c${i}`).join(', '));
+  return Prisma.sql`SELECT l.* ${extras} ORDER BY ${order} LIMIT ${limit}`;
 }
 
 /** inbox_counts as its sources say: the tenant's items by status and its notifications. */
@@ -188,31 +206,46 @@ export function expectedCountsSql(tenantId: string): Prisma.Sql {
     FROM dg_workflow_items WHERE tenant_id = ${tenantId}`;
 }
 
+/** The live row at a shadow row's key (`s.key`), through the live table's primary key. */
+function liveAtShadowKey(model: Exclude<ReadModelName, 'inbox_counts'>, tenantId: string): Prisma.Sql {
+  return Prisma.join(
+    LIVE_BRANCHES[model].map(
+      (b) => Prisma.sql`SELECT ${b.select} FROM ${Prisma.raw(b.table)} WHERE tenant_id = ${tenantId} AND ${b.where}
+        AND ${Prisma.join(
+          b.keyColumns.map((c) => Prisma.sql`${Prisma.raw(c)} = s.key->>${c}`),
+          ' AND ',
+        )}`,
+    ),
+    ' UNION ALL ',
+  );
+}
+
 /**
- * Writes a model's shadow rows into its live table: rows that differ are replaced, and with
- * `exact` (rebuild) rows the log does not have are deleted; without it (catch_up) only rows that
- * are missing or behind the log are written, and of those only rows whose last event is above
- * `sinceLogSeq` (the run's since_log_seq).
+ * Writes one keyset page of a model's shadow rows (after `after`, in key order) into its live
+ * table: with `exact` (rebuild) every row that differs from the live row at its key; without it
+ * (catch_up) only rows that are missing or behind the log, and of those only rows whose last event
+ * is above `sinceLogSeq` (the run's since_log_seq). Answers the page's last key (`last`, null when
+ * the page is empty) and its size (`n`). Rows the log does not have: deleteExtrasSql.
  */
-export function applyShadowSql(
+export function applyShadowPageSql(
   model: 'trace_summary' | 'precedents',
   tenantId: string,
   jobId: string,
   exact: boolean,
-  sinceLogSeq: bigint | null = null,
-) {
-  const live = liveRowsSql(model, tenantId);
-  const shadow = Prisma.sql`SELECT k, row FROM dg_projection_shadow
-    WHERE job_id = ${jobId} AND projection_name = ${model} AND row IS NOT NULL`;
+  sinceLogSeq: bigint | null,
+  after: string,
+  limit: number,
+): Prisma.Sql {
+  const shadow = Prisma.sql`SELECT k, key, row FROM dg_projection_shadow
+    WHERE job_id = ${jobId} AND projection_name = ${model} AND k > ${after} AND row IS NOT NULL ORDER BY k LIMIT ${limit}`;
+  const live = liveAtShadowKey(model, tenantId);
   const pos = Prisma.sql`(s.row->>${model === 'trace_summary' ? 'last_log_seq' : 'finished_log_seq'})::bigint`;
   const changed = exact
-    ? Prisma.sql`NOT EXISTS (SELECT 1 FROM live WHERE live.k = s.k AND live.row = s.row)`
-    : Prisma.sql`${pos} > ${sinceLogSeq ?? 0n}::bigint AND NOT EXISTS (SELECT 1 FROM live WHERE live.k = s.k AND live.pos >= ${pos})`;
-  if (model === 'trace_summary') {
-    return Prisma.sql`WITH live AS (${live}), s AS (${shadow}),
-      gone AS (DELETE FROM dg_trace_summaries t WHERE ${exact} AND t.tenant_id = ${tenantId}
-        AND NOT EXISTS (SELECT 1 FROM s WHERE s.k = t.trace_id) RETURNING 1),
-      put AS (
+    ? Prisma.sql`NOT EXISTS (SELECT 1 FROM (${live}) x WHERE x.k = s.k AND x.row = s.row)`
+    : Prisma.sql`${pos} > ${sinceLogSeq ?? 0n}::bigint AND NOT EXISTS (SELECT 1 FROM (${live}) x WHERE x.k = s.k AND x.pos >= ${pos})`;
+  const put =
+    model === 'trace_summary'
+      ? Prisma.sql`
         INSERT INTO dg_trace_summaries (tenant_id, trace_id, workflow, title, primary_entity_type, primary_entity_system,
           primary_entity_id, started_at, finished_at, outcome, event_count, last_log_seq, last_trace_seq, last_event_hash)
         SELECT ${tenantId}, r.trace_id, r.workflow, r.title, r.primary_entity_type, r.primary_entity_system,
@@ -228,29 +261,32 @@ export function applyShadowSql(
           primary_entity_system = EXCLUDED.primary_entity_system, primary_entity_id = EXCLUDED.primary_entity_id,
           started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome,
           event_count = EXCLUDED.event_count, last_log_seq = EXCLUDED.last_log_seq,
-          last_trace_seq = EXCLUDED.last_trace_seq, last_event_hash = EXCLUDED.last_event_hash
-        RETURNING 1)
-      SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM put) AS changed`;
-  }
-  return Prisma.sql`WITH live AS (${live}), s AS (${shadow}),
-    gone AS (DELETE FROM dg_precedents t WHERE ${exact} AND t.tenant_id = ${tenantId}
-      AND NOT EXISTS (SELECT 1 FROM s WHERE s.k = t.trace_id || ${SEP} || t.event_id) RETURNING 1),
-    put AS (
-      INSERT INTO dg_precedents (tenant_id, trace_id, event_id, event_type, workflow, title, entity_type, entity_id,
-        policy_id, policy_version, outcome, finished_at, log_seq, finished_log_seq)
-      SELECT ${tenantId}, r.trace_id, r.event_id, r.event_type, r.workflow, r.title, r.entity_type, r.entity_id,
-        r.policy_id, r.policy_version, r.outcome, r.finished_at, r.log_seq, r.finished_log_seq
-      FROM s CROSS JOIN LATERAL jsonb_to_record(s.row) AS r(trace_id text, event_id text, event_type text, workflow text,
-        title text, entity_type text, entity_id text, policy_id text, policy_version text, outcome text,
-        finished_at timestamptz, log_seq bigint, finished_log_seq bigint)
-      WHERE ${changed}
-      ON CONFLICT (tenant_id, trace_id, event_id) DO UPDATE SET
-        event_type = EXCLUDED.event_type, workflow = EXCLUDED.workflow, title = EXCLUDED.title,
-        entity_type = EXCLUDED.entity_type, entity_id = EXCLUDED.entity_id, policy_id = EXCLUDED.policy_id,
-        policy_version = EXCLUDED.policy_version, outcome = EXCLUDED.outcome, finished_at = EXCLUDED.finished_at,
-        log_seq = EXCLUDED.log_seq, finished_log_seq = EXCLUDED.finished_log_seq
-      RETURNING 1)
-    SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM put) AS changed`;
+          last_trace_seq = EXCLUDED.last_trace_seq, last_event_hash = EXCLUDED.last_event_hash`
+      : Prisma.sql`
+        INSERT INTO dg_precedents (tenant_id, trace_id, event_id, event_type, workflow, title, entity_type, entity_id,
+          policy_id, policy_version, outcome, finished_at, log_seq, finished_log_seq)
+        SELECT ${tenantId}, r.trace_id, r.event_id, r.event_type, r.workflow, r.title, r.entity_type, r.entity_id,
+          r.policy_id, r.policy_version, r.outcome, r.finished_at, r.log_seq, r.finished_log_seq
+        FROM s CROSS JOIN LATERAL jsonb_to_record(s.row) AS r(trace_id text, event_id text, event_type text, workflow text,
+          title text, entity_type text, entity_id text, policy_id text, policy_version text, outcome text,
+          finished_at timestamptz, log_seq bigint, finished_log_seq bigint)
+        WHERE ${changed}
+        ON CONFLICT (tenant_id, trace_id, event_id) DO UPDATE SET
+          event_type = EXCLUDED.event_type, workflow = EXCLUDED.workflow, title = EXCLUDED.title,
+          entity_type = EXCLUDED.entity_type, entity_id = EXCLUDED.entity_id, policy_id = EXCLUDED.policy_id,
+          policy_version = EXCLUDED.policy_version, outcome = EXCLUDED.outcome, finished_at = EXCLUDED.finished_at,
+          log_seq = EXCLUDED.log_seq, finished_log_seq = EXCLUDED.finished_log_seq`;
+  return Prisma.sql`WITH s AS MATERIALIZED (${shadow}), put AS (${put} RETURNING 1)
+    SELECT (SELECT max(k) FROM s) AS last, (SELECT count(*) FROM s) AS n, (SELECT count(*) FROM put) AS changed`;
+}
+
+/** Deletes a model's live rows that the run's shadow does not have (rebuild): one anti-join. */
+export function deleteExtrasSql(model: 'trace_summary' | 'precedents', tenantId: string, jobId: string): Prisma.Sql {
+  const [b] = LIVE_BRANCHES[model];
+  const k = model === 'trace_summary' ? Prisma.sql`t.trace_id` : Prisma.sql`t.trace_id || ${SEP} || t.event_id`;
+  return Prisma.sql`DELETE FROM ${Prisma.raw(b.table)} t WHERE t.tenant_id = ${tenantId}
+    AND NOT EXISTS (SELECT 1 FROM dg_projection_shadow s
+      WHERE s.job_id = ${jobId} AND s.projection_name = ${model} AND s.k = ${k} AND s.row IS NOT NULL)`;
 }
 
 /** Replaces the tenant's counter rows by one row of the counts its sources give. */

@@ -9,18 +9,18 @@ import { FEED_LOCK_CLASS } from '../ingestion/event-log.repository';
 import { combinedDigest, RowDigest } from './projection-digest';
 import type { FoldEvent, KeyedRow, LogFold } from './projection-folds';
 import {
-  applyShadowSql,
-  branchOf,
+  applyShadowPageSql,
   COUNTS_COMPACT_LOCK_CLASS,
+  deleteExtrasSql,
   expectedCountsSql,
   FOLDS,
   LIVE_BRANCHES,
-  liveAtSql,
-  livePageSql,
+  liveExtrasSql,
   liveRowsSql,
   modelsOf,
   type ReadModelName,
   rebuildCountsSql,
+  shadowPageSql,
 } from './read-models';
 import { MAX_STORED_MISMATCHES, type Mismatch, mismatchOf, type RunRow } from './replay-run';
 
@@ -31,10 +31,22 @@ const TX = { maxWait: 30_000, timeout: 600_000 };
 /** Thrown when the run is no longer this instance's to run (cancelled, or its lease was taken). */
 class LostRun extends Error {}
 
-type ModelResult = { digest: string; mismatches: Mismatch[]; mismatchCount: number };
+/** `extras`: the live rows the log does not have (counted in mismatchCount too). */
+type ModelResult = { digest: string; mismatches: Mismatch[]; mismatchCount: number; extras: number };
 
 /** A live row as a comparison reads it (read-models.ts). */
 type Live = { k: string; key: Record<string, unknown>; row: Record<string, unknown> | null; pos: bigint | null };
+
+/** A shadow row with the live row at its key (read-models.ts, shadowPageSql). */
+type ShadowPageRow = {
+  k: string;
+  key: Record<string, unknown>;
+  row: Record<string, unknown>;
+  present: boolean;
+  same: boolean;
+  live_row: Live['row'];
+  pos: bigint | null;
+};
 
 /**
  * Executes replay runs (SPEC §16). A run is claimed with FOR UPDATE SKIP LOCKED and held by a
@@ -181,28 +193,38 @@ export class ReplayRunnerService {
       log_seq: Number(e.log_seq),
       occurred_at: e.occurred_at.toISOString(),
     }));
-    for (const fold of folds) await this.foldInto(db, run.job_id, fold, batch);
+    await this.foldInto(db, run.job_id, folds, batch);
     return this.progress(db, run, owner, {
       cursor_log_seq: events[events.length - 1].log_seq,
       events_processed: run.events_processed + BigInt(events.length),
     });
   }
 
-  private async foldInto(db: Db, jobId: string, fold: LogFold<unknown>, batch: FoldEvent[]): Promise<void> {
-    const relevant = fold.eventTypes ? batch.filter((e) => fold.eventTypes?.includes(e.event_type)) : batch;
-    if (!relevant.length) return;
-    const stateName = `${fold.name}:state`;
-    const keys = [...new Set(relevant.flatMap((e) => fold.stateKeys(e)))];
-    const stored = await db.$queryRaw<{ k: string; state: unknown }[]>`
-      SELECT k, state FROM dg_projection_shadow
-      WHERE job_id = ${jobId} AND projection_name = ${stateName} AND k = ANY(${keys}::text[])`;
-    const states = new Map<string, unknown>(stored.map((s) => [s.k, s.state]));
-    const rows = new Map<string, KeyedRow>();
-    for (const event of relevant) for (const row of fold.apply(states, event)) rows.set(row.k, row);
-    const writes = [
-      ...[...states].map(([k, state]) => ({ n: stateName, k, key: { k }, row: null, state })),
-      ...[...rows.values()].map((r) => ({ n: fold.name, k: r.k, key: r.key, row: r.row, state: null })),
-    ];
+  /**
+   * Folds a batch into the shadow: the states of every key the batch touches, of all the folds,
+   * read in one statement; the states and rows they leave written in one.
+   */
+  private async foldInto(db: Db, jobId: string, folds: LogFold<unknown>[], batch: FoldEvent[]): Promise<void> {
+    const work = folds.flatMap((fold) => {
+      const relevant = fold.eventTypes ? batch.filter((e) => fold.eventTypes?.includes(e.event_type)) : batch;
+      if (!relevant.length) return [];
+      const keys = [...new Set(relevant.flatMap((e) => fold.stateKeys(e)))];
+      return [{ fold, relevant, stateName: `${fold.name}:state`, keys }];
+    });
+    if (!work.length) return;
+    const names = work.flatMap((w) => w.keys.map(() => w.stateName));
+    const keys = work.flatMap((w) => w.keys);
+    const stored = await db.$queryRaw<{ n: string; k: string; state: unknown }[]>`
+      SELECT s.projection_name AS n, s.k, s.state FROM unnest(${names}::text[], ${keys}::text[]) AS q(n, k)
+      JOIN dg_projection_shadow s ON s.job_id = ${jobId} AND s.projection_name = q.n AND s.k = q.k`;
+    const writes: { n: string; k: string; key: unknown; row: unknown; state: unknown }[] = [];
+    for (const { fold, relevant, stateName } of work) {
+      const states = new Map<string, unknown>(stored.filter((s) => s.n === stateName).map((s) => [s.k, s.state]));
+      const rows = new Map<string, KeyedRow>();
+      for (const event of relevant) for (const row of fold.apply(states, event)) rows.set(row.k, row);
+      for (const [k, state] of states) writes.push({ n: stateName, k, key: { k }, row: null, state });
+      for (const r of rows.values()) writes.push({ n: fold.name, k: r.k, key: r.key, row: r.row, state: null });
+    }
     await db.$executeRaw`
       INSERT INTO dg_projection_shadow (job_id, projection_name, k, key, row, state)
       SELECT ${jobId}, n, k, key, row, state
@@ -248,9 +270,9 @@ export class ReplayRunnerService {
       const results: Partial<Record<ReadModelName, ModelResult>> = {};
       for (const model of models) {
         const result = await this.compare(tx, run, model, writes ? null : horizon);
-        if (writes && run.mode === 'rebuild') await this.replace(tx, run, model);
+        if (writes && run.mode === 'rebuild') await this.replace(tx, run, model, result.extras);
         if (writes && run.mode === 'catch_up' && model !== 'workflow_import' && model !== 'inbox_counts')
-          await tx.$queryRaw(applyShadowSql(model, run.tenant_id, run.job_id, false, run.since_log_seq));
+          await this.applyShadow(tx, run, model, false);
         results[model] = result;
       }
       await this.complete(tx, run, owner, models, results, horizon);
@@ -258,17 +280,32 @@ export class ReplayRunnerService {
     await this.dropShadow(run.job_id);
   }
 
-  private async replace(tx: Db, run: RunRow, model: ReadModelName): Promise<void> {
-    if (model === 'trace_summary' || model === 'precedents')
-      await tx.$queryRaw(applyShadowSql(model, run.tenant_id, run.job_id, true));
+  /** Rebuild: writes the rows that differ, deletes the rows the log does not have (`extras`). */
+  private async replace(tx: Db, run: RunRow, model: ReadModelName, extras: number): Promise<void> {
+    if (model === 'trace_summary' || model === 'precedents') {
+      await this.applyShadow(tx, run, model, true);
+      if (extras > 0) await tx.$executeRaw(deleteExtrasSql(model, run.tenant_id, run.job_id));
+    }
     if (model === 'inbox_counts') await tx.$executeRaw(rebuildCountsSql(run.tenant_id));
   }
 
+  /** Writes the shadow into the live table one keyset page per statement (read-models.ts). */
+  private async applyShadow(tx: Db, run: RunRow, model: 'trace_summary' | 'precedents', exact: boolean) {
+    let after = '';
+    for (;;) {
+      const [page] = await tx.$queryRaw<{ last: string | null; n: bigint }[]>(
+        applyShadowPageSql(model, run.tenant_id, run.job_id, exact, run.since_log_seq, after, PAGE),
+      );
+      if (page.last === null || Number(page.n) < PAGE) return;
+      after = page.last;
+    }
+  }
+
   /**
-   * The model's expected rows (the shadow) against its live rows, in two keyset-paged passes of
-   * constant memory and linear time: the expected rows in key order (their digest), each page with
-   * the live rows at its keys (index look-ups); then the live rows in their table's key order, each
-   * page with the shadow rows at its keys, for the rows the log does not have. With a horizon,
+   * The model's expected rows (the shadow) against its live rows, in constant memory and linear
+   * time: the expected rows in key order (their digest), one keyset page per statement, each row
+   * joined to its live row by primary key; then, per live table, the rows the log does not have,
+   * counted by one anti-join and the first of them read in the table's key order. With a horizon,
    * live rows written above it (by appends since) are not compared. inbox_counts is one row,
    * compared with its sources in one statement (one snapshot).
    */
@@ -290,51 +327,34 @@ export class ReplayRunnerService {
         SELECT e.k, e.key, e.row AS expected, l.row, l.pos FROM e JOIN l ON l.k = e.k`;
       digest.add(r.expected);
       check(r.key, r.expected, r);
-      return { digest: digest.finish(), mismatches: found.mismatches, mismatchCount: found.count };
+      return { digest: digest.finish(), mismatches: found.mismatches, mismatchCount: found.count, extras: 0 };
     }
     let after = '';
     for (;;) {
-      const page = await tx.$queryRaw<{ k: string; key: Record<string, unknown>; row: Live['row'] }[]>`
-        SELECT k, key, row FROM dg_projection_shadow
-        WHERE job_id = ${run.job_id} AND projection_name = ${model} AND k > ${after} AND row IS NOT NULL
-        ORDER BY k LIMIT ${PAGE}`;
-      const live = new Map<string, Live>();
-      for (const b of LIVE_BRANCHES[model]) {
-        const keys = page
-          .filter((r) => branchOf(model, r.key) === b)
-          .map((r) => b.keyColumns.map((c) => String(r.key[c])));
-        if (!keys.length) continue;
-        for (const l of await tx.$queryRaw<Live[]>(liveAtSql(b, run.tenant_id, keys))) live.set(l.k, l);
-      }
+      const page = await tx.$queryRaw<ShadowPageRow[]>(shadowPageSql(model, run.tenant_id, run.job_id, after, PAGE));
       for (const r of page) {
         digest.add(r.row);
-        check(r.key, r.row, live.get(r.k));
+        if (r.same) continue;
+        check(r.key, r.row, r.present ? { k: r.k, key: r.key, row: r.live_row, pos: r.pos } : undefined);
       }
       if (page.length < PAGE) break;
       after = page[page.length - 1].k;
     }
+    let extras = 0;
+    // Rows the log does not have: every one is a mismatch naming all its fields (mismatchOf with
+    // nothing expected), so they are counted in SQL and only the first ones read.
     for (const b of LIVE_BRANCHES[model]) {
-      let cursor: string[] | null = null;
-      for (;;) {
-        const page: (Live & Record<string, unknown>)[] = await tx.$queryRaw(
-          livePageSql(b, run.tenant_id, cursor, PAGE),
-        );
-        if (!page.length) break;
-        const ks = page.map((l) => l.k);
-        const present = new Set(
-          (
-            await tx.$queryRaw<{ k: string }[]>`
-              SELECT k FROM dg_projection_shadow
-              WHERE job_id = ${run.job_id} AND projection_name = ${model} AND k = ANY(${ks}::text[]) AND row IS NOT NULL`
-          ).map((x) => x.k),
-        );
-        for (const l of page) if (!present.has(l.k)) check(l.key, null, l);
-        if (page.length < PAGE) break;
-        const last: Record<string, unknown> = page[page.length - 1];
-        cursor = b.keyColumns.map((_, i) => String(last[`c${i}`]));
+      const [{ n }] = await tx.$queryRaw<{ n: bigint }[]>(liveExtrasSql(b, run.tenant_id, run.job_id, horizon, null));
+      if (!n) continue;
+      const room = MAX_STORED_MISMATCHES - found.mismatches.length;
+      if (room > 0) {
+        const rows = await tx.$queryRaw<Live[]>(liveExtrasSql(b, run.tenant_id, run.job_id, horizon, room));
+        for (const l of rows) found.mismatches.push(mismatchOf(model, l.key, null, l.row));
       }
+      found.count += Number(n);
+      extras += Number(n);
     }
-    return { digest: digest.finish(), mismatches: found.mismatches, mismatchCount: found.count };
+    return { digest: digest.finish(), mismatches: found.mismatches, mismatchCount: found.count, extras };
   }
 
   private async complete(

@@ -73,5 +73,7 @@ describe('the replay command (SPEC §16)', () => {
     const refused = await cli(env, 'replay', '--tenant', tenant, '--projection', 'nope');
     expect(refused.code).not.toBe(0);
     expect(refused.output).toContain('--projection must be one of');
-  });
+    // Six CLI processes, each starting the application: 12-17 s apiece on the shared 2-core VM at
+    // load 10-16, more than the default 60 s in all.
+  }, 240_000);
 });
