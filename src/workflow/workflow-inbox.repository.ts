@@ -49,29 +49,68 @@ export const OPEN_STATUSES_SQL = Prisma.raw(`(${OPEN_STATUSES.map((s) => `'${s}'
 
 type PageRow = Parameters<typeof toItem>[0] & { overdue_rank: number };
 
+/** The column of inboxSql's rows that holds the summary, as a JSON object. */
+const SUMMARY_COLUMN = 'dg_inbox_summary';
+
 /** The reviewer inbox (SPEC §6.4): keyset pagination over the inbox order, tenant-wide summary. */
 @Injectable()
 export class WorkflowInboxRepository {
-  async page(
+  async summary(db: Db, tenantId: string, now: Date, voter: Voter): Promise<InboxSummary> {
+    const [row] = await db.$queryRaw<Record<keyof InboxSummary, bigint>[]>(inboxSummarySql(tenantId, now, voter));
+    return toSummary(row);
+  }
+
+  /** A page (inboxPageSql) and the summary in one statement: one round trip, both from one snapshot. */
+  async pageWithSummary(
     db: Db,
     tenantId: string,
     filter: InboxFilter,
     now: Date,
     after: InboxPosition | undefined,
     limit: number,
-  ): Promise<(WorkflowItem & { position: InboxPosition })[]> {
-    const sql = inboxPageSql(tenantId, filter, now, after, limit);
-    const rows = sql ? await db.$queryRaw<PageRow[]>(sql) : [];
-    return rows.map((row) => ({
-      ...toItem(row),
-      position: { o: row.overdue_rank, p: row.priority_rank, r: row.requested_at.getTime(), w: row.workflow_id },
-    }));
+    voter: Voter,
+  ): Promise<{ items: (WorkflowItem & { position: InboxPosition })[]; summary: InboxSummary }> {
+    const rows = await db.$queryRaw<(PageRow & { [SUMMARY_COLUMN]: Record<keyof InboxSummary, number> })[]>(
+      inboxSql(tenantId, filter, now, after, limit, voter),
+    );
+    return {
+      // The summary's row alone (all page columns null) when the page is empty.
+      items: rows.filter((row) => row.workflow_id !== null).map(pageItem),
+      summary: toSummary(rows[0][SUMMARY_COLUMN]),
+    };
   }
+}
 
-  async summary(db: Db, tenantId: string, now: Date, voter: Voter): Promise<InboxSummary> {
-    const [row] = await db.$queryRaw<Record<keyof InboxSummary, bigint>[]>(inboxSummarySql(tenantId, now, voter));
-    return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as InboxSummary;
-  }
+function pageItem(row: PageRow): WorkflowItem & { position: InboxPosition } {
+  return {
+    ...toItem(row),
+    position: { o: row.overdue_rank, p: row.priority_rank, r: row.requested_at.getTime(), w: row.workflow_id },
+  };
+}
+
+function toSummary(row: Record<keyof InboxSummary, bigint | number>): InboxSummary {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as InboxSummary;
+}
+
+/**
+ * The summary and one page in one statement: the summary's single row, left-joined to the page's
+ * rows (so the summary comes back when the page is empty), the summary as one JSON column so
+ * that its names never meet an item column's. Ordered again outside: a join keeps no order.
+ */
+export function inboxSql(
+  tenantId: string,
+  filter: InboxFilter,
+  now: Date,
+  after: InboxPosition | undefined,
+  limit: number,
+  voter: Voter,
+): Prisma.Sql {
+  const summary = Prisma.sql`SELECT to_jsonb(s) AS ${Prisma.raw(SUMMARY_COLUMN)} FROM (${inboxSummarySql(tenantId, now, voter)}) AS s`;
+  const page = inboxPageSql(tenantId, filter, now, after, limit);
+  if (!page) return summary;
+  return Prisma.sql`SELECT to_jsonb(s) AS ${Prisma.raw(SUMMARY_COLUMN)}, p.*
+    FROM (${inboxSummarySql(tenantId, now, voter)}) AS s LEFT JOIN (${page}) AS p ON true
+    ORDER BY p.overdue_rank, p.priority_rank, p.requested_at, p.workflow_id`;
 }
 
 /**
@@ -141,6 +180,10 @@ function branch(
  * The tenant-wide summary: the status and notification counts are sums over the tenant's rows of
  * dg_workflow_counts (kept by triggers, see the schema), overdue_count an index-only count over
  * the partial (tenant_id, sla_due_at) index of the open items, so its cost follows the overdue items.
+ * awaiting_approval_count is the open count less the open items the voter has voted on or (under
+ * §11.3) requested, which the partial GIN index on approvals and the (tenant_id, requested_by)
+ * index of the open items find: its cost follows the voter's own votes and requests, where
+ * counting the items that await the vote read every open item.
  */
 export function inboxSummarySql(tenantId: string, now: Date, voter: Voter): Prisma.Sql {
   return Prisma.sql`
@@ -155,14 +198,27 @@ export function inboxSummarySql(tenantId: string, now: Date, voter: Voter): Pris
       coalesce(sum(rejected), 0) AS rejected_count,
       coalesce(sum(overridden), 0) AS overridden_count,
       coalesce(sum(notifications), 0) AS notification_count,
-      (SELECT count(*) FROM dg_workflow_items WHERE tenant_id = ${tenantId} AND status IN ${OPEN_STATUSES_SQL}
-        AND ${awaitingVote(voter)}) AS awaiting_approval_count
+      coalesce(sum(requested + in_review + changes_requested + escalated), 0)
+        - (SELECT count(*) FROM dg_workflow_items WHERE tenant_id = ${tenantId} AND status IN ${OPEN_STATUSES_SQL}
+          AND ${outOfVotersQueue(voter)}) AS awaiting_approval_count
     FROM dg_workflow_counts WHERE tenant_id = ${tenantId}`;
+}
+
+/** The negation of awaitingVote on an open item: the voter has voted on it, or (under §11.3) requested it. */
+function outOfVotersQueue(voter: Voter): Prisma.Sql {
+  const voted = Prisma.sql`approvals @> ${votedBy(voter)}`;
+  if (!voter.excludeOwnRequests) return voted;
+  return Prisma.sql`(${voted} OR requested_by = ${voter.accountId})`;
+}
+
+/** The containment pattern of a vote by the voter in `approvals`. */
+function votedBy(voter: Voter): Prisma.Sql {
+  return Prisma.sql`jsonb_build_array(jsonb_build_object('account_id', ${voter.accountId}::text))`;
 }
 
 /** An item still needs the voter's vote: it has not voted, and (under §11.3) did not request it. */
 function awaitingVote(voter: Voter): Prisma.Sql {
-  const notVoted = Prisma.sql`NOT approvals @> jsonb_build_array(jsonb_build_object('account_id', ${voter.accountId}::text))`;
+  const notVoted = Prisma.sql`NOT approvals @> ${votedBy(voter)}`;
   if (!voter.excludeOwnRequests) return notVoted;
   return Prisma.sql`${notVoted} AND requested_by IS DISTINCT FROM ${voter.accountId}`;
 }

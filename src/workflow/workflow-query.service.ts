@@ -67,7 +67,15 @@ export class WorkflowQueryService {
       onlyOverdue: query.only_overdue === 'true',
       awaitingApprovalOf: query.awaiting_my_approval === 'true' ? this.voter(principal) : undefined,
     };
-    const rows = await this.inbox.page(this.prisma, principal.tenantId, filter, now, cursor, limit + 1);
+    const { items: rows, summary } = await this.inbox.pageWithSummary(
+      this.prisma,
+      principal.tenantId,
+      filter,
+      now,
+      cursor,
+      limit + 1,
+      this.voter(principal),
+    );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
@@ -84,7 +92,7 @@ export class WorkflowQueryService {
         awaiting_my_approval: filter.awaitingApprovalOf !== undefined,
         limit,
       },
-      summary: await this.inbox.summary(this.prisma, principal.tenantId, now, this.voter(principal)),
+      summary,
       next_cursor: rows.length > limit ? encodeCursor({ ...last.position, now: now.getTime() }) : null,
     };
   }
