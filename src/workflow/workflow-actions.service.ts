@@ -25,7 +25,7 @@ import { WorkflowImportService } from './workflow-import.service';
 import { WorkflowItemRepository } from './workflow-item.repository';
 import { assignmentNotice, changesRequestedNotice, escalationNotice, failureNotice } from './workflow-notices';
 import { WorkflowRecorderService } from './workflow-recorder.service';
-import { WorkflowSlaService } from './workflow-sla.service';
+import { WorkflowSlaHooks } from './workflow-sla-hooks';
 import { type WorkflowActionType } from './workflow-status';
 import { ACTION_PERMISSIONS, assignmentLabel, transition, TransitionResult } from './workflow-transitions';
 
@@ -59,7 +59,7 @@ export class WorkflowActionsService implements OnModuleInit {
     private readonly writes: WorkflowActionWriteRepository,
     private readonly imports: WorkflowImportService,
     private readonly recorder: WorkflowRecorderService,
-    private readonly sla: WorkflowSlaService,
+    private readonly sla: WorkflowSlaHooks,
     private readonly notifications: NotificationRepository,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,

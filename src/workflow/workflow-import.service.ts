@@ -24,13 +24,13 @@ import type { WorkflowItem } from './workflow-item';
 import { type ImportRead, WorkflowItemRepository } from './workflow-item.repository';
 import { approvalNotice, assignmentNotice, failureNotice } from './workflow-notices';
 import { WorkflowRecorderService } from './workflow-recorder.service';
+import { WorkflowSlaHooks } from './workflow-sla-hooks';
 import { applyWorkflowPolicy } from './workflow-policy';
 import { PoliciesService } from '../policies/policies.service';
 import type { DefinitionVersion } from '../policies/definitions.repository';
 import type { PolicyDefinition } from '../policies/policy-definition';
 
 type PolicyImportRead = ImportRead & { policies: DefinitionVersion<PolicyDefinition>[] };
-import { WorkflowSlaService } from './workflow-sla.service';
 import { WORKFLOW_EVENT_TYPES, WorkflowRuntimeRepository } from './workflow-runtime.repository';
 
 const RELEVANT = new Set<string>(WORKFLOW_EVENT_TYPES);
@@ -54,7 +54,7 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
     private readonly items: WorkflowItemRepository,
     private readonly runtime: WorkflowRuntimeRepository,
     private readonly recorder: WorkflowRecorderService,
-    private readonly sla: WorkflowSlaService,
+    private readonly sla: WorkflowSlaHooks,
     private readonly policies: PoliciesService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,

@@ -7,24 +7,25 @@ import { AppendRepository } from '../ingestion/append.repository';
 import { clampToStorable } from '../common/rfc3339';
 import type { PolicyRules } from '../policies/policy-definition';
 import { evaluatePolicySla, resumedDueAt } from '../policies/policy-sla';
-import { evaluateSla } from '../sla/sla-evaluator';
-import { noChanges, type WorkflowChanges } from './workflow-changes';
-import type { WorkflowItem } from './workflow-item';
-import { WorkflowItemRepository } from './workflow-item.repository';
-import { escalationNotice } from './workflow-notices';
-import { isOpenStatus } from './workflow-status';
-import { systemTransition } from './workflow-system-transitions';
-import { WorkflowRecorderService } from './workflow-recorder.service';
+import { noChanges, type WorkflowChanges } from '../workflow/workflow-changes';
+import type { WorkflowItem } from '../workflow/workflow-item';
+import { WorkflowItemRepository } from '../workflow/workflow-item.repository';
+import { escalationNotice } from '../workflow/workflow-notices';
+import { isOpenStatus } from '../workflow/workflow-status';
+import { systemTransition } from '../workflow/workflow-system-transitions';
+import { WorkflowRecorderService } from '../workflow/workflow-recorder.service';
+import { evaluateSla } from './sla-evaluator';
 
 export const SLA_ESCALATION_REASON = 'SLA deadline passed';
 const SLA_ACTOR = { actor_id: 'workflow-sla', actor_type: 'system', account_id: null };
 
 /**
  * Applies SPEC §7 to one locked, saved item: escalates it when past due, or writes its one
- * deadline_risk notice per due date. Called when an item is created or changed, and by the sweep.
+ * deadline_risk notice per due date. Called by the sweep, and through the workflow layer's SLA
+ * hook (WorkflowSlaHooks, registered by SlaModule) whenever an item is created or changed.
  */
 @Injectable()
-export class WorkflowSlaService {
+export class SlaEscalationService {
   constructor(
     private readonly items: WorkflowItemRepository,
     private readonly appends: AppendRepository,
