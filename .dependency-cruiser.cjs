@@ -2,6 +2,7 @@
  * Module arrows (docs/architecture.md): an arrow A → B means "code in A may import B".
  *
  *   foundation: common, config, database, auth   — imported by everyone, import no feature
+ *                                                  (database holds the low-level trace locks, TraceLocks)
  *   observability (metrics, health, shutdown)      — usable by every feature, imports no feature
  *   ingestion                                      — the event log; reaches workflow only through
  *                                                    its append hooks (the registry workflow fills)

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import type { Db } from '../database/prisma.service';
-import { AppendRepository } from '../ingestion/append.repository';
+import { TraceLocks } from '../database/trace-locks';
 import { clampToStorable } from '../common/rfc3339';
 import type { PolicyRules } from '../policies/policy-definition';
 import { evaluatePolicySla, resumedDueAt } from '../policies/policy-sla';
@@ -28,7 +28,7 @@ const SLA_ACTOR = { actor_id: 'workflow-sla', actor_type: 'system', account_id: 
 export class SlaEscalationService {
   constructor(
     private readonly items: WorkflowItemRepository,
-    private readonly appends: AppendRepository,
+    private readonly traceLocks: TraceLocks,
     private readonly recorder: WorkflowRecorderService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -44,7 +44,7 @@ export class SlaEscalationService {
     targets: { workflow_id: string; trace_id: string }[],
     now: Date,
   ): Promise<void> {
-    await this.appends.lockTraces(
+    await this.traceLocks.lock(
       tx,
       tenantId,
       targets.map((t) => t.trace_id),

@@ -1,5 +1,4 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { IngestionModule } from '../ingestion/ingestion.module';
 import { WorkflowModule } from '../workflow/workflow.module';
 import { WorkflowSlaHooks } from '../workflow/workflow-sla-hooks';
 import { SlaDueRepository } from './sla-due.repository';
@@ -13,7 +12,7 @@ import { SlaScheduler } from './sla.scheduler';
  * meets it in its own statement while workflow does not import sla.
  */
 @Module({
-  imports: [IngestionModule, WorkflowModule],
+  imports: [WorkflowModule],
   providers: [SlaDueRepository, SlaEscalationService, SlaSweepService, SlaScheduler],
   exports: [SlaSweepService],
 })

@@ -5,8 +5,8 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { DriverTx, type SqlDb } from '../database/driver-tx';
 import { PrismaService } from '../database/prisma.service';
+import { TraceLocks } from '../database/trace-locks';
 import { AppendHooks } from '../ingestion/append-hooks';
-import { AppendRepository } from '../ingestion/append.repository';
 import type { EventInput } from '../ingestion/event-types';
 import type { StoredEvent, TraceState } from '../ingestion/stored-event';
 import { TraceSummaryRepository } from '../ingestion/trace-summary.repository';
@@ -49,7 +49,7 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
   constructor(
     private readonly prisma: PrismaService,
     private readonly hooks: AppendHooks,
-    private readonly appends: AppendRepository,
+    private readonly traceLocks: TraceLocks,
     private readonly summaries: TraceSummaryRepository,
     private readonly items: WorkflowItemRepository,
     private readonly runtime: WorkflowRuntimeRepository,
@@ -78,7 +78,7 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
       for (const event of pending) {
         try {
           await this.prisma.$transaction(async (tx) => {
-            await this.appends.lockTraces(tx, event.tenant_id, [event.trace_id]);
+            await this.traceLocks.lock(tx, event.tenant_id, [event.trace_id]);
             const trace = await this.summaries.findOne(tx, event.tenant_id, event.trace_id);
             const traces = new Map(trace ? [[trace.trace_id, trace]] : []);
             await this.apply(tx, event.tenant_id, [event], traces, await this.read(tx, event.tenant_id, [event]));
