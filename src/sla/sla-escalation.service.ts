@@ -9,7 +9,6 @@ import type { PolicyRules } from '../policies/policy-definition';
 import { evaluatePolicySla, resumedDueAt } from '../policies/policy-sla';
 import { noChanges, type WorkflowChanges } from '../workflow/workflow-changes';
 import type { WorkflowItem } from '../workflow/workflow-item';
-import { WorkflowItemRepository } from '../workflow/workflow-item.repository';
 import { escalationNotice } from '../workflow/workflow-notices';
 import { isOpenStatus } from '../workflow/workflow-status';
 import { systemTransition } from '../workflow/workflow-system-transitions';
@@ -27,7 +26,6 @@ const SLA_ACTOR = { actor_id: 'workflow-sla', actor_type: 'system', account_id: 
 @Injectable()
 export class SlaEscalationService {
   constructor(
-    private readonly items: WorkflowItemRepository,
     private readonly traceLocks: TraceLocks,
     private readonly recorder: WorkflowRecorderService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -50,7 +48,7 @@ export class SlaEscalationService {
       targets.map((t) => t.trace_id),
     );
     for (const { workflow_id } of targets) {
-      const item = await this.items.findForUpdate(tx, tenantId, workflow_id);
+      const item = await this.recorder.findForUpdate(tx, tenantId, workflow_id);
       if (item) await this.apply(tx, item, now);
     }
   }
@@ -59,7 +57,7 @@ export class SlaEscalationService {
   async apply(tx: Db, item: WorkflowItem, now: Date): Promise<void> {
     const changes = noChanges();
     this.stage(changes, item, now);
-    await this.items.saveChanges(tx, item.tenant_id, changes, now);
+    await this.recorder.save(tx, item.tenant_id, changes, now);
   }
 
   /**

@@ -13,7 +13,7 @@ import { WORKFLOW_PRODUCER_ID } from '../ingestion/event-authority';
 import { MAX_IDEMPOTENCY_KEY_BYTES, validateEvent } from '../ingestion/event-validation';
 import { scanJsonNumbers } from '../ingestion/json-number-scan';
 import { assertNoSecrets } from '../ingestion/secret-guard';
-import { NotificationRepository } from '../notifications/notification.repository';
+import { NotificationsService } from '../notifications/notifications.service';
 import { MetricsService } from '../observability/metrics.service';
 import { applyTransition, keepVotes, planDecisionAppend } from './workflow-action-plan';
 import { type ActionWrite, WorkflowActionWriteRepository } from './workflow-action-write.repository';
@@ -60,7 +60,7 @@ export class WorkflowActionsService implements OnModuleInit {
     private readonly imports: WorkflowImportService,
     private readonly recorder: WorkflowRecorderService,
     private readonly sla: WorkflowSlaHooks,
-    private readonly notifications: NotificationRepository,
+    private readonly notifications: NotificationsService,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -309,7 +309,7 @@ export class WorkflowActionsService implements OnModuleInit {
     const item = await this.items.find(this.prisma, tenantId, workflowId);
     if (!item) return;
     const code = cause instanceof DomainError ? cause.code : 'internal_error';
-    await this.notifications.insertNew(
+    await this.notifications.record(
       this.prisma,
       tenantId,
       [failureNotice(item, action, eventId, { event_id: eventId, error_code: code })],

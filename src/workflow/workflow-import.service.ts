@@ -9,7 +9,7 @@ import { TraceLocks } from '../database/trace-locks';
 import { AppendHooks } from '../ingestion/append-hooks';
 import type { EventInput } from '../ingestion/event-types';
 import type { StoredEvent, TraceState } from '../ingestion/stored-event';
-import { TraceSummaryRepository } from '../ingestion/trace-summary.repository';
+import { IngestionService } from '../ingestion/ingestion.service';
 import {
   ImportContext,
   importApproval,
@@ -50,7 +50,7 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
     private readonly prisma: PrismaService,
     private readonly hooks: AppendHooks,
     private readonly traceLocks: TraceLocks,
-    private readonly summaries: TraceSummaryRepository,
+    private readonly ingestion: IngestionService,
     private readonly items: WorkflowItemRepository,
     private readonly runtime: WorkflowRuntimeRepository,
     private readonly recorder: WorkflowRecorderService,
@@ -79,7 +79,7 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
         try {
           await this.prisma.$transaction(async (tx) => {
             await this.traceLocks.lock(tx, event.tenant_id, [event.trace_id]);
-            const trace = await this.summaries.findOne(tx, event.tenant_id, event.trace_id);
+            const trace = await this.ingestion.traceState(tx, event.tenant_id, event.trace_id);
             const traces = new Map(trace ? [[trace.trace_id, trace]] : []);
             await this.apply(tx, event.tenant_id, [event], traces, await this.read(tx, event.tenant_id, [event]));
           });

@@ -34,13 +34,7 @@ import { WorkflowStudioService } from './studio/workflow-studio.service';
     WorkflowSlaHooks,
     WorkflowStudioService,
   ],
-  exports: [
-    WorkflowRecorderService,
-    WorkflowItemRepository,
-    WorkflowQueryService,
-    WorkflowSlaHooks,
-    WorkflowStudioService,
-  ],
+  exports: [WorkflowRecorderService, WorkflowQueryService, WorkflowSlaHooks, WorkflowStudioService],
 })
 export class WorkflowModule implements OnModuleInit {
   constructor(
