@@ -7,8 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { PrismaService } from '../database/prisma.service';
 import { IngestionService } from '../ingestion/ingestion.service';
-import { TraceSummaryRepository } from '../ingestion/trace-summary.repository';
-import { WorkflowItemRepository } from '../workflow/workflow-item.repository';
+import { WorkflowQueryService } from '../workflow/workflow-query.service';
 import type { WorkflowStatus } from '../workflow/workflow-status';
 import { AgentRequestsRepository } from './agent-requests.repository';
 
@@ -56,8 +55,7 @@ export class ApprovalRequestService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly ingestion: IngestionService,
-    private readonly traces: TraceSummaryRepository,
-    private readonly items: WorkflowItemRepository,
+    private readonly items: WorkflowQueryService,
     private readonly requests: AgentRequestsRepository,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -125,7 +123,7 @@ export class ApprovalRequestService {
   }
 
   private async eventsFor(principal: Principal, traceId: string, exceptionId: string, input: ApprovalRequest) {
-    const summary = await this.traces.findOne(this.prisma, principal.tenantId, traceId);
+    const summary = await this.ingestion.traceState(this.prisma, principal.tenantId, traceId);
     const occurredAt = this.clock.now().toISOString();
     const envelope = (eventType: string, traceSeq: number, payload: Record<string, unknown>) => ({
       event_id: `evt_${randomUUID()}`,

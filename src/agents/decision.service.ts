@@ -10,7 +10,7 @@ import { PrismaService } from '../database/prisma.service';
 import { GracefulShutdownService } from '../observability/graceful-shutdown.service';
 import type { WorkflowItem } from '../workflow/workflow-item';
 import { isTerminalStatus } from '../workflow/workflow-status';
-import { WorkflowItemRepository } from '../workflow/workflow-item.repository';
+import { WorkflowQueryService } from '../workflow/workflow-query.service';
 import { Decision, decisionOf, isSettled } from './decision';
 import { DecisionRepository } from './decision.repository';
 import { Wakeup } from './wakeup';
@@ -30,7 +30,7 @@ export class DecisionService implements OnModuleDestroy {
 
   constructor(
     private readonly prisma: PrismaService,
-    private readonly items: WorkflowItemRepository,
+    private readonly items: WorkflowQueryService,
     private readonly decisions: DecisionRepository,
     private readonly feed: ChangeFeedService,
     shutdown: GracefulShutdownService,

@@ -5,7 +5,7 @@ import { canonicalJson } from '../common/canonical-json';
 import { DomainError } from '../common/error-codes';
 import { PrismaService } from '../database/prisma.service';
 import { Prisma } from '../generated/prisma/client';
-import { WorkflowItemRepository } from '../workflow/workflow-item.repository';
+import { WorkflowQueryService } from '../workflow/workflow-query.service';
 import type { WorkflowStatus } from '../workflow/workflow-status';
 import type { BulkExportQueryDto } from './audit-export.dto';
 import { AuditExportRepository, ExportSelection } from './audit-export.repository';
@@ -30,7 +30,7 @@ export class AuditExportService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly repository: AuditExportRepository,
-    private readonly items: WorkflowItemRepository,
+    private readonly items: WorkflowQueryService,
     private readonly signer: ExportSignerService,
     private readonly clock: Clock,
   ) {}

@@ -21,6 +21,6 @@ import { StreamController } from './stream.controller';
     ChangeStreamRetentionService,
     ChangeStreamScheduler,
   ],
-  exports: [ChangeFeedService, ChangeStreamRepository],
+  exports: [ChangeFeedService],
 })
 export class ChangesModule {}

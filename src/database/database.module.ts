@@ -6,6 +6,7 @@ import { DatabaseReadinessService } from './database-readiness.service';
 import { DriverTransactionsService } from './driver-transactions.service';
 import { deployMigrations } from './migrations';
 import { PrismaService } from './prisma.service';
+import { TraceLocks } from './trace-locks';
 
 /** The first retry after a deadlock waits up to this long, the next twice as long (transaction-retry.ts). */
 const RETRY_BASE_DELAY_MS = 20;
@@ -28,7 +29,8 @@ const RETRY_BASE_DELAY_MS = 20;
     },
     DatabaseReadinessService,
     DriverTransactionsService,
+    TraceLocks,
   ],
-  exports: [PrismaService, DatabaseReadinessService, DriverTransactionsService],
+  exports: [PrismaService, DatabaseReadinessService, DriverTransactionsService, TraceLocks],
 })
 export class DatabaseModule {}

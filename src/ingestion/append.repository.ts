@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { queryRows, type SqlDb } from '../database/driver-tx';
-import type { Db } from '../database/prisma.service';
 import { Prisma } from '../generated/prisma/client';
 import type { EventInput, EventType } from './event-types';
 import type { NewEvent, StoredEvent, TraceState } from './stored-event';
@@ -14,22 +13,13 @@ export type AppendPrepareJson = { events: JsonEventRow[]; traces: JsonTraceRow[]
 
 /**
  * The two statements of an append (STACK.md's cost model: every Prisma round trip costs about a
- * millisecond here): lock-and-read through dg_append_prepare(), then one statement that inserts
+ * millisecond here): lock-and-read through dg_append_prepare() (its trace locks are TraceLocks'
+ * keys, in TraceLocks' order: src/database/trace-locks.ts), then one statement that inserts
  * the events and writes their traces' summaries. JSON parameters carry a whole batch at once.
  * Both run on Prisma or on the driver, as the same SQL.
  */
 @Injectable()
 export class AppendRepository {
-  /** The same (tenant, trace) locks an append takes, for work that must not interleave with appends. */
-  async lockTraces(db: Db, tenantId: string, traceIds: string[]): Promise<void> {
-    await db.$executeRaw`
-      SELECT pg_advisory_xact_lock(k) FROM (
-        SELECT DISTINCT hashtextextended(${tenantId} || chr(31) || t, 0) AS k
-        FROM json_array_elements_text(${JSON.stringify(traceIds)}::json) AS t
-        ORDER BY k
-      ) AS keys`;
-  }
-
   async lockAndRead(db: SqlDb, tenantId: string, inputs: EventInput[]): Promise<AppendSnapshot> {
     const traces = JSON.stringify([...new Set(inputs.map((e) => e.trace_id))]);
     const { keys, ids } = replayKeys(inputs);

@@ -11,7 +11,7 @@ import { TraceSummaryRepository } from './trace-summary.repository';
 import { TracesController } from './traces.controller';
 import { TraceWorkflowsRegistry } from './trace-workflows.registry';
 
-/** The decision log. Exports the append path and its hooks for the workflow layer. */
+/** The decision log. Exports its services, the append path and its hooks for the workflow layer; not its repositories. */
 @Module({
   controllers: [EventsController, TracesController, PrecedentsController],
   providers: [
@@ -24,15 +24,6 @@ import { TraceWorkflowsRegistry } from './trace-workflows.registry';
     AppendHooks,
     TraceWorkflowsRegistry,
   ],
-  exports: [
-    IngestionService,
-    PrecedentsService,
-    EventAppenderService,
-    AppendHooks,
-    AppendRepository,
-    EventLogRepository,
-    TraceSummaryRepository,
-    TraceWorkflowsRegistry,
-  ],
+  exports: [IngestionService, PrecedentsService, EventAppenderService, AppendHooks, TraceWorkflowsRegistry],
 })
 export class IngestionModule {}

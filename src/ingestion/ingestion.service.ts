@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Principal } from '../auth/principal';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DomainError } from '../common/error-codes';
-import { PrismaService } from '../database/prisma.service';
+import { type Db, PrismaService } from '../database/prisma.service';
 import { Prisma } from '../generated/prisma/client';
 import { MetricsService } from '../observability/metrics.service';
 import { AppendResult, EventAppenderService } from './event-appender.service';
@@ -78,6 +78,11 @@ export class IngestionService {
     } catch (e) {
       throw withBatchIndex(e, inputs);
     }
+  }
+
+  /** A trace's summary state (its last trace_seq and hash, whether finished), or undefined. */
+  traceState(db: Db, tenantId: string, traceId: string): Promise<TraceState | undefined> {
+    return this.summaries.findOne(db, tenantId, traceId);
   }
 
   async readTrace(principal: Principal, traceId: string, query: TraceQueryDto = {}): Promise<TraceView> {

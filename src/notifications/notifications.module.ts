@@ -27,6 +27,6 @@ import { WebhookScheduler } from './webhooks/webhook.scheduler';
     WebhookDeliveryService,
     WebhookScheduler,
   ],
-  exports: [NotificationRepository, NotificationsService],
+  exports: [NotificationsService],
 })
 export class NotificationsModule {}

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Principal } from '../auth/principal';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { DomainError } from '../common/error-codes';
-import { PrismaService } from '../database/prisma.service';
-import { NotificationCategory, notificationJson } from './notification';
+import { type Db, PrismaService } from '../database/prisma.service';
+import { NotificationCategory, NotificationDraft, notificationJson, NotificationRecord } from './notification';
 import { NotificationFilter, NotificationRepository } from './notification.repository';
 
 export type NotificationListParams = {
@@ -25,6 +25,24 @@ export class NotificationsService {
     private readonly prisma: PrismaService,
     private readonly notifications: NotificationRepository,
   ) {}
+
+  /**
+   * Inserts notifications outside an item's one-statement write (a failed action's failure notice,
+   * a replay's mismatch), in the caller's transaction or none.
+   */
+  record(db: Db, tenantId: string, drafts: NotificationDraft[], now: Date): Promise<NotificationRecord[]> {
+    return this.notifications.insertNew(db, tenantId, drafts, now);
+  }
+
+  /** An item's newest notifications, at most `limit` (its detail, SPEC §6.4). */
+  newestOfWorkflow(tenantId: string, workflowId: string, limit: number): Promise<NotificationRecord[]> {
+    return this.notifications.list(this.prisma, tenantId, { workflowId }, undefined, limit);
+  }
+
+  /** How many notifications an item has. */
+  countOfWorkflow(tenantId: string, workflowId: string): Promise<number> {
+    return this.notifications.count(this.prisma, tenantId, { workflowId });
+  }
 
   async list(principal: Principal, params: NotificationListParams) {
     const limit = parseLimit(params.limit);

@@ -4,7 +4,7 @@ import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { type Db, PrismaService } from '../database/prisma.service';
-import { NotificationRepository } from '../notifications/notification.repository';
+import { NotificationsService } from '../notifications/notifications.service';
 import { FEED_LOCK_CLASS } from '../ingestion/event-log.repository';
 import { combinedDigest, RowDigest } from './projection-digest';
 import type { FoldEvent, KeyedRow, LogFold } from './projection-folds';
@@ -68,7 +68,7 @@ export class ReplayRunnerService {
 
   constructor(
     private readonly prisma: PrismaService,
-    private readonly notifications: NotificationRepository,
+    private readonly notifications: NotificationsService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -395,7 +395,7 @@ export class ReplayRunnerService {
           open_failures = EXCLUDED.open_failures, last_job_id = EXCLUDED.last_job_id`;
     }
     if (run.mode === 'verify' && mismatchCount > 0) {
-      await this.notifications.insertNew(
+      await this.notifications.record(
         tx,
         run.tenant_id,
         [

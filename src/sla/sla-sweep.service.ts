@@ -3,8 +3,8 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { PrismaService } from '../database/prisma.service';
 import { MetricsService } from '../observability/metrics.service';
-import { WorkflowItemRepository } from '../workflow/workflow-item.repository';
-import { WorkflowSlaService } from '../workflow/workflow-sla.service';
+import { SlaDueRepository } from './sla-due.repository';
+import { SlaEscalationService } from './sla-escalation.service';
 
 export type SweepResult = { tenants: number; items: number };
 
@@ -12,7 +12,7 @@ export type SweepResult = { tenants: number; items: number };
 const ITEMS_PER_TENANT_PASS = 200;
 
 /**
- * The SLA sweep (SPEC §7): reads the due items and hands each to the workflow layer, one
+ * The SLA sweep (SPEC §7): reads the due items and hands them to the escalation, one
  * transaction per tenant holding that tenant's sweep lock, so replicas never double-process.
  */
 @Injectable()
@@ -21,8 +21,8 @@ export class SlaSweepService {
 
   constructor(
     private readonly prisma: PrismaService,
-    private readonly items: WorkflowItemRepository,
-    private readonly sla: WorkflowSlaService,
+    private readonly due: SlaDueRepository,
+    private readonly sla: SlaEscalationService,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -35,16 +35,16 @@ export class SlaSweepService {
 
   private async sweepTenants(now: Date): Promise<SweepResult> {
     const windowEnd = new Date(now.getTime() + this.config.workflow.deadlineRiskWarningMinutes * 60_000);
-    const tenants = await this.items.tenantsWithDueItems(this.prisma, now, windowEnd);
+    const tenants = await this.due.tenantsWithDueItems(this.prisma, now, windowEnd);
     let items = 0;
     let failed: unknown;
     for (const tenantId of tenants) {
       try {
         items += await this.prisma.$transaction(
           async (tx) => {
-            if (!(await this.items.tryLockTenantSweep(tx, tenantId))) return 0;
+            if (!(await this.due.tryLockTenantSweep(tx, tenantId))) return 0;
             // Re-read under the lock: another replica may have just handled some of them.
-            const mine = await this.items.findDueForSweep(tx, tenantId, now, windowEnd, ITEMS_PER_TENANT_PASS);
+            const mine = await this.due.findDueForSweep(tx, tenantId, now, windowEnd, ITEMS_PER_TENANT_PASS);
             if (mine.length) await this.sla.applyLocked(tx, tenantId, mine, now);
             return mine.length;
           },

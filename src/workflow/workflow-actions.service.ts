@@ -13,7 +13,7 @@ import { WORKFLOW_PRODUCER_ID } from '../ingestion/event-authority';
 import { MAX_IDEMPOTENCY_KEY_BYTES, validateEvent } from '../ingestion/event-validation';
 import { scanJsonNumbers } from '../ingestion/json-number-scan';
 import { assertNoSecrets } from '../ingestion/secret-guard';
-import { NotificationRepository } from '../notifications/notification.repository';
+import { NotificationsService } from '../notifications/notifications.service';
 import { MetricsService } from '../observability/metrics.service';
 import { applyTransition, keepVotes, planDecisionAppend } from './workflow-action-plan';
 import { type ActionWrite, WorkflowActionWriteRepository } from './workflow-action-write.repository';
@@ -25,7 +25,7 @@ import { WorkflowImportService } from './workflow-import.service';
 import { WorkflowItemRepository } from './workflow-item.repository';
 import { assignmentNotice, changesRequestedNotice, escalationNotice, failureNotice } from './workflow-notices';
 import { WorkflowRecorderService } from './workflow-recorder.service';
-import { WorkflowSlaService } from './workflow-sla.service';
+import { WorkflowSlaHooks } from './workflow-sla-hooks';
 import { type WorkflowActionType } from './workflow-status';
 import { ACTION_PERMISSIONS, assignmentLabel, transition, TransitionResult } from './workflow-transitions';
 
@@ -59,8 +59,8 @@ export class WorkflowActionsService implements OnModuleInit {
     private readonly writes: WorkflowActionWriteRepository,
     private readonly imports: WorkflowImportService,
     private readonly recorder: WorkflowRecorderService,
-    private readonly sla: WorkflowSlaService,
-    private readonly notifications: NotificationRepository,
+    private readonly sla: WorkflowSlaHooks,
+    private readonly notifications: NotificationsService,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -309,7 +309,7 @@ export class WorkflowActionsService implements OnModuleInit {
     const item = await this.items.find(this.prisma, tenantId, workflowId);
     if (!item) return;
     const code = cause instanceof DomainError ? cause.code : 'internal_error';
-    await this.notifications.insertNew(
+    await this.notifications.record(
       this.prisma,
       tenantId,
       [failureNotice(item, action, eventId, { event_id: eventId, error_code: code })],

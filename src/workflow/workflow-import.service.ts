@@ -5,11 +5,11 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { DriverTx, type SqlDb } from '../database/driver-tx';
 import { PrismaService } from '../database/prisma.service';
+import { TraceLocks } from '../database/trace-locks';
 import { AppendHooks } from '../ingestion/append-hooks';
-import { AppendRepository } from '../ingestion/append.repository';
 import type { EventInput } from '../ingestion/event-types';
 import type { StoredEvent, TraceState } from '../ingestion/stored-event';
-import { TraceSummaryRepository } from '../ingestion/trace-summary.repository';
+import { IngestionService } from '../ingestion/ingestion.service';
 import {
   ImportContext,
   importApproval,
@@ -24,13 +24,13 @@ import type { WorkflowItem } from './workflow-item';
 import { type ImportRead, WorkflowItemRepository } from './workflow-item.repository';
 import { approvalNotice, assignmentNotice, failureNotice } from './workflow-notices';
 import { WorkflowRecorderService } from './workflow-recorder.service';
+import { WorkflowSlaHooks } from './workflow-sla-hooks';
 import { applyWorkflowPolicy } from './workflow-policy';
 import { PoliciesService } from '../policies/policies.service';
 import type { DefinitionVersion } from '../policies/definitions.repository';
 import type { PolicyDefinition } from '../policies/policy-definition';
 
 type PolicyImportRead = ImportRead & { policies: DefinitionVersion<PolicyDefinition>[] };
-import { WorkflowSlaService } from './workflow-sla.service';
 import { WORKFLOW_EVENT_TYPES, WorkflowRuntimeRepository } from './workflow-runtime.repository';
 
 const RELEVANT = new Set<string>(WORKFLOW_EVENT_TYPES);
@@ -49,12 +49,12 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
   constructor(
     private readonly prisma: PrismaService,
     private readonly hooks: AppendHooks,
-    private readonly appends: AppendRepository,
-    private readonly summaries: TraceSummaryRepository,
+    private readonly traceLocks: TraceLocks,
+    private readonly ingestion: IngestionService,
     private readonly items: WorkflowItemRepository,
     private readonly runtime: WorkflowRuntimeRepository,
     private readonly recorder: WorkflowRecorderService,
-    private readonly sla: WorkflowSlaService,
+    private readonly sla: WorkflowSlaHooks,
     private readonly policies: PoliciesService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -78,8 +78,8 @@ export class WorkflowImportService implements OnModuleInit, OnApplicationBootstr
       for (const event of pending) {
         try {
           await this.prisma.$transaction(async (tx) => {
-            await this.appends.lockTraces(tx, event.tenant_id, [event.trace_id]);
-            const trace = await this.summaries.findOne(tx, event.tenant_id, event.trace_id);
+            await this.traceLocks.lock(tx, event.tenant_id, [event.trace_id]);
+            const trace = await this.ingestion.traceState(tx, event.tenant_id, event.trace_id);
             const traces = new Map(trace ? [[trace.trace_id, trace]] : []);
             await this.apply(tx, event.tenant_id, [event], traces, await this.read(tx, event.tenant_id, [event]));
           });

@@ -8,7 +8,6 @@ import { APP_CONFIG } from '../config/config.module';
 import { isStorableInstant } from '../common/rfc3339';
 import { type Db, PrismaService } from '../database/prisma.service';
 import { notificationJson } from '../notifications/notification';
-import { NotificationRepository } from '../notifications/notification.repository';
 import { NotificationsService, parseLimit } from '../notifications/notifications.service';
 import { actionJson } from './workflow-action';
 import { WorkflowActionRepository } from './workflow-action.repository';
@@ -41,7 +40,6 @@ export class WorkflowQueryService {
     private readonly items: WorkflowItemRepository,
     private readonly inbox: WorkflowInboxRepository,
     private readonly actions: WorkflowActionRepository,
-    private readonly notifications: NotificationRepository,
     private readonly notificationsService: NotificationsService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -107,8 +105,8 @@ export class WorkflowQueryService {
     const now = this.clock.now();
     const [actions, notifications, notificationCount] = [
       await this.actionPage(principal.tenantId, workflowId, { afterSeq: -1, limit: DETAIL_ACTIONS }),
-      await this.notifications.list(this.prisma, principal.tenantId, { workflowId }, undefined, DETAIL_NOTIFICATIONS),
-      await this.notifications.count(this.prisma, principal.tenantId, { workflowId }),
+      await this.notificationsService.newestOfWorkflow(principal.tenantId, workflowId, DETAIL_NOTIFICATIONS),
+      await this.notificationsService.countOfWorkflow(principal.tenantId, workflowId),
     ];
     return {
       workflow: workflowJson(item, now),
@@ -148,6 +146,11 @@ export class WorkflowQueryService {
   async itemNotifications(principal: Principal, workflowId: string, query: WorkflowNotificationQueryDto) {
     await this.require(principal.tenantId, workflowId);
     return this.notificationsService.list(principal, { ...query, workflow_id: workflowId });
+  }
+
+  /** One item as stored, or undefined: the item read the modules above workflow use (agents, audit-export). */
+  find(db: Db, tenantId: string, workflowId: string): Promise<WorkflowItem | undefined> {
+    return this.items.find(db, tenantId, workflowId);
   }
 
   /** The items of a trace, for the trace read (SPEC §5.7). */

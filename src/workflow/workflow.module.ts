@@ -12,7 +12,7 @@ import { WorkflowItemRepository } from './workflow-item.repository';
 import { WorkflowQueryService } from './workflow-query.service';
 import { WorkflowRecorderService } from './workflow-recorder.service';
 import { WorkflowRuntimeRepository } from './workflow-runtime.repository';
-import { WorkflowSlaService } from './workflow-sla.service';
+import { WorkflowSlaHooks } from './workflow-sla-hooks';
 import { WorkflowsController } from './workflows.controller';
 import { WorkflowStudioController } from './studio/workflow-studio.controller';
 import { WorkflowStudioService } from './studio/workflow-studio.service';
@@ -31,16 +31,10 @@ import { WorkflowStudioService } from './studio/workflow-studio.service';
     WorkflowActionWriteRepository,
     WorkflowInboxRepository,
     WorkflowRuntimeRepository,
-    WorkflowSlaService,
+    WorkflowSlaHooks,
     WorkflowStudioService,
   ],
-  exports: [
-    WorkflowRecorderService,
-    WorkflowItemRepository,
-    WorkflowQueryService,
-    WorkflowSlaService,
-    WorkflowStudioService,
-  ],
+  exports: [WorkflowRecorderService, WorkflowQueryService, WorkflowSlaHooks, WorkflowStudioService],
 })
 export class WorkflowModule implements OnModuleInit {
   constructor(

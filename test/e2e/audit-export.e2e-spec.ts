@@ -11,7 +11,7 @@ import { serviceAccountsEnv } from '../factories/service-accounts';
 import { anEvent } from '../factories/events';
 import { act, anException, Api, openException, overridePhrase } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, uniqueTenant } from '../setup/test-app';
+import { uniqueTenant, useTestApp } from '../setup/test-app';
 
 const run = promisify(execFile);
 const keys = generateKeyPairSync('ed25519');
@@ -71,44 +71,43 @@ async function verifyCli(dir: string, name: string, content: string): Promise<{ 
 }
 
 describe('audit export (SPEC §9)', () => {
-  let app: NestExpressApplication;
   let tenant: string;
   let writer: Api;
   let admin: Api;
   let dir: string;
 
+  const app = useTestApp({
+    env: {
+      ...GENEROUS_LIMITS,
+      DG_EXPORT_SIGNING_KEY: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      DG_EXPORT_KEY_ID: 'e2e-key',
+      DG_SERVICE_ACCOUNTS: serviceAccountsEnv([
+        {
+          account_id: 'auditor',
+          roles: ['admin'],
+          tenant_ids: ['*'],
+          permissions: ['*'],
+          tokens: [{ token: TOKENS.admin }],
+        },
+        {
+          account_id: 'ops',
+          roles: ['admin'],
+          tenant_ids: ['*'],
+          permissions: ALL_BUT_EXPORT,
+          tokens: [{ token: TOKENS.adminNoExport }],
+        },
+        {
+          account_id: 'rev',
+          roles: ['writer'],
+          tenant_ids: ['*'],
+          permissions: ['workflow_review', 'workflow_assign'],
+          tokens: [{ token: TOKENS.writer }],
+        },
+        { account_id: 'viewer', roles: ['reader'], tenant_ids: ['*'], tokens: [{ token: TOKENS.reader }] },
+      ]),
+    },
+  });
   beforeAll(async () => {
-    app = await createTestApp({
-      env: {
-        ...GENEROUS_LIMITS,
-        DG_EXPORT_SIGNING_KEY: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-        DG_EXPORT_KEY_ID: 'e2e-key',
-        DG_SERVICE_ACCOUNTS: serviceAccountsEnv([
-          {
-            account_id: 'auditor',
-            roles: ['admin'],
-            tenant_ids: ['*'],
-            permissions: ['*'],
-            tokens: [{ token: TOKENS.admin }],
-          },
-          {
-            account_id: 'ops',
-            roles: ['admin'],
-            tenant_ids: ['*'],
-            permissions: ALL_BUT_EXPORT,
-            tokens: [{ token: TOKENS.adminNoExport }],
-          },
-          {
-            account_id: 'rev',
-            roles: ['writer'],
-            tenant_ids: ['*'],
-            permissions: ['workflow_review', 'workflow_assign'],
-            tokens: [{ token: TOKENS.writer }],
-          },
-          { account_id: 'viewer', roles: ['reader'], tenant_ids: ['*'], tokens: [{ token: TOKENS.reader }] },
-        ]),
-      },
-    });
     dir = mkdtempSync(join(tmpdir(), 'dg-export-'));
     writeFileSync(join(dir, 'public.pem'), PUBLIC_PEM);
   });
@@ -117,7 +116,6 @@ describe('audit export (SPEC §9)', () => {
     writer = apiAs(app, tenant, TOKENS.writer);
     admin = apiAs(app, tenant, TOKENS.admin);
   });
-  afterAll(() => closeApp(app));
 
   describe('one item', () => {
     it('exports an approved item with every action, every notification, the trace’s events and a verifying integrity block', async () => {

@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { serviceAccountsEnv } from '../factories/service-accounts';
 import { GuardProbeController } from '../setup/guard-probe.controller';
-import { closeApp, createTestApp } from '../setup/test-app';
+import { closeApp, createTestApp, useTestApp } from '../setup/test-app';
 
 const ACCOUNTS = serviceAccountsEnv([
   { account_id: 'acme-reader', roles: ['reader'], tenant_ids: ['acme'], tokens: [{ token: 'reader-token' }] },
@@ -25,20 +25,16 @@ const ACCOUNTS = serviceAccountsEnv([
 ]);
 
 describe('authentication and tenancy (SPEC §4)', () => {
-  let app: NestExpressApplication;
   const as = (token: string, tenant = 'acme') => ({ authorization: `Bearer ${token}`, 'x-tenant-id': tenant });
 
-  beforeAll(async () => {
-    app = await createTestApp({
-      controllers: [GuardProbeController],
-      env: {
-        DG_SERVICE_ACCOUNTS: ACCOUNTS,
-        DG_RATE_LIMIT_READ_PER_MINUTE: '5',
-        DG_AUTH_FAILURE_LIMIT_PER_MINUTE: '1000',
-      },
-    });
+  const app = useTestApp({
+    controllers: [GuardProbeController],
+    env: {
+      DG_SERVICE_ACCOUNTS: ACCOUNTS,
+      DG_RATE_LIMIT_READ_PER_MINUTE: '5',
+      DG_AUTH_FAILURE_LIMIT_PER_MINUTE: '1000',
+    },
   });
-  afterAll(() => closeApp(app));
 
   it('checks the tenant header before anything else', async () => {
     const res = await request(app.getHttpServer()).get('/api/v1/probe/read').expect(400);
@@ -148,11 +144,7 @@ describe('authentication and tenancy (SPEC §4)', () => {
 });
 
 describe('failed-authentication throttling', () => {
-  let app: NestExpressApplication;
-  beforeAll(async () => {
-    app = await createTestApp({ env: { DG_SERVICE_ACCOUNTS: ACCOUNTS, DG_AUTH_FAILURE_LIMIT_PER_MINUTE: '3' } });
-  });
-  afterAll(() => closeApp(app));
+  const app = useTestApp({ env: { DG_SERVICE_ACCOUNTS: ACCOUNTS, DG_AUTH_FAILURE_LIMIT_PER_MINUTE: '3' } });
 
   it('answers 429 instead of 401 to a client address’s failed tokens beyond the budget; good tokens and missing credentials are not counted', async () => {
     const server = app.getHttpServer();

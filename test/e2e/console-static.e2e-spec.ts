@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { closeApp, createTestApp } from '../setup/test-app';
+import { closeApp, createTestApp, useTestApp } from '../setup/test-app';
 
 /** A console build of three files, so that this test does not depend on `npm run build`. */
 function aConsoleBuild(): string {
@@ -72,11 +72,7 @@ describe('GET /console (SPEC §13)', () => {
 });
 
 describe('GET /console before the console is built', () => {
-  let app: NestExpressApplication;
-  beforeAll(async () => {
-    app = await createTestApp({ env: { DG_CONSOLE_DIR: join(tmpdir(), 'dg-console-missing') } });
-  });
-  afterAll(() => closeApp(app));
+  const app = useTestApp({ env: { DG_CONSOLE_DIR: join(tmpdir(), 'dg-console-missing') } });
 
   it('says how to build it', async () => {
     const res = await request(app.getHttpServer()).get('/console').expect(404);

@@ -1,8 +1,7 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { act, anExternalApproval, Api, openException, workflowPath } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant, useTestApp } from '../setup/test-app';
 
 const decisionPath = (workflowId: string, wait?: number | string) =>
   workflowPath(workflowId, wait === undefined ? '/decision' : `/decision?wait_seconds=${wait}`);
@@ -12,19 +11,15 @@ const LONG_WAIT = 30;
 const SETTLE_MS = 300;
 
 describe('decision long poll (SPEC §17)', () => {
-  let app: NestExpressApplication;
   let tenant: string;
   let writer: Api;
   let admin: Api;
-  beforeAll(async () => {
-    app = await createTestApp({ env: { ...GENEROUS_LIMITS, DG_LONG_POLL_MAX_WAITERS_PER_ACCOUNT: '2' } });
-  });
+  const app = useTestApp({ env: { ...GENEROUS_LIMITS, DG_LONG_POLL_MAX_WAITERS_PER_ACCOUNT: '2' } });
   beforeEach(() => {
     tenant = uniqueTenant('lp');
     writer = apiAs(app, tenant, DEV_TOKENS.writer);
     admin = apiAs(app, tenant, DEV_TOKENS.admin);
   });
-  afterAll(() => closeApp(app));
 
   it('answers the current state at once without wait_seconds', async () => {
     const { workflowId } = await openException(admin, 'lp-open');

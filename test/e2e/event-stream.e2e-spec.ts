@@ -1,14 +1,12 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { act, Api, openException } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
 import { SseConnection, StreamEvent } from '../setup/sse-client';
-import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant, useTestApp } from '../setup/test-app';
 
 const ofWorkflow = (events: StreamEvent[], workflowId: string) =>
   events.filter((e) => e.data.workflow_id === workflowId);
 
 describe('event stream (SPEC §17)', () => {
-  let app: NestExpressApplication;
   let baseUrl: string;
   let tenant: string;
   let writer: Api;
@@ -25,10 +23,10 @@ describe('event stream (SPEC §17)', () => {
     return connection;
   };
 
+  const app = useTestApp({
+    env: { ...GENEROUS_LIMITS, DG_STREAM_HEARTBEAT_MS: '100', DG_STREAM_MAX_CONNECTIONS_PER_ACCOUNT: '3' },
+  });
   beforeAll(async () => {
-    app = await createTestApp({
-      env: { ...GENEROUS_LIMITS, DG_STREAM_HEARTBEAT_MS: '100', DG_STREAM_MAX_CONNECTIONS_PER_ACCOUNT: '3' },
-    });
     await app.listen(0, '127.0.0.1');
     baseUrl = await app.getUrl();
     baseUrl = baseUrl.replace('[::1]', '127.0.0.1');
@@ -41,7 +39,6 @@ describe('event stream (SPEC §17)', () => {
   afterEach(() => {
     for (const c of open.splice(0)) c.close();
   });
-  afterAll(() => closeApp(app));
 
   it('sends workflow.changed and notification.created with ids, in order, and heartbeats', async () => {
     const stream = await connect();

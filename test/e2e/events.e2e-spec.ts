@@ -1,18 +1,13 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { anEvent, aTrace } from '../factories/events';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, uniqueTenant } from '../setup/test-app';
+import { uniqueTenant, useTestApp } from '../setup/test-app';
 
 describe('POST /api/v1/events', () => {
-  let app: NestExpressApplication;
   let api: ReturnType<typeof apiAs>;
-  beforeAll(async () => {
-    app = await createTestApp({ env: GENEROUS_LIMITS });
-  });
+  const app = useTestApp({ env: GENEROUS_LIMITS });
   beforeEach(() => {
     api = apiAs(app, uniqueTenant());
   });
-  afterAll(() => closeApp(app));
 
   it('appends an event and returns it with log_seq, hashes and the chain link', async () => {
     const [start, policy] = aTrace('trace-a');
@@ -179,15 +174,11 @@ describe('POST /api/v1/events', () => {
 });
 
 describe('POST /api/v1/events/batch', () => {
-  let app: NestExpressApplication;
   let api: ReturnType<typeof apiAs>;
-  beforeAll(async () => {
-    app = await createTestApp({ env: GENEROUS_LIMITS });
-  });
+  const app = useTestApp({ env: GENEROUS_LIMITS });
   beforeEach(() => {
     api = apiAs(app, uniqueTenant());
   });
-  afterAll(() => closeApp(app));
 
   it('appends several traces at once, in order, and replays within the batch response', async () => {
     const events = [
@@ -226,11 +217,10 @@ describe('POST /api/v1/events/batch', () => {
 });
 
 describe('reads: GET /api/v1/traces/:trace_id and GET /api/v1/events', () => {
-  let app: NestExpressApplication;
   let tenant: string;
   let api: ReturnType<typeof apiAs>;
+  const app = useTestApp({ env: GENEROUS_LIMITS });
   beforeAll(async () => {
-    app = await createTestApp({ env: GENEROUS_LIMITS });
     tenant = uniqueTenant();
     api = apiAs(app, tenant);
     const events = [
@@ -240,7 +230,6 @@ describe('reads: GET /api/v1/traces/:trace_id and GET /api/v1/events', () => {
     for (const e of events) e.occurred_at = '2026-11-25T10:00:00Z';
     await api.post('/api/v1/events/batch', { events }).expect(201);
   });
-  afterAll(() => closeApp(app));
 
   it('returns the trace’s events by trace_seq with its summary', async () => {
     const res = await api.get('/api/v1/traces/r1').expect(200);

@@ -1,7 +1,6 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { eventHash } from '../../src/ingestion/event-hashing';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, uniqueTenant } from '../setup/test-app';
+import { uniqueTenant, useTestApp } from '../setup/test-app';
 import { anEvent } from '../factories/events';
 import { serviceAccountsEnv } from '../factories/service-accounts';
 import {
@@ -73,14 +72,10 @@ const ACCOUNTS = serviceAccountsEnv([
 ]);
 
 describe('Human control (SPEC §11)', () => {
-  let app: NestExpressApplication;
   let tenant: string;
   const as = (token: string) => apiAs(app, tenant, token);
 
-  beforeAll(async () => {
-    app = await createTestApp({ env: { ...GENEROUS_LIMITS, DG_SERVICE_ACCOUNTS: ACCOUNTS } });
-  });
-  afterAll(() => closeApp(app));
+  const app = useTestApp({ env: { ...GENEROUS_LIMITS, DG_SERVICE_ACCOUNTS: ACCOUNTS } });
   beforeEach(() => {
     tenant = uniqueTenant('hc');
   });

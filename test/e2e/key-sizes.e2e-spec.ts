@@ -1,9 +1,8 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { randomBytes } from 'node:crypto';
 import { anEvent } from '../factories/events';
 import { act, anException, openException, overridePhrase } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+import { DEV_TOKENS, uniqueTenant, useTestApp } from '../setup/test-app';
 
 /** Incompressible text, so PostgreSQL cannot squeeze an oversized key into an index entry. */
 const text = (length: number) => randomBytes(length).toString('base64url').slice(0, length);
@@ -14,15 +13,11 @@ const text = (length: number) => randomBytes(length).toString('base64url').slice
  * entry (about 2.7 kB) and the write would fail. Text that is only stored may be long.
  */
 describe('sizes of indexed ids (SPEC §3, §5.1)', () => {
-  let app: NestExpressApplication;
   let api: ReturnType<typeof apiAs>;
-  beforeAll(async () => {
-    app = await createTestApp({ env: GENEROUS_LIMITS });
-  });
+  const app = useTestApp({ env: GENEROUS_LIMITS });
   beforeEach(() => {
     api = apiAs(app, uniqueTenant('keys'), DEV_TOKENS.admin);
   });
-  afterAll(() => closeApp(app));
 
   it.each([
     ['event_id', { event_id: text(201) }, '$.event_id'],

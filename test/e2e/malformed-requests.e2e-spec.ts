@@ -1,10 +1,9 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import fc from 'fast-check';
 import request from 'supertest';
 import { buildOpenApiDocument } from '../../src/app.setup';
 import { type Api, openException, workflowPath } from '../factories/workflows';
 import { apiAs } from '../setup/api-client';
-import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+import { DEV_TOKENS, uniqueTenant, useTestApp } from '../setup/test-app';
 
 const VICTIM_TRACE = 'fuzz-shared-trace';
 
@@ -85,7 +84,6 @@ const queries = fc.oneof(
 const pathParams = fc.oneof(fc.constantFrom('x', '..', '%2F', ' '), fc.string({ maxLength: 4 }));
 
 describe('malformed requests never produce a 5xx', () => {
-  let app: NestExpressApplication;
   let operations: { method: string; path: string }[];
   /** Another tenant's data, whose ids the generated requests use from their own tenants. */
   let victim: Api;
@@ -97,16 +95,16 @@ describe('malformed requests never produce a 5xx', () => {
     webhooks: (await victim.as(DEV_TOKENS.admin).get('/api/v1/admin/webhooks').expect(200)).body.data,
   });
 
+  const app = useTestApp({
+    env: {
+      DG_RATE_LIMIT_READ_PER_MINUTE: '100000',
+      DG_RATE_LIMIT_WRITE_PER_MINUTE: '100000',
+      DG_RATE_LIMIT_ADMIN_PER_MINUTE: '100000',
+      DG_AUTH_FAILURE_LIMIT_PER_MINUTE: '100000',
+      DG_UNAUTHENTICATED_LIMIT_PER_MINUTE: '100000',
+    },
+  });
   beforeAll(async () => {
-    app = await createTestApp({
-      env: {
-        DG_RATE_LIMIT_READ_PER_MINUTE: '100000',
-        DG_RATE_LIMIT_WRITE_PER_MINUTE: '100000',
-        DG_RATE_LIMIT_ADMIN_PER_MINUTE: '100000',
-        DG_AUTH_FAILURE_LIMIT_PER_MINUTE: '100000',
-        DG_UNAUTHENTICATED_LIMIT_PER_MINUTE: '100000',
-      },
-    });
     const document = buildOpenApiDocument(app);
     // A well-formed GET of the event stream opens a stream that does not end by itself, so it is
     // left out here; event-stream.e2e-spec.ts covers its refusals.
@@ -123,7 +121,6 @@ describe('malformed requests never produce a 5xx', () => {
       .expect(201);
     victimIds = [VICTIM_TRACE, workflowId, endpoint.body.data.endpoint_id];
   });
-  afterAll(() => closeApp(app));
 
   it(`answers ${CASES} generated malformed requests below 500, changing no other tenant (seed ${SEED})`, async () => {
     const server = app.getHttpServer();

@@ -1,13 +1,12 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { serviceAccountsEnv } from '../factories/service-accounts';
 import { anEvent } from '../factories/events';
 import { act, anException, Api, detailOf, exceptionWorkflowId, traceEvents } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, uniqueTenant } from '../setup/test-app';
+import { uniqueTenant, useTestApp } from '../setup/test-app';
 
 const TOKENS = { reader: 'mcp-reader-token', agent: 'mcp-agent-token', admin: 'mcp-admin-token', other: 'mcp-other' };
 const PUBLIC_URL = 'https://dg.example.com';
@@ -21,7 +20,6 @@ async function openException(api: Api, traceId: string): Promise<{ workflowId: s
 
 /** SPEC §17's MCP server, driven by the SDK's own client over Streamable HTTP. */
 describe('MCP server (SPEC §17)', () => {
-  let app: NestExpressApplication;
   let url: URL;
   let tenant: string;
   const clients: Client[] = [];
@@ -42,31 +40,31 @@ describe('MCP server (SPEC §17)', () => {
     return (JSON.parse(content.text) as { error: { code: string; message: string } }).error;
   };
 
+  const app = useTestApp({
+    env: {
+      ...GENEROUS_LIMITS,
+      DG_PUBLIC_URL: PUBLIC_URL,
+      DG_SERVICE_ACCOUNTS: serviceAccountsEnv([
+        { account_id: 'mcp-reader', roles: ['reader'], tenant_ids: ['*'], tokens: [{ token: TOKENS.reader }] },
+        {
+          account_id: 'mcp-agent',
+          roles: ['writer'],
+          tenant_ids: ['*'],
+          permissions: ['workflow_review', 'workflow_assign'],
+          tokens: [{ token: TOKENS.agent }],
+        },
+        {
+          account_id: 'mcp-admin',
+          roles: ['admin'],
+          tenant_ids: ['*'],
+          permissions: ['*'],
+          tokens: [{ token: TOKENS.admin }],
+        },
+        { account_id: 'mcp-other', roles: ['writer'], tenant_ids: ['elsewhere'], tokens: [{ token: TOKENS.other }] },
+      ]),
+    },
+  });
   beforeAll(async () => {
-    app = await createTestApp({
-      env: {
-        ...GENEROUS_LIMITS,
-        DG_PUBLIC_URL: PUBLIC_URL,
-        DG_SERVICE_ACCOUNTS: serviceAccountsEnv([
-          { account_id: 'mcp-reader', roles: ['reader'], tenant_ids: ['*'], tokens: [{ token: TOKENS.reader }] },
-          {
-            account_id: 'mcp-agent',
-            roles: ['writer'],
-            tenant_ids: ['*'],
-            permissions: ['workflow_review', 'workflow_assign'],
-            tokens: [{ token: TOKENS.agent }],
-          },
-          {
-            account_id: 'mcp-admin',
-            roles: ['admin'],
-            tenant_ids: ['*'],
-            permissions: ['*'],
-            tokens: [{ token: TOKENS.admin }],
-          },
-          { account_id: 'mcp-other', roles: ['writer'], tenant_ids: ['elsewhere'], tokens: [{ token: TOKENS.other }] },
-        ]),
-      },
-    });
     await app.listen(0, '127.0.0.1');
     url = new URL('/mcp', (await app.getUrl()).replace('[::1]', '127.0.0.1'));
   });
@@ -76,7 +74,6 @@ describe('MCP server (SPEC §17)', () => {
   afterEach(async () => {
     for (const client of clients.splice(0)) await client.close();
   });
-  afterAll(() => closeApp(app));
 
   it('lists exactly the three tools, each with input and output JSON Schemas', async () => {
     const client = await connect(TOKENS.reader);

@@ -1,16 +1,11 @@
 import { readFileSync } from 'node:fs';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { buildOpenApiDocument } from '../../src/app.setup';
 import { serialiseOpenApi } from '../../src/cli/openapi-command';
-import { closeApp, createTestApp } from '../setup/test-app';
+import { useTestApp } from '../setup/test-app';
 
 describe('OpenAPI document', () => {
-  let app: NestExpressApplication;
-  beforeAll(async () => {
-    app = await createTestApp();
-  });
-  afterAll(() => closeApp(app));
+  const app = useTestApp();
 
   it('matches the committed openapi/openapi.json (run `npm run openapi:generate` after changing the API)', () => {
     const committed = readFileSync('openapi/openapi.json', 'utf8');

@@ -1,13 +1,11 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { anEvent } from '../factories/events';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, uniqueTenant } from '../setup/test-app';
+import { uniqueTenant, useTestApp } from '../setup/test-app';
 
 describe('GET /api/v1/precedents', () => {
-  let app: NestExpressApplication;
   let api: ReturnType<typeof apiAs>;
+  const app = useTestApp({ env: GENEROUS_LIMITS });
   beforeAll(async () => {
-    app = await createTestApp({ env: GENEROUS_LIMITS });
     api = apiAs(app, uniqueTenant());
     const finished = async (
       traceId: string,
@@ -45,7 +43,6 @@ describe('GET /api/v1/precedents', () => {
     await finished('p3', 'globex', 'terms', 'v1', 'success', '2026-11-03T00:00:00Z');
     await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'open' })).expect(201);
   });
-  afterAll(() => closeApp(app));
 
   const ids = async (query: string) =>
     (await api.get(`/api/v1/precedents${query}`).expect(200)).body.data.precedents.map(

@@ -1,10 +1,9 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { PrismaService } from '../../src/database/prisma.service';
 import { ReplayRunnerService } from '../../src/projections/replay-runner.service';
 import { aTrace, anEvent } from '../factories/events';
 import { serviceAccountsEnv } from '../factories/service-accounts';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, uniqueTenant } from '../setup/test-app';
+import { uniqueTenant, useTestApp } from '../setup/test-app';
 
 const REPLAYS = '/api/v1/admin/replays';
 const ACCOUNTS = serviceAccountsEnv([
@@ -28,24 +27,22 @@ const ACCOUNTS = serviceAccountsEnv([
 ]);
 
 describe('read models you can check and rebuild (SPEC §16)', () => {
-  let app: NestExpressApplication;
   let prisma: PrismaService;
   let runner: ReplayRunnerService;
 
+  const app = useTestApp({
+    env: {
+      ...GENEROUS_LIMITS,
+      DG_SERVICE_ACCOUNTS: ACCOUNTS,
+      // The tests drive the worker themselves, a few events per batch.
+      DG_REPLAY_WORKER_ENABLED: 'false',
+      DG_REPLAY_BATCH_SIZE: '3',
+    },
+  });
   beforeAll(async () => {
-    app = await createTestApp({
-      env: {
-        ...GENEROUS_LIMITS,
-        DG_SERVICE_ACCOUNTS: ACCOUNTS,
-        // The tests drive the worker themselves, a few events per batch.
-        DG_REPLAY_WORKER_ENABLED: 'false',
-        DG_REPLAY_BATCH_SIZE: '3',
-      },
-    });
     prisma = app.get(PrismaService);
     runner = app.get(ReplayRunnerService);
   });
-  afterAll(() => closeApp(app));
 
   /** A tenant with a finished trace (policy, exception, approval), an open one and a review request. */
   async function seeded() {

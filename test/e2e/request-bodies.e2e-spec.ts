@@ -1,10 +1,9 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { anEvent } from '../factories/events';
 import { GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+import { DEV_TOKENS, uniqueTenant, useTestApp } from '../setup/test-app';
 
 const LIMIT = 2048;
 
@@ -20,7 +19,6 @@ function eventOfSize(bytes: number): string {
 }
 
 describe('request bodies: limit, parse errors and their place after the guards (SPEC §3, §4)', () => {
-  let app: NestExpressApplication;
   const post = (headers: Record<string, string>, body: string) =>
     request(app.getHttpServer())
       .post('/api/v1/events')
@@ -28,10 +26,7 @@ describe('request bodies: limit, parse errors and their place after the guards (
       .send(body);
   const as = (token: string) => ({ 'x-tenant-id': uniqueTenant(), authorization: `Bearer ${token}` });
 
-  beforeAll(async () => {
-    app = await createTestApp({ env: { ...GENEROUS_LIMITS, DG_BODY_LIMIT_BYTES: String(LIMIT) } });
-  });
-  afterAll(() => closeApp(app));
+  const app = useTestApp({ env: { ...GENEROUS_LIMITS, DG_BODY_LIMIT_BYTES: String(LIMIT) } });
 
   it('accepts a body of exactly the limit and answers one byte more with 413 payload_too_large', async () => {
     expect(Buffer.byteLength(eventOfSize(LIMIT))).toBe(LIMIT);

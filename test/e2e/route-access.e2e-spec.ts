@@ -1,20 +1,15 @@
 import { RequestMethod } from '@nestjs/common';
 import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ACCESS_RULE, AccessRule, PUBLIC_ROUTE } from '../../src/auth/access.decorator';
-import { closeApp, createTestApp } from '../setup/test-app';
+import { useTestApp } from '../setup/test-app';
 
 /**
  * Every route with its access rule. A change to who may call what shows up here in review;
  * a route with neither @Public nor @Access would be refused at run time and fails this test.
  */
 describe('route access rules', () => {
-  let app: NestExpressApplication;
-  beforeAll(async () => {
-    app = await createTestApp();
-  });
-  afterAll(() => closeApp(app));
+  const app = useTestApp();
 
   it('lists every route with its declared access', () => {
     const controllers = [...app.get(ModulesContainer).values()].flatMap((module) => [...module.controllers.values()]);

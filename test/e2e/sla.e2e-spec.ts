@@ -3,7 +3,7 @@ import { SlaSweepService } from '../../src/sla/sla-sweep.service';
 import { anEvent } from '../factories/events';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
 import { createOwnDatabase, onPostgres } from '../setup/own-database';
-import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant, useTestApp } from '../setup/test-app';
 
 const HOUR = 3_600_000;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
@@ -24,18 +24,14 @@ type Detail = {
 };
 
 describe('SLA: deadline risk and automatic escalation (SPEC §7)', () => {
-  let app: NestExpressApplication;
   let api: ReturnType<typeof apiAs>;
   const detail = async (wf: string): Promise<Detail> =>
     (await api.get(`/api/v1/workflows/${wf}`).expect(200)).body.data;
 
-  beforeAll(async () => {
-    app = await createTestApp({ env: { ...GENEROUS_LIMITS, DG_SLA_SWEEP_INTERVAL_SECONDS: '1' } });
-  });
+  const app = useTestApp({ env: { ...GENEROUS_LIMITS, DG_SLA_SWEEP_INTERVAL_SECONDS: '1' } });
   beforeEach(() => {
     api = apiAs(app, uniqueTenant(), DEV_TOKENS.admin);
   });
-  afterAll(() => closeApp(app));
 
   it('escalates an item created 5 h in the past before the POST returns', async () => {
     const wf = await exceptionRequestedAgo(api, 'late', 5 * HOUR);

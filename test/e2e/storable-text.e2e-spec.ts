@@ -1,9 +1,8 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { buildOpenApiDocument } from '../../src/app.setup';
 import { act, openException } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+import { DEV_TOKENS, uniqueTenant, useTestApp } from '../setup/test-app';
 
 /**
  * SPEC §3: no request may produce a 500 for bad input. PostgreSQL cannot store a NUL character or
@@ -12,15 +11,11 @@ import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test
  * (StorableTextPipe; the event routes check their own bodies).
  */
 describe('text PostgreSQL cannot store, and over-deep bodies (SPEC §3)', () => {
-  let app: NestExpressApplication;
   let tenant: string;
-  beforeAll(async () => {
-    app = await createTestApp({ env: GENEROUS_LIMITS });
-  });
+  const app = useTestApp({ env: GENEROUS_LIMITS });
   beforeEach(() => {
     tenant = uniqueTenant('nul');
   });
-  afterAll(() => closeApp(app));
 
   it('answers 400 naming the parameter on every route with a path parameter', async () => {
     const paths = Object.entries(buildOpenApiDocument(app).paths).filter(([path]) => path.includes('{'));

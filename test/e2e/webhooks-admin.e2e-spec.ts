@@ -1,8 +1,7 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { anEvent } from '../factories/events';
 import { serviceAccountsEnv } from '../factories/service-accounts';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, uniqueTenant } from '../setup/test-app';
+import { uniqueTenant, useTestApp } from '../setup/test-app';
 
 const BASE = '/api/v1/admin/webhooks';
 const ACCOUNTS = serviceAccountsEnv([
@@ -26,16 +25,13 @@ const ACCOUNTS = serviceAccountsEnv([
 const PUBLIC_URL = 'https://93.184.216.34/hooks/dg';
 
 describe('webhook endpoints: administration (SPEC §8)', () => {
-  let app: NestExpressApplication;
   const tenants: string[] = [];
   const admin = (tenant: string) => {
     tenants.push(tenant);
     return apiAs(app, tenant, 'ops-token');
   };
 
-  beforeAll(async () => {
-    app = await createTestApp({ env: { ...GENEROUS_LIMITS, DG_SERVICE_ACCOUNTS: ACCOUNTS } });
-  });
+  const app = useTestApp({ env: { ...GENEROUS_LIMITS, DG_SERVICE_ACCOUNTS: ACCOUNTS } });
   // On a shared PostgreSQL database another file's worker would try these endpoints: remove them.
   afterEach(async () => {
     for (const tenant of tenants.splice(0)) {
@@ -44,7 +40,6 @@ describe('webhook endpoints: administration (SPEC §8)', () => {
         await api.delete(`${BASE}/${endpoint_id}`).expect(200);
     }
   });
-  afterAll(() => closeApp(app));
 
   it('creates an endpoint and shows its signing secret only in the creation response', async () => {
     const api = admin(uniqueTenant());

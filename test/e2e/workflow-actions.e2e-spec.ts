@@ -1,8 +1,7 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { anEvent } from '../factories/events';
 import { act, Api, detailOf, openException, openReview, overridePhrase, traceEvents } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+import { DEV_TOKENS, uniqueTenant, useTestApp } from '../setup/test-app';
 
 type Notice = { category: string; dedupe_key: string; message: string };
 type ActionRow = { action_id: string; action_type: string; prev_action_hash: string | null; action_hash: string };
@@ -11,18 +10,14 @@ const typesOf = (actions: ActionRow[]) => actions.map((a) => a.action_type);
 
 /** The happy path of every action of SPEC §6.3, with the log and notifications it leaves behind. */
 describe('workflow actions: happy paths (SPEC §6.3, §8)', () => {
-  let app: NestExpressApplication;
   let writer: Api;
   let admin: Api;
-  beforeAll(async () => {
-    app = await createTestApp({ env: GENEROUS_LIMITS });
-  });
+  const app = useTestApp({ env: GENEROUS_LIMITS });
   beforeEach(() => {
     const tenant = uniqueTenant('wfa');
     writer = apiAs(app, tenant, DEV_TOKENS.writer);
     admin = apiAs(app, tenant, DEV_TOKENS.admin);
   });
-  afterAll(() => closeApp(app));
 
   it('approves: appends ApprovalRecorded through the log and writes an approval notification', async () => {
     const { workflowId } = await openException(writer, 'appr');

@@ -1,4 +1,3 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { PrismaService } from '../../src/database/prisma.service';
 import { anEvent } from '../factories/events';
 import {
@@ -11,7 +10,7 @@ import {
   traceEvents,
 } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+import { DEV_TOKENS, uniqueTenant, useTestApp } from '../setup/test-app';
 
 const ROUNDS = 10;
 const ITEMS_PER_ROUND = 10;
@@ -23,22 +22,18 @@ const STATUS_OF: Record<Decision, string> = { approve: 'approved', reject: 'reje
 
 /** SPEC §6.2 and §6.3 "Concurrency": concurrent actions and appends, no event skipped or applied twice. */
 describe('workflow concurrency (SPEC §6.2, §6.3)', () => {
-  let app: NestExpressApplication;
   let api: Api;
   let tenant: string;
-  beforeAll(async () => {
-    app = await createTestApp({
-      // This file is about concurrent decisions, with one account that asks and decides: a
-      // single-account installation, where separation of duties (SPEC §11.3) is turned off. The rule
-      // itself is tested in human-control.e2e-spec.ts and oidc.e2e-spec.ts.
-      env: { ...GENEROUS_LIMITS, DG_SEPARATION_OF_DUTIES: 'false' },
-    });
+  const app = useTestApp({
+    // This file is about concurrent decisions, with one account that asks and decides: a
+    // single-account installation, where separation of duties (SPEC §11.3) is turned off. The rule
+    // itself is tested in human-control.e2e-spec.ts and oidc.e2e-spec.ts.
+    env: { ...GENEROUS_LIMITS, DG_SEPARATION_OF_DUTIES: 'false' },
   });
   beforeEach(() => {
     tenant = uniqueTenant('wfc');
     api = apiAs(app, tenant, DEV_TOKENS.writer);
   });
-  afterAll(() => closeApp(app));
 
   it.each(Array.from({ length: ROUNDS }, (_, i) => i + 1))(
     'round %i: approve and reject fired together on each of 10 items — exactly one wins, one ApprovalRecorded each',

@@ -1,4 +1,3 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   act,
   Api,
@@ -11,7 +10,7 @@ import {
   WORKFLOW_ACCOUNTS,
 } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, uniqueTenant } from '../setup/test-app';
+import { uniqueTenant, useTestApp } from '../setup/test-app';
 
 /** A request body that passes every guard of `action` on an open, unclaimed exception item. */
 function validBody(action: string, workflowId: string): Record<string, unknown> {
@@ -38,16 +37,12 @@ const ALL_ACTIONS = [
 
 /** SPEC §6.3's guards, in their order, each with its status and message. */
 describe('workflow action guards (SPEC §6.3)', () => {
-  let app: NestExpressApplication;
   let tenant: string;
   const as = (token: string): Api => apiAs(app, tenant, token);
-  beforeAll(async () => {
-    app = await createTestApp({ env: { ...GENEROUS_LIMITS, DG_SERVICE_ACCOUNTS: WORKFLOW_ACCOUNTS } });
-  });
+  const app = useTestApp({ env: { ...GENEROUS_LIMITS, DG_SERVICE_ACCOUNTS: WORKFLOW_ACCOUNTS } });
   beforeEach(() => {
     tenant = uniqueTenant('wfg');
   });
-  afterAll(() => closeApp(app));
 
   it.each([
     ['an unknown action', { action: 'frobnicate', reason: 'x' }],

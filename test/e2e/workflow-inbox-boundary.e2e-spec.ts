@@ -1,8 +1,7 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { anEvent } from '../factories/events';
 import { act, anException, Api, exceptionWorkflowId } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+import { DEV_TOKENS, uniqueTenant, useTestApp } from '../setup/test-app';
 
 const MINUTE = 60_000;
 const PRIORITIES = ['urgent', 'high', 'normal', 'low'];
@@ -53,15 +52,14 @@ async function allPages(api: Api, query: string): Promise<Item[][]> {
  * these pages cross from one to the other at every position, under every kind of filter.
  */
 describe('inbox order and cursors across the overdue / not-overdue boundary (SPEC §6.4)', () => {
-  let app: NestExpressApplication;
   let api: Api;
+  const app = useTestApp({
+    // This file is about the inbox order across the overdue boundary, with one account that asks and decides: a
+    // single-account installation, where separation of duties (SPEC §11.3) is turned off. The rule
+    // itself is tested in human-control.e2e-spec.ts and oidc.e2e-spec.ts.
+    env: { ...GENEROUS_LIMITS, DG_SEPARATION_OF_DUTIES: 'false' },
+  });
   beforeAll(async () => {
-    app = await createTestApp({
-      // This file is about the inbox order across the overdue boundary, with one account that asks and decides: a
-      // single-account installation, where separation of duties (SPEC §11.3) is turned off. The rule
-      // itself is tested in human-control.e2e-spec.ts and oidc.e2e-spec.ts.
-      env: { ...GENEROUS_LIMITS, DG_SEPARATION_OF_DUTIES: 'false' },
-    });
     api = apiAs(app, uniqueTenant('wfbd'), DEV_TOKENS.admin);
     // 24 exceptions of one trace: every third requested 5 h ago (past its 4 h SLA), the others
     // 20 minutes ago, some 5 minutes earlier still; priorities rotate, so that many share priority
@@ -87,7 +85,6 @@ describe('inbox order and cursors across the overdue / not-overdue boundary (SPE
     for (const i of [1, 3, 5, 8, 11, 13, 16])
       await act(api, wf(i), { action: 'reassign', assigned_account_id: 'dave' }).expect(200);
   });
-  afterAll(() => closeApp(app));
 
   it('has overdue and not-overdue open items, and closed ones', async () => {
     const items: Item[] = (await api.get('/api/v1/workflows?only_open=false&limit=200').expect(200)).body.data.items;

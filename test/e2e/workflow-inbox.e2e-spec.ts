@@ -1,8 +1,7 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { anEvent } from '../factories/events';
 import { act, anException, Api, aReviewRequest } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+import { DEV_TOKENS, uniqueTenant, useTestApp } from '../setup/test-app';
 
 const MINUTE = 60_000;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
@@ -72,20 +71,18 @@ const OPEN_ORDER = [
 ];
 
 describe('GET /api/v1/workflows: the inbox (SPEC §6.4)', () => {
-  let app: NestExpressApplication;
   let api: Api;
   const inbox = async (query = '') => (await api.get(`/api/v1/workflows${query}`).expect(200)).body.data;
+  const app = useTestApp({
+    // This file is about the inbox order, filters and summary, with one account that asks and decides: a
+    // single-account installation, where separation of duties (SPEC §11.3) is turned off. The rule
+    // itself is tested in human-control.e2e-spec.ts and oidc.e2e-spec.ts.
+    env: { ...GENEROUS_LIMITS, DG_SEPARATION_OF_DUTIES: 'false' },
+  });
   beforeAll(async () => {
-    app = await createTestApp({
-      // This file is about the inbox order, filters and summary, with one account that asks and decides: a
-      // single-account installation, where separation of duties (SPEC §11.3) is turned off. The rule
-      // itself is tested in human-control.e2e-spec.ts and oidc.e2e-spec.ts.
-      env: { ...GENEROUS_LIMITS, DG_SEPARATION_OF_DUTIES: 'false' },
-    });
     api = apiAs(app, uniqueTenant('wfin'), DEV_TOKENS.admin);
     await seedInbox(api);
   });
-  afterAll(() => closeApp(app));
 
   it('lists open items: overdue first, then urgent > high > normal > low, then requested_at, then workflow_id', async () => {
     const data = await inbox('?limit=200');

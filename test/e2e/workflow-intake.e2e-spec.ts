@@ -1,4 +1,3 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { anEvent } from '../factories/events';
 import {
   act,
@@ -12,24 +11,20 @@ import {
   workflowPath,
 } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+import { DEV_TOKENS, uniqueTenant, useTestApp } from '../setup/test-app';
 
 const HOUR = 3_600_000;
 const SHA256 = /^sha256:[0-9a-f]{64}$/;
 
 /** SPEC §6.1, §6.2, §8: how events become workflow items, their first action and notification. */
 describe('workflow intake: events become items (SPEC §6.1, §6.2)', () => {
-  let app: NestExpressApplication;
   let tenant: string;
   let api: Api;
-  beforeAll(async () => {
-    app = await createTestApp({ env: GENEROUS_LIMITS });
-  });
+  const app = useTestApp({ env: GENEROUS_LIMITS });
   beforeEach(() => {
     tenant = uniqueTenant('wfi');
     api = apiAs(app, tenant, DEV_TOKENS.writer);
   });
-  afterAll(() => closeApp(app));
 
   it('creates the item, its requested action and its assignment notification before the POST returns', async () => {
     await api.post('/api/v1/events', anEvent('TraceStarted', { trace_id: 'renewal-1' })).expect(201);

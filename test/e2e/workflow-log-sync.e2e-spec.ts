@@ -1,4 +1,3 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { anEvent } from '../factories/events';
 import {
   act,
@@ -13,28 +12,24 @@ import {
   workflowPath,
 } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+import { DEV_TOKENS, uniqueTenant, useTestApp } from '../setup/test-app';
 
 type Notice = { category: string; dedupe_key: string; message: string; payload: Record<string, unknown> };
 
 /** SPEC §6.1 / §6.3: the event log is the source of truth; decisions from outside and from the API meet there. */
 describe('workflow items follow the log (SPEC §6.1, §6.3)', () => {
-  let app: NestExpressApplication;
   let api: Api;
   let tenant: string;
-  beforeAll(async () => {
-    app = await createTestApp({
-      // This file is about how items follow the log, with one account that asks and decides: a
-      // single-account installation, where separation of duties (SPEC §11.3) is turned off. The rule
-      // itself is tested in human-control.e2e-spec.ts and oidc.e2e-spec.ts.
-      env: { ...GENEROUS_LIMITS, DG_SEPARATION_OF_DUTIES: 'false' },
-    });
+  const app = useTestApp({
+    // This file is about how items follow the log, with one account that asks and decides: a
+    // single-account installation, where separation of duties (SPEC §11.3) is turned off. The rule
+    // itself is tested in human-control.e2e-spec.ts and oidc.e2e-spec.ts.
+    env: { ...GENEROUS_LIMITS, DG_SEPARATION_OF_DUTIES: 'false' },
   });
   beforeEach(() => {
     tenant = uniqueTenant('wfl');
     api = apiAs(app, tenant, DEV_TOKENS.writer);
   });
-  afterAll(() => closeApp(app));
 
   const failures = async (workflowId: string): Promise<Notice[]> =>
     (await api.get(workflowPath(workflowId, '/notifications?category=failure')).expect(200)).body.data.notifications;

@@ -1,8 +1,7 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { anEvent } from '../factories/events';
 import { act, anException, Api, workflowPath } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+import { DEV_TOKENS, uniqueTenant, useTestApp } from '../setup/test-app';
 
 const MINUTE = 60_000;
 const PRIORITIES = ['urgent', 'high', 'normal', 'low'];
@@ -41,15 +40,14 @@ function inboxOrder(items: Item[]): string[] {
 }
 
 describe('cursor pagination of the inbox and of notifications (SPEC §6.4, §8)', () => {
-  let app: NestExpressApplication;
   let api: Api;
+  const app = useTestApp({
+    // This file is about cursor pagination, with one account that asks and decides: a
+    // single-account installation, where separation of duties (SPEC §11.3) is turned off. The rule
+    // itself is tested in human-control.e2e-spec.ts and oidc.e2e-spec.ts.
+    env: { ...GENEROUS_LIMITS, DG_SEPARATION_OF_DUTIES: 'false' },
+  });
   beforeAll(async () => {
-    app = await createTestApp({
-      // This file is about cursor pagination, with one account that asks and decides: a
-      // single-account installation, where separation of duties (SPEC §11.3) is turned off. The rule
-      // itself is tested in human-control.e2e-spec.ts and oidc.e2e-spec.ts.
-      env: { ...GENEROUS_LIMITS, DG_SEPARATION_OF_DUTIES: 'false' },
-    });
     api = apiAs(app, uniqueTenant('wfpg'), DEV_TOKENS.admin);
     // 30 exceptions of one trace, with mixed priorities and requested_at values, some tied.
     const now = Date.now();
@@ -66,7 +64,6 @@ describe('cursor pagination of the inbox and of notifications (SPEC §6.4, §8)'
     ];
     await api.post('/api/v1/events/batch', { events }).expect(201);
   });
-  afterAll(() => closeApp(app));
 
   it('visits each of 30 items exactly once, in inbox order, over pages of 7', async () => {
     const pages = await allPages<Item>(api, '/api/v1/workflows?limit=7', 'items');

@@ -1,19 +1,14 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { act, Api, detailOf, openException, traceEvents, workflowPath } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+import { DEV_TOKENS, uniqueTenant, useTestApp } from '../setup/test-app';
 
 /** SPEC §6.3 "Concurrency": ETag / If-Match and the Idempotency-Key header on actions. */
 describe('workflow actions: If-Match and Idempotency-Key (SPEC §6.3)', () => {
-  let app: NestExpressApplication;
   let api: Api;
-  beforeAll(async () => {
-    app = await createTestApp({ env: GENEROUS_LIMITS });
-  });
+  const app = useTestApp({ env: GENEROUS_LIMITS });
   beforeEach(() => {
     api = apiAs(app, uniqueTenant('wfp'), DEV_TOKENS.admin);
   });
-  afterAll(() => closeApp(app));
 
   const etagOf = async (path: string): Promise<string> => {
     const res = await api.get(path).expect(200);

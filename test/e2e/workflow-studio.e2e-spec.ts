@@ -1,8 +1,7 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { PrismaService } from '../../src/database/prisma.service';
 import { anEvent } from '../factories/events';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+import { DEV_TOKENS, uniqueTenant, useTestApp } from '../setup/test-app';
 
 type Api = ReturnType<typeof apiAs>;
 
@@ -14,17 +13,13 @@ async function appendTrace(api: Api, traceId: string, types: string[], outcome?:
 }
 
 describe('workflow studio (SPEC §6.5)', () => {
-  let app: NestExpressApplication;
   let api: Api;
   let tenant: string;
-  beforeAll(async () => {
-    app = await createTestApp({ env: GENEROUS_LIMITS });
-  });
+  const app = useTestApp({ env: GENEROUS_LIMITS });
   beforeEach(() => {
     tenant = uniqueTenant();
     api = apiAs(app, tenant);
   });
-  afterAll(() => closeApp(app));
 
   it('lists the three templates in order with SLA and reviewer role', async () => {
     const res = await api.get('/api/v1/workflow-studio/templates').expect(200);

@@ -1,7 +1,6 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { act, Api, detailOf, openException, overridePhrase, workflowPath } from '../factories/workflows';
 import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
-import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
+import { DEV_TOKENS, uniqueTenant, useTestApp } from '../setup/test-app';
 
 const ACTIONS = [
   'approve',
@@ -17,20 +16,16 @@ const ACTIONS = [
 
 /** SPEC §4 / §6.1: every workflow route is tenant-scoped; another tenant's id is 404, never data. */
 describe('workflow tenant isolation (SPEC §4, §6.1)', () => {
-  let app: NestExpressApplication;
   let owner: Api;
   let stranger: Api;
   let workflowId: string;
-  beforeAll(async () => {
-    app = await createTestApp({ env: GENEROUS_LIMITS });
-  });
+  const app = useTestApp({ env: GENEROUS_LIMITS });
   beforeEach(async () => {
     owner = apiAs(app, uniqueTenant('wft-own'), DEV_TOKENS.admin);
     stranger = apiAs(app, uniqueTenant('wft-other'), DEV_TOKENS.admin);
     ({ workflowId } = await openException(owner, 'secret-deal'));
     await act(owner, workflowId, { action: 'comment', note: 'owner only' }).expect(200);
   });
-  afterAll(() => closeApp(app));
 
   it('answers 404 for another tenant’s item, its notifications and its trace', async () => {
     const detail = await stranger.get(workflowPath(workflowId)).expect(404);

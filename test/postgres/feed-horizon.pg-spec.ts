@@ -1,6 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { PrismaService } from '../../src/database/prisma.service';
-import { AppendRepository } from '../../src/ingestion/append.repository';
+import { TraceLocks } from '../../src/database/trace-locks';
 import { EventAppenderService } from '../../src/ingestion/event-appender.service';
 import { EventLogRepository } from '../../src/ingestion/event-log.repository';
 import { validateEvent } from '../../src/ingestion/event-validation';
@@ -89,7 +89,7 @@ describe('GET /api/v1/events while a smaller log_seq is still in flight', () => 
     const holding = new Promise<void>((resolve) => (locked = resolve));
     const holder = prisma.$transaction(
       async (tx) => {
-        await app.get(AppendRepository).lockTraces(tx, tenant, ['hot']);
+        await app.get(TraceLocks).lock(tx, tenant, ['hot']);
         locked();
         await held;
       },

@@ -40,6 +40,38 @@ function withoutDevelopmentAccountsWarning(config: AppConfig): AppConfig {
   return { ...config, auth: { ...config.auth, developmentDefaults: false } };
 }
 
+/**
+ * The e2e lifecycle in one line: an app started before the enclosing block's tests (beforeAll) and
+ * closed after them (afterAll), for `const app = useTestApp({ env })`. The handle stands for the
+ * started app (every property is the app's own, methods bound to it), so it is used as the app
+ * itself: `apiAs(app, …)`, `app.get(…)`, `app.getHttpServer()`. Touching it outside the block's
+ * tests and hooks throws. `options` may be a function, called in beforeAll, when they are only
+ * known then (a directory a hook created).
+ */
+export function useTestApp(options: TestAppOptions | (() => TestAppOptions) = {}): NestExpressApplication {
+  let app: NestExpressApplication | undefined;
+  beforeAll(async () => {
+    app = await createTestApp(typeof options === 'function' ? options() : options);
+  });
+  afterAll(async () => {
+    await closeApp(app);
+    app = undefined;
+  });
+  const started = (): NestExpressApplication => {
+    if (!app) throw new Error('useTestApp: the app runs only inside the tests and hooks of its describe block');
+    return app;
+  };
+  return new Proxy({} as NestExpressApplication, {
+    get(_target, property) {
+      const target = started();
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+    has: (_target, property) => Reflect.has(started(), property),
+    getPrototypeOf: () => Reflect.getPrototypeOf(started()),
+  });
+}
+
 export async function closeApp(app: INestApplication | undefined): Promise<void> {
   await app?.close();
 }

@@ -3,31 +3,30 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import type { Db } from '../database/prisma.service';
-import { AppendRepository } from '../ingestion/append.repository';
+import { TraceLocks } from '../database/trace-locks';
 import { clampToStorable } from '../common/rfc3339';
 import type { PolicyRules } from '../policies/policy-definition';
 import { evaluatePolicySla, resumedDueAt } from '../policies/policy-sla';
-import { evaluateSla } from '../sla/sla-evaluator';
-import { noChanges, type WorkflowChanges } from './workflow-changes';
-import type { WorkflowItem } from './workflow-item';
-import { WorkflowItemRepository } from './workflow-item.repository';
-import { escalationNotice } from './workflow-notices';
-import { isOpenStatus } from './workflow-status';
-import { systemTransition } from './workflow-system-transitions';
-import { WorkflowRecorderService } from './workflow-recorder.service';
+import { noChanges, type WorkflowChanges } from '../workflow/workflow-changes';
+import type { WorkflowItem } from '../workflow/workflow-item';
+import { escalationNotice } from '../workflow/workflow-notices';
+import { isOpenStatus } from '../workflow/workflow-status';
+import { systemTransition } from '../workflow/workflow-system-transitions';
+import { WorkflowRecorderService } from '../workflow/workflow-recorder.service';
+import { evaluateSla } from './sla-evaluator';
 
 export const SLA_ESCALATION_REASON = 'SLA deadline passed';
 const SLA_ACTOR = { actor_id: 'workflow-sla', actor_type: 'system', account_id: null };
 
 /**
  * Applies SPEC §7 to one locked, saved item: escalates it when past due, or writes its one
- * deadline_risk notice per due date. Called when an item is created or changed, and by the sweep.
+ * deadline_risk notice per due date. Called by the sweep, and through the workflow layer's SLA
+ * hook (WorkflowSlaHooks, registered by SlaModule) whenever an item is created or changed.
  */
 @Injectable()
-export class WorkflowSlaService {
+export class SlaEscalationService {
   constructor(
-    private readonly items: WorkflowItemRepository,
-    private readonly appends: AppendRepository,
+    private readonly traceLocks: TraceLocks,
     private readonly recorder: WorkflowRecorderService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -43,13 +42,13 @@ export class WorkflowSlaService {
     targets: { workflow_id: string; trace_id: string }[],
     now: Date,
   ): Promise<void> {
-    await this.appends.lockTraces(
+    await this.traceLocks.lock(
       tx,
       tenantId,
       targets.map((t) => t.trace_id),
     );
     for (const { workflow_id } of targets) {
-      const item = await this.items.findForUpdate(tx, tenantId, workflow_id);
+      const item = await this.recorder.findForUpdate(tx, tenantId, workflow_id);
       if (item) await this.apply(tx, item, now);
     }
   }
@@ -58,7 +57,7 @@ export class WorkflowSlaService {
   async apply(tx: Db, item: WorkflowItem, now: Date): Promise<void> {
     const changes = noChanges();
     this.stage(changes, item, now);
-    await this.items.saveChanges(tx, item.tenant_id, changes, now);
+    await this.recorder.save(tx, item.tenant_id, changes, now);
   }
 
   /**
