@@ -136,7 +136,7 @@ async function sweepRun(
   return { scenario, ms: elapsed, passes, idleMs, escalated: rows[0].n, discovery };
 }
 
-/** The plan of the sweep's per-tenant query (WorkflowItemRepository.findDueForSweep), before the sweep. */
+/** The plan of the sweep's per-tenant query (SlaDueRepository.findDueForSweep), before the sweep. */
 async function explainDiscovery(db: Client, tenant: string, at: Date): Promise<string> {
   const windowEnd = new Date(at.getTime() + 30 * 60_000);
   const { rows } = await db.query(
