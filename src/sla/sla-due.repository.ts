@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { Db } from '../database/prisma.service';
+import { sqlTextList } from '../database/sql-literals';
 import { Prisma } from '../generated/prisma/client';
+import { OPEN_STATUSES } from '../workflow/workflow-status';
+import { ESCALATABLE_STATUSES } from './sla-evaluator';
+
+/** As literals: the (status, sla_due_at) partial index must be provable from the plan. */
+const OPEN = sqlTextList(OPEN_STATUSES);
+/** Escalated when overdue whatever their escalation count (a claimed item only the first time: evaluateSla). */
+const QUEUED = sqlTextList(ESCALATABLE_STATUSES.filter((s) => s !== 'in_review'));
 
 /**
  * The SLA sweep's reads of dg_workflow_items (SPEC §7, §14) and its per-tenant lock. Beside the
@@ -57,7 +65,7 @@ export class SlaDueRepository {
  * due items.
  */
 function dueByDefaults(now: Date, windowEnd: Date): Prisma.Sql {
-  return Prisma.sql`workflow_policy_id IS NULL AND (((status IN ('requested', 'changes_requested') OR (status = 'in_review' AND escalation_count = 0)) AND sla_due_at < ${now})
-    OR (status IN ('requested', 'in_review', 'changes_requested', 'escalated') AND sla_due_at > ${now}
+  return Prisma.sql`workflow_policy_id IS NULL AND (((status IN ${QUEUED} OR (status = 'in_review' AND escalation_count = 0)) AND sla_due_at < ${now})
+    OR (status IN ${OPEN} AND sla_due_at > ${now}
         AND sla_due_at <= ${windowEnd} AND deadline_risk_notified_for IS DISTINCT FROM sla_due_at))`;
 }

@@ -1,10 +1,13 @@
 import type { WorkflowItem } from '../workflow/workflow-item';
+import { OPEN_STATUSES } from '../workflow/workflow-status';
 
 /** What SPEC §7 asks of an item at `now`. */
 export type SlaVerdict = 'escalate' | 'deadline_risk' | 'none';
 
-const ESCALATABLE = new Set(['requested', 'in_review', 'changes_requested']);
-const OPEN = new Set(['requested', 'in_review', 'changes_requested', 'escalated']);
+/** Open statuses an overdue item is escalated from (an escalated one waits for its target). */
+export const ESCALATABLE_STATUSES = OPEN_STATUSES.filter((s) => s !== 'escalated');
+const ESCALATABLE = new Set<string>(ESCALATABLE_STATUSES);
+const OPEN = new Set<string>(OPEN_STATUSES);
 
 /**
  * Past due and escalatable → escalate; open and due within the warning window (0 < due − now ≤

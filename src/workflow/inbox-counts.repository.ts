@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { PrismaService } from '../database/prisma.service';
-import { OPEN_STATUSES_SQL as OPEN } from './workflow-inbox.repository';
+import { OPEN_COUNT_SQL, OPEN_STATUSES_SQL as OPEN } from './workflow-inbox.repository';
 
 /** A tenant's overdue gauge counts at most this many items: enough to page someone. */
 export const OVERDUE_CAP = 10_000;
@@ -29,8 +29,8 @@ export class InboxCountsRepository {
           LIMIT ${OVERDUE_CAP}
         ) AS o) AS overdue
       FROM (
-        SELECT tenant_id, sum(requested + in_review + changes_requested + escalated) AS open
-        FROM dg_workflow_counts GROUP BY tenant_id HAVING sum(requested + in_review + changes_requested + escalated) > 0
+        SELECT tenant_id, sum(${OPEN_COUNT_SQL}) AS open
+        FROM dg_workflow_counts GROUP BY tenant_id HAVING sum(${OPEN_COUNT_SQL}) > 0
         ORDER BY open DESC, tenant_id LIMIT ${limit}
       ) AS c
       ORDER BY c.open DESC, c.tenant_id`,

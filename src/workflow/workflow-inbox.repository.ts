@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Db } from '../database/prisma.service';
+import { sqlTextList } from '../database/sql-literals';
 import { Prisma } from '../generated/prisma/client';
 import type { WorkflowItem } from './workflow-item';
 import { toItem } from './workflow-item.repository';
@@ -45,7 +46,10 @@ export type InboxSummary = Record<
  * (…)` with this list, and PostgreSQL uses a partial index only where it can prove its predicate
  * from the query as planned (a generic plan sees parameters as unknowns).
  */
-export const OPEN_STATUSES_SQL = Prisma.raw(`(${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})`);
+export const OPEN_STATUSES_SQL = sqlTextList(OPEN_STATUSES);
+
+/** The open items of a dg_workflow_counts row: its counter columns are named after the statuses. */
+export const OPEN_COUNT_SQL = Prisma.raw(OPEN_STATUSES.join(' + '));
 
 type PageRow = Parameters<typeof toItem>[0] & { overdue_rank: number };
 
@@ -188,7 +192,7 @@ function branch(
 export function inboxSummarySql(tenantId: string, now: Date, voter: Voter): Prisma.Sql {
   return Prisma.sql`
     SELECT coalesce(sum(items), 0) AS total_count,
-      coalesce(sum(requested + in_review + changes_requested + escalated), 0) AS open_count,
+      coalesce(sum(${OPEN_COUNT_SQL}), 0) AS open_count,
       (SELECT count(*) FROM dg_workflow_items WHERE tenant_id = ${tenantId} AND status IN ${OPEN_STATUSES_SQL} AND sla_due_at < ${now}) AS overdue_count,
       coalesce(sum(requested), 0) AS requested_count,
       coalesce(sum(in_review), 0) AS in_review_count,
@@ -198,7 +202,7 @@ export function inboxSummarySql(tenantId: string, now: Date, voter: Voter): Pris
       coalesce(sum(rejected), 0) AS rejected_count,
       coalesce(sum(overridden), 0) AS overridden_count,
       coalesce(sum(notifications), 0) AS notification_count,
-      coalesce(sum(requested + in_review + changes_requested + escalated), 0)
+      coalesce(sum(${OPEN_COUNT_SQL}), 0)
         - (SELECT count(*) FROM dg_workflow_items WHERE tenant_id = ${tenantId} AND status IN ${OPEN_STATUSES_SQL}
           AND ${outOfVotersQueue(voter)}) AS awaiting_approval_count
     FROM dg_workflow_counts WHERE tenant_id = ${tenantId}`;
