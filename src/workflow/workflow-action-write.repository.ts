@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ComposedWrite } from '../database/composed-write';
 import { queryRows, type SqlDb } from '../database/driver-tx';
 import { Prisma } from '../generated/prisma/client';
 import {
@@ -11,13 +12,7 @@ import {
 import type { StoredEvent, TraceState } from '../ingestion/stored-event';
 import type { WorkflowChanges } from './workflow-changes';
 import type { WorkflowItem } from './workflow-item';
-import {
-  changeParts,
-  composedStatement,
-  itemFromJson,
-  type StatementPart,
-  statementName,
-} from './workflow-item.repository';
+import { changeParts, itemFromJson } from './workflow-item.repository';
 
 /** A first response stored under an action's Idempotency-Key (dg_workflow_action_requests). */
 export type StoredActionResponse = { request_hash: string; response: Record<string, unknown> };
@@ -85,13 +80,12 @@ export class WorkflowActionWriteRepository {
 
   /** One statement, named after its parts (each of a fixed text); nothing to write, no statement. */
   async write(db: SqlDb, tenantId: string, write: ActionWrite, now: Date): Promise<void> {
-    const parts: StatementPart[] = [];
+    const statement = new ComposedWrite('dg_workflow_act');
     if (write.decision)
-      parts.push(['event', eventWriteCtes(tenantId, [write.decision.event], [write.decision.trace], true)]);
-    parts.push(...changeParts(tenantId, write.changes, now));
-    if (write.request) parts.push(['request', savedRequestCte(tenantId, write.request, now)]);
-    if (!parts.length) return;
-    await queryRows(db, statementName('dg_workflow_act', parts), composedStatement(parts));
+      statement.add(['event', eventWriteCtes(tenantId, [write.decision.event], [write.decision.trace], true)]);
+    statement.add(...changeParts(tenantId, write.changes, now));
+    if (write.request) statement.add(['request', savedRequestCte(tenantId, write.request, now)]);
+    await statement.run(db);
   }
 }
 

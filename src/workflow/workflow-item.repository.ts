@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ComposedWrite, type StatementPart } from '../database/composed-write';
 import { queryRows, type SqlDb } from '../database/driver-tx';
 import type { Db } from '../database/prisma.service';
 import { Prisma } from '../generated/prisma/client';
@@ -91,14 +92,9 @@ export class WorkflowItemRepository {
    * driver the statement is named after the parts it has, each of which has a fixed text.
    */
   async saveChanges(db: SqlDb, tenantId: string, changes: WorkflowChanges, now: Date): Promise<void> {
-    const parts = changeParts(tenantId, changes, now);
-    if (!parts.length) return;
-    await queryRows(db, statementName('dg_workflow_save', parts), composedStatement(parts));
+    await new ComposedWrite('dg_workflow_save').add(...changeParts(tenantId, changes, now)).run(db);
   }
 }
-
-/** One CTE of a composed write, named for the statement's name (see saveChanges). */
-export type StatementPart = [name: string, cte: Prisma.Sql];
 
 /** The CTEs that write `changes`, each with a fixed text: items, actions, notices, cursor. */
 export function changeParts(tenantId: string, changes: WorkflowChanges, now: Date): StatementPart[] {
@@ -109,19 +105,6 @@ export function changeParts(tenantId: string, changes: WorkflowChanges, now: Dat
   if (changes.appliedLogSeq !== undefined)
     parts.push(['cursor', runtimeAdvanceCte(tenantId, changes.appliedLogSeq, now)]);
   return parts;
-}
-
-/** A driver statement's name: one per combination of parts, hence one text per name. */
-export function statementName(prefix: string, parts: StatementPart[]): string {
-  return [prefix, ...parts.map(([part]) => part)].join('_');
-}
-
-/** `WITH <parts> SELECT 1 AS done`. */
-export function composedStatement(parts: StatementPart[]): Prisma.Sql {
-  return Prisma.sql`WITH ${Prisma.join(
-    parts.map(([, cte]) => cte),
-    ', ',
-  )} SELECT 1 AS done`;
 }
 
 /** What the import read: the markers of the events applied already, and their items. */
