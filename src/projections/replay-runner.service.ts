@@ -74,8 +74,10 @@ type ShadowPageRow = {
  * the tenant's last log_seq, the horizon: every event at or below it is committed. It folds the log up
  * to the horizon into the run's shadow rows, one keyset page per batch. A verify then compares
  * the shadow with the live rows (skipping rows written above the horizon, which appends made
- * meanwhile). A rebuild or catch_up takes the feed key again, folds the events appended since
- * and writes the shadow into the live table in that transaction, so it ends equal to the log.
+ * meanwhile). A catch_up takes the feed key again, folds the events appended since and writes
+ * the shadow into the live table in that transaction, so it ends equal to the log. A rebuild
+ * writes the rows up to the horizon first, outside the feed key, and under it only the keys the
+ * events since can have changed (finishRebuild).
  */
 @Injectable()
 export class ReplayRunnerService {
