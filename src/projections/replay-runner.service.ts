@@ -4,6 +4,7 @@ import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { type Db, PrismaService } from '../database/prisma.service';
+import { withTransactionRetry } from '../database/transaction-retry';
 import { NotificationRepository } from '../notifications/notification.repository';
 import { FEED_LOCK_CLASS } from '../ingestion/event-log.repository';
 import { combinedDigest, RowDigest } from './projection-digest';
@@ -29,6 +30,11 @@ import { MAX_STORED_MISMATCHES, type Mismatch, mismatchOf, type RunRow } from '.
 /** Rows per page when a digest or a comparison streams a model. */
 const PAGE = 1000;
 const TX = { maxWait: 30_000, timeout: 600_000 };
+/**
+ * A rebuild's statements outside the feed key, each its own transaction, run again when they
+ * lose a deadlock to an append (one that locks rows of several traces) or a serialization check.
+ */
+const ALONE = { attempts: 5, baseDelayMs: 50 };
 
 /** Thrown when the run is no longer this instance's to run (cancelled, or its lease was taken). */
 class LostRun extends Error {}
@@ -369,7 +375,8 @@ export class ReplayRunnerService {
             run = await this.progress(this.prisma, run, owner, {});
           };
           await this.applyShadow(this.prisma, run, model, true, { horizon }, renew);
-          await this.prisma.$executeRaw(deleteExtrasSql(model, run.tenant_id, run.job_id, { atOrBelow: horizon }));
+          const extras = deleteExtrasSql(model, run.tenant_id, run.job_id, { atOrBelow: horizon });
+          await withTransactionRetry(() => this.prisma.$executeRaw(extras), ALONE);
         }
       }
       await this.afterHorizonWrite(run);
@@ -456,7 +463,9 @@ export class ReplayRunnerService {
 
   /**
    * Writes the shadow into the live table one keyset page per statement (read-models.ts,
-   * applyShadowPageSql, which `scope` goes to); `renew` runs after each page.
+   * applyShadowPageSql, which `scope` goes to). With `renew` (a rebuild's write at its horizon,
+   * outside a transaction), each statement is run again if it loses a deadlock, and `renew` runs
+   * after each page.
    */
   private async applyShadow(
     db: Db,
@@ -464,16 +473,16 @@ export class ReplayRunnerService {
     model: Paged,
     exact: boolean,
     scope: { keys?: string[]; horizon?: bigint } = {},
-    renew: () => Promise<void> = async () => undefined,
+    renew?: () => Promise<void>,
   ) {
     let after = '';
     for (;;) {
-      const [page] = await db.$queryRaw<{ last: string | null; n: bigint }[]>(
-        applyShadowPageSql(model, run.tenant_id, run.job_id, exact, run.since_log_seq, after, PAGE, scope),
-      );
+      const sql = applyShadowPageSql(model, run.tenant_id, run.job_id, exact, run.since_log_seq, after, PAGE, scope);
+      const write = () => db.$queryRaw<{ last: string | null; n: bigint }[]>(sql);
+      const [page] = renew ? await withTransactionRetry(write, ALONE) : await write();
       if (page.last === null || Number(page.n) < PAGE) return;
       after = page.last;
-      await renew();
+      await renew?.();
     }
   }
 
