@@ -46,9 +46,9 @@ const isPaged = (m: ReadModelName): m is Paged => m === 'trace_summary' || m ===
 /**
  * Which rows a comparison covers: `horizon` skips live rows written above it (verify, and a
  * rebuild's write at its horizon); `keys` limits it to those shadow keys and `range` the live
- * rows it looks for extras among (a rebuild's locked tail).
+ * rows it looks for extras among (a rebuild's locked tail; null: none).
  */
-type Scope = { horizon: bigint | null; keys?: string[]; range?: LiveRange };
+type Scope = { horizon: bigint | null; keys?: string[]; range?: LiveRange | null };
 
 /** `extras`: the live rows the log does not have (counted in mismatchCount too). */
 type ModelResult = { digest: string; mismatches: Mismatch[]; mismatchCount: number; extras: number };
@@ -393,7 +393,9 @@ export class ReplayRunnerService {
           const above = await tx.$queryRaw<{ k: string }[]>(liveKeysAboveSql(model, run.tenant_id, horizon));
           const keys = [...new Set([...(touched.get(model) ?? []), ...above.map((r) => r.k)])];
           if (!keys.length) continue;
-          const result = await this.compare(tx, run, model, { horizon: null, keys, range: { above: horizon } });
+          // Extras written above H are among `above`: none there, no anti-join.
+          const range = above.length ? { above: horizon } : null;
+          const result = await this.compare(tx, run, model, { horizon: null, keys, range });
           found.mismatches.push(...result.mismatches);
           found.count += result.mismatchCount;
           if (!result.mismatchCount) continue;
@@ -529,10 +531,11 @@ export class ReplayRunnerService {
       after = page[page.length - 1].k;
     }
     let extras = 0;
-    const range = scope.range ?? { atOrBelow: horizon };
+    const range = scope.range === undefined ? { atOrBelow: horizon } : scope.range;
     // Rows the log does not have: every one is a mismatch naming all its fields (mismatchOf with
     // nothing expected), so they are counted in SQL and only the first ones read.
     for (const b of LIVE_BRANCHES[model]) {
+      if (!range) break;
       const [{ n }] = await tx.$queryRaw<{ n: bigint }[]>(liveExtrasSql(b, run.tenant_id, run.job_id, range, null));
       if (!n) continue;
       const room = MAX_STORED_MISMATCHES - found.mismatches.length;
