@@ -67,8 +67,12 @@ function peakRssMiB(pid: number): number {
   return Number(line?.replace(/\D+/g, '') ?? 0) / 1024;
 }
 
-/** Appends made while a rebuild's final transaction (the swap) held the tenant's feed key. */
-type SwapProbe = { seconds: number; appended: number; refused: number; slowestMs: number };
+/**
+ * Appends made from the end of a rebuild's fold to the run's end (its comparison, its write at
+ * the horizon, its locked tail and its digest), and how long the tenant's feed key was seen held
+ * exclusively meanwhile (the locked tail; polled every 10 ms).
+ */
+type SwapProbe = { seconds: number; appended: number; refused: number; slowestMs: number; lockedMs: number };
 type RunResult = {
   seconds: number;
   perSecond: number;
@@ -116,8 +120,26 @@ runBenchmark(
      */
     async function probeSwap(id: string): Promise<SwapProbe> {
       const cursor = new TraceCursor(`swap-${cursorN++}`, 25);
-      const probe: SwapProbe = { seconds: 0, appended: 0, refused: 0, slowestMs: 0 };
+      const probe: SwapProbe = { seconds: 0, appended: 0, refused: 0, slowestMs: 0, lockedMs: 0 };
       let since: number | undefined;
+      let probing = true;
+      const watch = withClient(target.databaseUrl as string, async (c) => {
+        let first: number | undefined;
+        let last = 0;
+        while (probing) {
+          const t = performance.now();
+          const held = await c.query(
+            `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 4711 AND mode = 'ExclusiveLock' AND granted
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          );
+          if (held.rowCount && since !== undefined) {
+            first ??= t;
+            last = performance.now();
+          }
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        probe.lockedMs = first === undefined ? 0 : last - first;
+      });
       for (;;) {
         const run = (await admin.get(`/api/v1/admin/replays/${id}`)).body.data.run;
         if (!['queued', 'running'].includes(run.status)) break;
@@ -133,6 +155,8 @@ runBenchmark(
         else probe.refused++;
       }
       probe.seconds = since === undefined ? 0 : (performance.now() - since) / 1000;
+      probing = false;
+      await watch;
       return probe;
     }
 
@@ -188,9 +212,10 @@ runBenchmark(
           [`ingest p99 during the rebuild (${INGEST} serial appends)`, `${fmt((rebuild.ingest as Latency).p99, 1)} ms`],
           ['p99 during / alone', `${fmt(p99Ratio, 2)}×`],
           [
-            'rebuild swap (final transaction, feed key held): probed for / appends that went through / refused / slowest',
+            'rebuild after its fold (compare, write at the horizon, locked tail, digest): probed for / appends that went through / refused / slowest',
             `${fmt(swap.seconds, 1)} s / ${swap.appended} / ${swap.refused} / ${fmt(swap.slowestMs)} ms`,
           ],
+          ['rebuild locked tail: feed key seen held exclusively', `${fmt(swap.lockedMs)} ms`],
           ['replay batch size (DG_REPLAY_BATCH_SIZE)', batchSize ?? 'default (1,000)'],
           ['1-min load average: start, after ingest alone, after rebuild, after verify', loads.join(', ')],
         ],

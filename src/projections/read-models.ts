@@ -159,28 +159,56 @@ export function shadowPageSql(
   jobId: string,
   after: string,
   limit: number,
+  keys: string[] | null = null,
 ): Prisma.Sql {
   const live = liveAtShadowKey(model, tenantId);
   return Prisma.sql`SELECT s.k, s.key, s.row, l.k IS NOT NULL AS present, coalesce(l.row = s.row, false) AS same,
       CASE WHEN l.row = s.row THEN NULL ELSE l.row END AS live_row, l.pos
     FROM (SELECT k, key, row FROM dg_projection_shadow
       WHERE job_id = ${jobId} AND projection_name = ${model} AND k > ${after} AND row IS NOT NULL
+        AND ${onlyKeys(keys)}
       ORDER BY k LIMIT ${limit}) s
     LEFT JOIN LATERAL (SELECT x.k, x.row, x.pos FROM (${live}) x WHERE x.k = s.k LIMIT 1) l ON TRUE
     ORDER BY s.k`;
 }
 
+/** `k = ANY(keys)`, or TRUE without keys. */
+function onlyKeys(keys: string[] | null): Prisma.Sql {
+  return keys === null ? Prisma.sql`TRUE` : Prisma.sql`k = ANY(${keys}::text[])`;
+}
+
 /**
- * The branch's live rows the run's shadow does not have (rows the log does not give), leaving out
- * rows written above `horizon` (by appends during a verify): with `limit`, the first `limit` of
- * them in the order of the branch's key columns (the table's own index and collation); without,
- * their count (`n`). One anti-join over the table, linear.
+ * Which live rows by their position (`pos`, the log position a row was last written at):
+ * `atOrBelow` — rows not written above that position (null: all rows); `above` — only rows written
+ * above it (by appends since a rebuild's horizon).
+ */
+export type LiveRange = { atOrBelow: bigint | null } | { above: bigint };
+
+function inRange(pos: Prisma.Sql, range: LiveRange): Prisma.Sql {
+  if ('above' in range) return Prisma.sql`${pos} > ${range.above}::bigint`;
+  return Prisma.sql`(${range.atOrBelow}::bigint IS NULL OR ${pos} IS NULL OR ${pos} <= ${range.atOrBelow}::bigint)`;
+}
+
+/** The keys (`k`) of a model's live rows written above `horizon`: a filter over the tenant's rows. */
+export function liveKeysAboveSql(
+  model: Exclude<ReadModelName, 'inbox_counts'>,
+  tenantId: string,
+  horizon: bigint,
+): Prisma.Sql {
+  return Prisma.sql`SELECT x.k FROM (${liveRowsSql(model, tenantId)}) x WHERE x.pos > ${horizon}::bigint`;
+}
+
+/**
+ * The branch's live rows the run's shadow does not have (rows the log does not give), of the
+ * positions `range` names (a verify leaves out rows written above its horizon by appends): with
+ * `limit`, the first `limit` of them in the order of the branch's key columns (the table's own
+ * index and collation); without, their count (`n`). One anti-join over the table, linear.
  */
 export function liveExtrasSql(
   b: LiveBranch,
   tenantId: string,
   jobId: string,
-  horizon: bigint | null,
+  range: LiveRange,
   limit: number | null,
 ): Prisma.Sql {
   const keyValues = Prisma.raw(b.keyColumns.map((c, i) => `${c} AS c${i}`).join(', '));
@@ -188,7 +216,7 @@ export function liveExtrasSql(
       WHERE tenant_id = ${tenantId} AND ${b.where}) l
     WHERE NOT EXISTS (SELECT 1 FROM dg_projection_shadow s
         WHERE s.job_id = ${jobId} AND s.projection_name = ${b.model} AND s.k = l.k AND s.row IS NOT NULL)
-      AND (${horizon}::bigint IS NULL OR l.pos IS NULL OR l.pos <= ${horizon}::bigint)`;
+      AND ${inRange(Prisma.sql`l.pos`, range)}`;
   if (limit === null) return Prisma.sql`SELECT count(*) AS n ${extras}`;
   const order = Prisma.raw(b.keyColumns.map((_, i) => `c${i}`).join(', '));
   return Prisma.sql`SELECT l.* ${extras} ORDER BY ${order} LIMIT ${limit}`;
@@ -224,8 +252,12 @@ function liveAtShadowKey(model: Exclude<ReadModelName, 'inbox_counts'>, tenantId
  * Writes one keyset page of a model's shadow rows (after `after`, in key order) into its live
  * table: with `exact` (rebuild) every row that differs from the live row at its key; without it
  * (catch_up) only rows that are missing or behind the log, and of those only rows whose last event
- * is above `sinceLogSeq` (the run's since_log_seq). Answers the page's last key (`last`, null when
- * the page is empty) and its size (`n`). Rows the log does not have: deleteExtrasSql.
+ * is above `sinceLogSeq` (the run's since_log_seq). `scope.keys` limits the page to those keys;
+ * `scope.horizon` writes only where the live row is missing or was last written at or below it
+ * — checked again on the row's latest version by ON CONFLICT … WHERE, so that an append's newer
+ * row is never overwritten by a rebuild writing outside the feed key. Answers the page's last key
+ * (`last`, null when the page is empty) and its size (`n`). Rows the log does not have:
+ * deleteExtrasSql.
  */
 export function applyShadowPageSql(
   model: 'trace_summary' | 'precedents',
@@ -235,14 +267,26 @@ export function applyShadowPageSql(
   sinceLogSeq: bigint | null,
   after: string,
   limit: number,
+  scope: { keys?: string[] | null; horizon?: bigint | null } = {},
 ): Prisma.Sql {
   const shadow = Prisma.sql`SELECT k, key, row FROM dg_projection_shadow
-    WHERE job_id = ${jobId} AND projection_name = ${model} AND k > ${after} AND row IS NOT NULL ORDER BY k LIMIT ${limit}`;
+    WHERE job_id = ${jobId} AND projection_name = ${model} AND k > ${after} AND row IS NOT NULL
+      AND ${onlyKeys(scope.keys ?? null)} ORDER BY k LIMIT ${limit}`;
   const live = liveAtShadowKey(model, tenantId);
-  const pos = Prisma.sql`(s.row->>${model === 'trace_summary' ? 'last_log_seq' : 'finished_log_seq'})::bigint`;
+  const posColumn = model === 'trace_summary' ? 'last_log_seq' : 'finished_log_seq';
+  const pos = Prisma.sql`(s.row->>${posColumn})::bigint`;
+  const horizon = scope.horizon ?? null;
+  const notNewer =
+    horizon === null
+      ? Prisma.sql`TRUE`
+      : Prisma.sql`NOT EXISTS (SELECT 1 FROM (${live}) x WHERE x.k = s.k AND x.pos > ${horizon}::bigint)`;
   const changed = exact
-    ? Prisma.sql`NOT EXISTS (SELECT 1 FROM (${live}) x WHERE x.k = s.k AND x.row = s.row)`
+    ? Prisma.sql`NOT EXISTS (SELECT 1 FROM (${live}) x WHERE x.k = s.k AND x.row = s.row) AND ${notNewer}`
     : Prisma.sql`${pos} > ${sinceLogSeq ?? 0n}::bigint AND NOT EXISTS (SELECT 1 FROM (${live}) x WHERE x.k = s.k AND x.pos >= ${pos})`;
+  const guard = (table: string) =>
+    horizon === null
+      ? Prisma.empty
+      : Prisma.sql` WHERE ${inRange(Prisma.raw(`${table}.${posColumn}`), { atOrBelow: horizon })}`;
   const put =
     model === 'trace_summary'
       ? Prisma.sql`
@@ -261,7 +305,7 @@ export function applyShadowPageSql(
           primary_entity_system = EXCLUDED.primary_entity_system, primary_entity_id = EXCLUDED.primary_entity_id,
           started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome,
           event_count = EXCLUDED.event_count, last_log_seq = EXCLUDED.last_log_seq,
-          last_trace_seq = EXCLUDED.last_trace_seq, last_event_hash = EXCLUDED.last_event_hash`
+          last_trace_seq = EXCLUDED.last_trace_seq, last_event_hash = EXCLUDED.last_event_hash${guard('dg_trace_summaries')}`
       : Prisma.sql`
         INSERT INTO dg_precedents (tenant_id, trace_id, event_id, event_type, workflow, title, entity_type, entity_id,
           policy_id, policy_version, outcome, finished_at, log_seq, finished_log_seq)
@@ -275,16 +319,25 @@ export function applyShadowPageSql(
           event_type = EXCLUDED.event_type, workflow = EXCLUDED.workflow, title = EXCLUDED.title,
           entity_type = EXCLUDED.entity_type, entity_id = EXCLUDED.entity_id, policy_id = EXCLUDED.policy_id,
           policy_version = EXCLUDED.policy_version, outcome = EXCLUDED.outcome, finished_at = EXCLUDED.finished_at,
-          log_seq = EXCLUDED.log_seq, finished_log_seq = EXCLUDED.finished_log_seq`;
+          log_seq = EXCLUDED.log_seq, finished_log_seq = EXCLUDED.finished_log_seq${guard('dg_precedents')}`;
   return Prisma.sql`WITH s AS MATERIALIZED (${shadow}), put AS (${put} RETURNING 1)
     SELECT (SELECT max(k) FROM s) AS last, (SELECT count(*) FROM s) AS n, (SELECT count(*) FROM put) AS changed`;
 }
 
-/** Deletes a model's live rows that the run's shadow does not have (rebuild): one anti-join. */
-export function deleteExtrasSql(model: 'trace_summary' | 'precedents', tenantId: string, jobId: string): Prisma.Sql {
+/**
+ * Deletes a model's live rows that the run's shadow does not have (rebuild), of the positions
+ * `range` names: one anti-join. The position is checked again on the row's latest version.
+ */
+export function deleteExtrasSql(
+  model: 'trace_summary' | 'precedents',
+  tenantId: string,
+  jobId: string,
+  range: LiveRange = { atOrBelow: null },
+): Prisma.Sql {
   const [b] = LIVE_BRANCHES[model];
   const k = model === 'trace_summary' ? Prisma.sql`t.trace_id` : Prisma.sql`t.trace_id || ${SEP} || t.event_id`;
-  return Prisma.sql`DELETE FROM ${Prisma.raw(b.table)} t WHERE t.tenant_id = ${tenantId}
+  const pos = Prisma.raw(model === 'trace_summary' ? 't.last_log_seq' : 't.finished_log_seq');
+  return Prisma.sql`DELETE FROM ${Prisma.raw(b.table)} t WHERE t.tenant_id = ${tenantId} AND ${inRange(pos, range)}
     AND NOT EXISTS (SELECT 1 FROM dg_projection_shadow s
       WHERE s.job_id = ${jobId} AND s.projection_name = ${model} AND s.k = ${k} AND s.row IS NOT NULL)`;
 }

@@ -4,6 +4,7 @@ import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { type Db, PrismaService } from '../database/prisma.service';
+import { withTransactionRetry } from '../database/transaction-retry';
 import { NotificationsService } from '../notifications/notifications.service';
 import { FEED_LOCK_CLASS } from '../ingestion/event-log.repository';
 import { combinedDigest, RowDigest } from './projection-digest';
@@ -16,6 +17,8 @@ import {
   FOLDS,
   LIVE_BRANCHES,
   liveExtrasSql,
+  liveKeysAboveSql,
+  type LiveRange,
   liveRowsSql,
   modelsOf,
   type ReadModelName,
@@ -27,12 +30,31 @@ import { MAX_STORED_MISMATCHES, type Mismatch, mismatchOf, type RunRow } from '.
 /** Rows per page when a digest or a comparison streams a model. */
 const PAGE = 1000;
 const TX = { maxWait: 30_000, timeout: 600_000 };
+/**
+ * A rebuild's statements outside the feed key, each its own transaction, run again when they
+ * lose a deadlock to an append (one that locks rows of several traces) or a serialization check.
+ */
+const ALONE = { attempts: 5, baseDelayMs: 50 };
 
 /** Thrown when the run is no longer this instance's to run (cancelled, or its lease was taken). */
 class LostRun extends Error {}
 
+/** The models whose rows a rebuild writes at the horizon outside the feed key (finishRebuild). */
+type Paged = 'trace_summary' | 'precedents';
+const isPaged = (m: ReadModelName): m is Paged => m === 'trace_summary' || m === 'precedents';
+
+/**
+ * Which rows a comparison covers: `horizon` skips live rows written above it (verify, and a
+ * rebuild's write at its horizon); `keys` limits it to those shadow keys and `range` the live
+ * rows it looks for extras among (a rebuild's locked tail; null: none).
+ */
+type Scope = { horizon: bigint | null; keys?: string[]; range?: LiveRange | null };
+
 /** `extras`: the live rows the log does not have (counted in mismatchCount too). */
 type ModelResult = { digest: string; mismatches: Mismatch[]; mismatchCount: number; extras: number };
+
+/** Mismatches found so far: the first ones and how many. */
+type Found = { mismatches: Mismatch[]; count: number };
 
 /** A live row as a comparison reads it (read-models.ts). */
 type Live = { k: string; key: Record<string, unknown>; row: Record<string, unknown> | null; pos: bigint | null };
@@ -58,13 +80,20 @@ type ShadowPageRow = {
  * the tenant's last log_seq, the horizon: every event at or below it is committed. It folds the log up
  * to the horizon into the run's shadow rows, one keyset page per batch. A verify then compares
  * the shadow with the live rows (skipping rows written above the horizon, which appends made
- * meanwhile). A rebuild or catch_up takes the feed key again, folds the events appended since
- * and writes the shadow into the live table in that transaction, so it ends equal to the log.
+ * meanwhile). A catch_up takes the feed key again, folds the events appended since and writes
+ * the shadow into the live table in that transaction, so it ends equal to the log. A rebuild
+ * writes the rows up to the horizon first, outside the feed key, and under it only the keys the
+ * events since can have changed (finishRebuild).
  */
 @Injectable()
 export class ReplayRunnerService {
   private readonly logger = new Logger(ReplayRunnerService.name);
   readonly instanceId = `replay-${randomUUID()}`;
+  /**
+   * Test seam: awaited by a rebuild once it has written the rows up to its horizon, before it
+   * takes the tenant's feed key for the tail (finishRebuild).
+   */
+  afterHorizonWrite: (run: RunRow) => Promise<void> = async () => undefined;
 
   constructor(
     private readonly prisma: PrismaService,
@@ -180,6 +209,7 @@ export class ReplayRunnerService {
     owner: string,
     folds: LogFold<unknown>[],
     horizon: bigint,
+    touched?: Map<string, Set<string>>,
   ): Promise<RunRow> {
     const events = await db.$queryRaw<
       (Omit<FoldEvent, 'log_seq' | 'occurred_at'> & { log_seq: bigint; occurred_at: Date })[]
@@ -193,7 +223,7 @@ export class ReplayRunnerService {
       log_seq: Number(e.log_seq),
       occurred_at: e.occurred_at.toISOString(),
     }));
-    await this.foldInto(db, run.job_id, folds, batch);
+    await this.foldInto(db, run.job_id, folds, batch, touched);
     return this.progress(db, run, owner, {
       cursor_log_seq: events[events.length - 1].log_seq,
       events_processed: run.events_processed + BigInt(events.length),
@@ -202,9 +232,16 @@ export class ReplayRunnerService {
 
   /**
    * Folds a batch into the shadow: the states of every key the batch touches, of all the folds,
-   * read in one statement; the states and rows they leave written in one.
+   * read in one statement; the states and rows they leave written in one. `touched` collects the
+   * keys of the rows written, by model.
    */
-  private async foldInto(db: Db, jobId: string, folds: LogFold<unknown>[], batch: FoldEvent[]): Promise<void> {
+  private async foldInto(
+    db: Db,
+    jobId: string,
+    folds: LogFold<unknown>[],
+    batch: FoldEvent[],
+    touched?: Map<string, Set<string>>,
+  ): Promise<void> {
     const work = folds.flatMap((fold) => {
       const relevant = fold.eventTypes ? batch.filter((e) => fold.eventTypes?.includes(e.event_type)) : batch;
       if (!relevant.length) return [];
@@ -224,6 +261,11 @@ export class ReplayRunnerService {
       for (const event of relevant) for (const row of fold.apply(states, event)) rows.set(row.k, row);
       for (const [k, state] of states) writes.push({ n: stateName, k, key: { k }, row: null, state });
       for (const r of rows.values()) writes.push({ n: fold.name, k: r.k, key: r.key, row: r.row, state: null });
+      if (touched) {
+        const keys = touched.get(fold.name) ?? new Set<string>();
+        for (const k of rows.keys()) keys.add(k);
+        touched.set(fold.name, keys);
+      }
     }
     await db.$executeRaw`
       INSERT INTO dg_projection_shadow (job_id, projection_name, k, key, row, state)
@@ -245,21 +287,19 @@ export class ReplayRunnerService {
   }
 
   /**
-   * Compares (verify) or swaps (rebuild, catch_up), then stores the result, the models' health and
-   * — for a verify that found drift — a failure notification, all in one transaction.
+   * Compares (verify) or swaps (catch_up, a rebuild of inbox_counts alone), then stores the result,
+   * the models' health and — for a verify that found drift — a failure notification, all in one
+   * transaction. A rebuild of trace_summary or precedents: finishRebuild.
    */
   private async finish(run: RunRow, owner: string, models: ReadModelName[], folds: LogFold<unknown>[]): Promise<void> {
+    if (run.mode === 'rebuild' && models.some(isPaged)) return this.finishRebuild(run, owner, models, folds);
     await this.prisma.$transaction(async (tx) => {
       // Renews the lease and keeps the run's row locked to COMMIT: however long the comparison
       // takes, another instance's claim (SKIP LOCKED) passes it by.
       run = await this.progress(tx, run, owner, {});
       let horizon = run.horizon_log_seq as bigint;
       const writes = run.mode !== 'verify';
-      if (writes && models.includes('inbox_counts')) {
-        // Before the feed key (docs/decisions/0005, "Locks"): no writer waits on this key (they
-        // try it), so it is never part of a wait cycle.
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${COUNTS_COMPACT_LOCK_CLASS}::int, hashtext(${run.tenant_id}))`;
-      }
+      if (writes && models.includes('inbox_counts')) await this.lockCounts(tx, run.tenant_id);
       if (writes && folds.length) {
         // This tenant's appends wait from here to COMMIT: the events since the horizon are folded,
         // then swapped in.
@@ -269,10 +309,9 @@ export class ReplayRunnerService {
       }
       const results: Partial<Record<ReadModelName, ModelResult>> = {};
       for (const model of models) {
-        const result = await this.compare(tx, run, model, writes ? null : horizon);
+        const result = await this.compare(tx, run, model, { horizon: writes ? null : horizon });
         if (writes && run.mode === 'rebuild') await this.replace(tx, run, model, result.extras);
-        if (writes && run.mode === 'catch_up' && model !== 'workflow_import' && model !== 'inbox_counts')
-          await this.applyShadow(tx, run, model, false);
+        if (writes && run.mode === 'catch_up' && isPaged(model)) await this.applyShadow(tx, run, model, false);
         results[model] = result;
       }
       await this.complete(tx, run, owner, models, results, horizon);
@@ -280,24 +319,172 @@ export class ReplayRunnerService {
     await this.dropShadow(run.job_id);
   }
 
+  /**
+   * Before the feed key (docs/decisions/0005, "Locks"): no writer waits on this key (they try it),
+   * so it is never part of a wait cycle.
+   */
+  private async lockCounts(tx: Db, tenantId: string): Promise<void> {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${COUNTS_COMPACT_LOCK_CLASS}::int, hashtext(${tenantId}))`;
+  }
+
+  /**
+   * A rebuild, in phases a resumed run goes on from (`phase`), so that the tenant's appends wait
+   * only for the events appended during the run, not for the model's size:
+   *
+   * 1. `fold` → `write`: compares the shadow with the live rows at the horizon H, as a verify does
+   *    (live rows written above H, by appends meanwhile, are skipped), and stores the mismatches.
+   * 2. `write`: writes the differences outside the feed key, one keyset page per statement, each
+   *    its own transaction — a shadow row only where the live row is missing or was last written at
+   *    or below H, checked again by ON CONFLICT … WHERE on the row's latest version, so an
+   *    append's newer row is kept; and deletes the live rows the log lacks that were written at or
+   *    below H. Appends go on.
+   * 3. `write` → `swapped`, one transaction holding the tenant's feed key: folds the events since H
+   *    and compares and writes only the keys that can still differ — the shadow rows those events
+   *    wrote and the live rows written above H (appends since H, also any that raced step 2) —
+   *    adding their mismatches to the stored ones. inbox_counts is compared and replaced here, as
+   *    before. The new horizon is stored.
+   * 4. `swapped` → `done`: the digests over the shadow (now the log's rows at the final horizon,
+   *    no longer written) — read again only when events came after H — and the result.
+   */
+  private async finishRebuild(
+    run: RunRow,
+    owner: string,
+    models: ReadModelName[],
+    folds: LogFold<unknown>[],
+  ): Promise<void> {
+    const horizon = run.horizon_log_seq as bigint;
+    const paged = models.filter(isPaged);
+    const digests: Partial<Record<ReadModelName, string>> = {};
+    if (run.phase === 'fold') {
+      run = await this.prisma.$transaction(async (tx) => {
+        run = await this.progress(tx, run, owner, {});
+        const found: Found = { mismatches: [], count: 0 };
+        for (const model of paged) {
+          const result = await this.compare(tx, run, model, { horizon });
+          digests[model] = result.digest;
+          found.mismatches.push(...result.mismatches);
+          found.count += result.mismatchCount;
+        }
+        return this.setPhase(tx, run, owner, 'write', found);
+      }, TX);
+    }
+    if (run.phase === 'write') {
+      if (run.mismatch_count > 0) {
+        for (const model of paged) {
+          const renew = async () => {
+            run = await this.progress(this.prisma, run, owner, {});
+          };
+          await this.applyShadow(this.prisma, run, model, true, { horizon }, renew);
+          const extras = deleteExtrasSql(model, run.tenant_id, run.job_id, { atOrBelow: horizon });
+          await withTransactionRetry(() => this.prisma.$executeRaw(extras), ALONE);
+        }
+      }
+      await this.afterHorizonWrite(run);
+      run = await this.prisma.$transaction(async (tx) => {
+        run = await this.progress(tx, run, owner, {});
+        if (models.includes('inbox_counts')) await this.lockCounts(tx, run.tenant_id);
+        // This tenant's appends wait from here to COMMIT.
+        const last = await this.barrier(run.tenant_id, tx);
+        const touched = new Map<string, Set<string>>();
+        while (run.cursor_log_seq < last) run = await this.foldBatch(tx, run, owner, folds, last, touched);
+        if (last !== horizon) for (const model of paged) delete digests[model];
+        const found: Found = { mismatches: [...(run.mismatches as Mismatch[])], count: run.mismatch_count };
+        for (const model of paged) {
+          const above = await tx.$queryRaw<{ k: string }[]>(liveKeysAboveSql(model, run.tenant_id, horizon));
+          const keys = [...new Set([...(touched.get(model) ?? []), ...above.map((r) => r.k)])];
+          if (!keys.length) continue;
+          // Extras written above H are among `above`: none there, no anti-join.
+          const range = above.length ? { above: horizon } : null;
+          const result = await this.compare(tx, run, model, { horizon: null, keys, range });
+          found.mismatches.push(...result.mismatches);
+          found.count += result.mismatchCount;
+          if (!result.mismatchCount) continue;
+          await this.applyShadow(tx, run, model, true, { keys });
+          if (result.extras > 0)
+            await tx.$executeRaw(deleteExtrasSql(model, run.tenant_id, run.job_id, { above: horizon }));
+        }
+        if (models.includes('inbox_counts')) {
+          const result = await this.compare(tx, run, 'inbox_counts', { horizon: null });
+          await this.replace(tx, run, 'inbox_counts', 0);
+          digests.inbox_counts = result.digest;
+          found.mismatches.push(...result.mismatches);
+          found.count += result.mismatchCount;
+        }
+        run = await this.progress(tx, run, owner, { horizon_log_seq: last });
+        return this.setPhase(tx, run, owner, 'swapped', found);
+      }, TX);
+    }
+    for (const model of paged) digests[model] ??= await this.digestOf(run, model);
+    if (models.includes('inbox_counts'))
+      digests.inbox_counts ??= (await this.compare(this.prisma, run, 'inbox_counts', { horizon: null })).digest;
+    await this.prisma.$transaction(async (tx) => {
+      run = await this.progress(tx, run, owner, {});
+      const results = Object.fromEntries(
+        models.map((m) => [m, { digest: digests[m] as string, mismatches: [], mismatchCount: 0, extras: 0 }]),
+      );
+      const found = { mismatches: run.mismatches as Mismatch[], count: run.mismatch_count };
+      await this.complete(tx, run, owner, models, results, run.horizon_log_seq as bigint, found);
+    }, TX);
+    await this.dropShadow(run.job_id);
+  }
+
+  /** Stores a rebuild's phase and the mismatches found so far (the first 100 of them). */
+  private async setPhase(tx: Db, run: RunRow, owner: string, phase: string, found: Found): Promise<RunRow> {
+    const mismatches = found.mismatches.slice(0, MAX_STORED_MISMATCHES);
+    const updated = await tx.$executeRaw`
+      UPDATE dg_replay_runs SET phase = ${phase}, mismatch_count = ${found.count},
+        mismatches = ${JSON.stringify(mismatches)}::jsonb
+      WHERE tenant_id = ${run.tenant_id} AND job_id = ${run.job_id} AND status = 'running' AND lease_owner = ${owner}`;
+    if (!updated) throw new LostRun();
+    return { ...run, phase, mismatch_count: found.count, mismatches };
+  }
+
+  /** The digest of a model's shadow rows in key order, one keyset page per statement. */
+  private async digestOf(run: RunRow, model: Paged): Promise<string> {
+    const digest = new RowDigest();
+    let after = '';
+    for (;;) {
+      const page = await this.prisma.$queryRaw<{ k: string; row: Record<string, unknown> }[]>`
+        SELECT k, row FROM dg_projection_shadow
+        WHERE job_id = ${run.job_id} AND projection_name = ${model} AND k > ${after} AND row IS NOT NULL
+        ORDER BY k LIMIT ${PAGE}`;
+      for (const r of page) digest.add(r.row);
+      if (page.length < PAGE) return digest.finish();
+      after = page[page.length - 1].k;
+    }
+  }
+
   /** Rebuild: writes the rows that differ, deletes the rows the log does not have (`extras`). */
   private async replace(tx: Db, run: RunRow, model: ReadModelName, extras: number): Promise<void> {
-    if (model === 'trace_summary' || model === 'precedents') {
+    if (isPaged(model)) {
       await this.applyShadow(tx, run, model, true);
       if (extras > 0) await tx.$executeRaw(deleteExtrasSql(model, run.tenant_id, run.job_id));
     }
     if (model === 'inbox_counts') await tx.$executeRaw(rebuildCountsSql(run.tenant_id));
   }
 
-  /** Writes the shadow into the live table one keyset page per statement (read-models.ts). */
-  private async applyShadow(tx: Db, run: RunRow, model: 'trace_summary' | 'precedents', exact: boolean) {
+  /**
+   * Writes the shadow into the live table one keyset page per statement (read-models.ts,
+   * applyShadowPageSql, which `scope` goes to). With `renew` (a rebuild's write at its horizon,
+   * outside a transaction), each statement is run again if it loses a deadlock, and `renew` runs
+   * after each page.
+   */
+  private async applyShadow(
+    db: Db,
+    run: RunRow,
+    model: Paged,
+    exact: boolean,
+    scope: { keys?: string[]; horizon?: bigint } = {},
+    renew?: () => Promise<void>,
+  ) {
     let after = '';
     for (;;) {
-      const [page] = await tx.$queryRaw<{ last: string | null; n: bigint }[]>(
-        applyShadowPageSql(model, run.tenant_id, run.job_id, exact, run.since_log_seq, after, PAGE),
-      );
+      const sql = applyShadowPageSql(model, run.tenant_id, run.job_id, exact, run.since_log_seq, after, PAGE, scope);
+      const write = () => db.$queryRaw<{ last: string | null; n: bigint }[]>(sql);
+      const [page] = renew ? await withTransactionRetry(write, ALONE) : await write();
       if (page.last === null || Number(page.n) < PAGE) return;
       after = page.last;
+      await renew?.();
     }
   }
 
@@ -309,7 +496,8 @@ export class ReplayRunnerService {
    * live rows written above it (by appends since) are not compared. inbox_counts is one row,
    * compared with its sources in one statement (one snapshot).
    */
-  private async compare(tx: Db, run: RunRow, model: ReadModelName, horizon: bigint | null): Promise<ModelResult> {
+  private async compare(tx: Db, run: RunRow, model: ReadModelName, scope: Scope): Promise<ModelResult> {
+    const { horizon } = scope;
     const digest = new RowDigest();
     const found = { mismatches: [] as Mismatch[], count: 0 };
     const check = (key: Record<string, unknown>, expected: Live['row'] | null, live: Live | undefined) => {
@@ -331,7 +519,9 @@ export class ReplayRunnerService {
     }
     let after = '';
     for (;;) {
-      const page = await tx.$queryRaw<ShadowPageRow[]>(shadowPageSql(model, run.tenant_id, run.job_id, after, PAGE));
+      const page = await tx.$queryRaw<ShadowPageRow[]>(
+        shadowPageSql(model, run.tenant_id, run.job_id, after, PAGE, scope.keys ?? null),
+      );
       for (const r of page) {
         digest.add(r.row);
         if (r.same) continue;
@@ -341,14 +531,16 @@ export class ReplayRunnerService {
       after = page[page.length - 1].k;
     }
     let extras = 0;
+    const range = scope.range === undefined ? { atOrBelow: horizon } : scope.range;
     // Rows the log does not have: every one is a mismatch naming all its fields (mismatchOf with
     // nothing expected), so they are counted in SQL and only the first ones read.
     for (const b of LIVE_BRANCHES[model]) {
-      const [{ n }] = await tx.$queryRaw<{ n: bigint }[]>(liveExtrasSql(b, run.tenant_id, run.job_id, horizon, null));
+      if (!range) break;
+      const [{ n }] = await tx.$queryRaw<{ n: bigint }[]>(liveExtrasSql(b, run.tenant_id, run.job_id, range, null));
       if (!n) continue;
       const room = MAX_STORED_MISMATCHES - found.mismatches.length;
       if (room > 0) {
-        const rows = await tx.$queryRaw<Live[]>(liveExtrasSql(b, run.tenant_id, run.job_id, horizon, room));
+        const rows = await tx.$queryRaw<Live[]>(liveExtrasSql(b, run.tenant_id, run.job_id, range, room));
         for (const l of rows) found.mismatches.push(mismatchOf(model, l.key, null, l.row));
       }
       found.count += Number(n);
@@ -364,6 +556,7 @@ export class ReplayRunnerService {
     models: ReadModelName[],
     results: Partial<Record<ReadModelName, ModelResult>>,
     horizon: bigint,
+    found?: Found,
   ): Promise<void> {
     const now = this.clock.now();
     const before = await tx.$queryRaw<{ projection_name: string; digest: string | null }[]>`
@@ -373,8 +566,11 @@ export class ReplayRunnerService {
     );
     const digestsAfter = Object.fromEntries(models.map((m) => [m, results[m]?.digest ?? null]));
     const single = run.projection_name !== 'all';
-    const mismatches = models.flatMap((m) => results[m]?.mismatches ?? []).slice(0, MAX_STORED_MISMATCHES);
-    const mismatchCount = models.reduce((n, m) => n + (results[m]?.mismatchCount ?? 0), 0);
+    const mismatches = (found?.mismatches ?? models.flatMap((m) => results[m]?.mismatches ?? [])).slice(
+      0,
+      MAX_STORED_MISMATCHES,
+    );
+    const mismatchCount = found?.count ?? models.reduce((n, m) => n + (results[m]?.mismatchCount ?? 0), 0);
     const updated = await tx.$executeRaw`
       UPDATE dg_replay_runs SET status = 'succeeded', finished_at = ${now}, phase = 'done', lease_owner = NULL,
         lease_until = NULL, mismatch_count = ${mismatchCount}, mismatches = ${JSON.stringify(mismatches)}::jsonb,

@@ -207,6 +207,49 @@ describe('read models you can check and rebuild (SPEC §16)', () => {
     expect((await runToEnd(ops, { projection: 'all' })).mismatch_count).toBe(0);
   });
 
+  it('a rebuild stopped after its write at the horizon goes on from there, its mismatches kept', async () => {
+    const { tenant, ops } = await seeded();
+    await prisma.$executeRaw`UPDATE dg_trace_summaries SET title = 'tampered' WHERE tenant_id = ${tenant} AND trace_id = 'trace-open'`;
+    const id = (await ops.post(REPLAYS, { projection: 'trace_summary', mode: 'rebuild', reason: 'x' }).expect(202)).body
+      .data.run.job_id;
+    // Instance A stops between its write at the horizon and its locked tail.
+    let reached!: () => void;
+    let release!: () => void;
+    const atTail = new Promise<void>((resolve) => (reached = resolve));
+    const stopped = new Promise<void>((resolve) => (release = resolve));
+    runner.afterHorizonWrite = async () => {
+      reached();
+      await stopped;
+    };
+    try {
+      const first = runner.drain('instance-a');
+      await atTail;
+      runner.afterHorizonWrite = async () => undefined;
+      const [mid] = await prisma.$queryRaw<{ phase: string; mismatch_count: number; title: string | null }[]>`
+        SELECT r.phase, r.mismatch_count, s.title FROM dg_replay_runs r
+        JOIN dg_trace_summaries s ON s.tenant_id = r.tenant_id AND s.trace_id = 'trace-open'
+        WHERE r.job_id = ${id}`;
+      expect(mid).toMatchObject({ phase: 'write', mismatch_count: 1 });
+      expect(mid.title).not.toBe('tampered');
+
+      await prisma.$executeRaw`UPDATE dg_replay_runs SET lease_until = now() - interval '1 second' WHERE job_id = ${id}`;
+      await runner.drain('instance-b');
+      const done = (await ops.get(`${REPLAYS}/${id}`).expect(200)).body.data.run;
+      expect(done).toMatchObject({ status: 'succeeded', mismatch_count: 1 });
+      expect(done.mismatches).toEqual([
+        expect.objectContaining({ key: { trace_id: 'trace-open' }, fields: ['title'] }),
+      ]);
+      release();
+      await first;
+      expect((await ops.get(`${REPLAYS}/${id}`).expect(200)).body.data.run).toMatchObject({ status: 'succeeded' });
+      const verify = await runToEnd(ops, { projection: 'trace_summary' });
+      expect(verify).toMatchObject({ mismatch_count: 0, digest_after: done.digest_after });
+    } finally {
+      runner.afterHorizonWrite = async () => undefined;
+      release();
+    }
+  });
+
   it('a run whose instance stopped is resumed by another, and fails with a reason after too many stops', async () => {
     const { ops } = await seeded();
     const id = (await ops.post(REPLAYS, { projection: 'trace_summary', reason: 'x' }).expect(202)).body.data.run.job_id;
