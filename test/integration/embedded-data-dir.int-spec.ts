@@ -33,7 +33,9 @@ describe('one process per embedded data directory', () => {
     });
     expect(((await inbox.json()) as { data: { summary: { open_count: number } } }).data.summary.open_count).toBe(2);
     expect(await restarted.stop()).toBe(0);
-  });
+    // Five process starts, the first with initdb and every migration: about 40 s on a quiet
+    // machine, far more on a loaded one (a CI run at load 10–15 passed 60 s).
+  }, 240_000);
 });
 
 describe('opening an embedded data directory', () => {
