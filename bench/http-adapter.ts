@@ -57,6 +57,8 @@ const COUNTS = {
 const CONCURRENCY = 16;
 const TRACE_LENGTH = 25;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? '2');
+/** How long the service is left idle, after the warm-up, to measure its CPU without requests. */
+const IDLE_MS = 10_000;
 /** The methods whose bodies JsonBodyInterceptor reads (src/common/json-body.interceptor.ts). */
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
@@ -203,11 +205,18 @@ function processCpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-type Measure = { perSecond: number; p50: number; p99: number; cpuMs: number; samples: number };
+/**
+ * cpuMs: the service's CPU per request; netCpuMs: the same less what the service burns when idle
+ * (timers, the change feed) over the measure's wall time, which a slower run would otherwise add
+ * to each of its requests.
+ */
+type Measure = { perSecond: number; p50: number; p99: number; cpuMs: number; netCpuMs: number; samples: number };
 type Run = {
   adapter: Adapter;
   round: number;
   load: [number, number];
+  /** The service's CPU per second of wall time while no request is sent. */
+  idleCpuMsPerSecond: number;
   ingest16: Measure;
   ingest1: Measure;
   approve1: Measure;
@@ -224,6 +233,7 @@ function expectStatus(res: JsonResponse, status: number, what: string): void {
 /** `total` calls of `step` from `workers` callers; per-call latencies, throughput and the service's CPU per call. */
 async function measure(
   pid: number,
+  idleCpuMsPerSecond: number,
   total: number,
   workers: number,
   step: (worker: number, i: number) => Promise<void>,
@@ -235,11 +245,14 @@ async function measure(
     await step(worker, i);
     samples.push(now() - t0);
   });
+  const cpu = processCpuMs(pid) - cpu0;
+  const seconds = ms(elapsed) / 1000;
   return {
-    perSecond: total / (ms(elapsed) / 1000),
+    perSecond: total / seconds,
     p50: percentile(samples, 50),
     p99: percentile(samples, 99),
-    cpuMs: (processCpuMs(pid) - cpu0) / total,
+    cpuMs: cpu / total,
+    netCpuMs: (cpu - idleCpuMsPerSecond * seconds) / total,
     samples: samples.length,
   };
 }
@@ -264,11 +277,14 @@ async function oneRun(serverUrl: string, adapter: Adapter, round: number): Promi
         const cursors = Array.from({ length: CONCURRENCY }, (_, w) => new TraceCursor(`w${w}`, TRACE_LENGTH));
         const append = async (worker: number) =>
           expectStatus(await writer.post('/api/v1/events', cursors[worker].next()), 201, 'append');
-        await measure(service.pid, COUNTS.warmup, CONCURRENCY, append);
-        await measure(service.pid, Math.ceil(COUNTS.warmup / 4), 1, append);
+        await measure(service.pid, 0, COUNTS.warmup, CONCURRENCY, append);
+        await measure(service.pid, 0, Math.ceil(COUNTS.warmup / 4), 1, append);
         await analyze(target.databaseUrl);
-        const ingest16 = await measure(service.pid, COUNTS.concurrent, CONCURRENCY, append);
-        const ingest1 = await measure(service.pid, COUNTS.serial, 1, append);
+        const idle0 = processCpuMs(service.pid);
+        await new Promise((r) => setTimeout(r, IDLE_MS));
+        const idle = ((processCpuMs(service.pid) - idle0) / IDLE_MS) * 1000;
+        const ingest16 = await measure(service.pid, idle, COUNTS.concurrent, CONCURRENCY, append);
+        const ingest1 = await measure(service.pid, idle, COUNTS.serial, 1, append);
 
         // Items opened through the batch endpoint (not measured), then approved one at a time.
         const items = COUNTS.approveWarmup + COUNTS.approve;
@@ -291,8 +307,10 @@ async function oneRun(serverUrl: string, adapter: Adapter, round: number): Promi
           if (res.body.data.action.outcome !== 'approved')
             throw new Error(`approve gave ${res.body.data.action.outcome}`);
         };
-        await measure(service.pid, COUNTS.approveWarmup, 1, (_, i) => approve(i));
-        const approve1 = await measure(service.pid, COUNTS.approve, 1, (_, i) => approve(COUNTS.approveWarmup + i));
+        await measure(service.pid, idle, COUNTS.approveWarmup, 1, (_, i) => approve(i));
+        const approve1 = await measure(service.pid, idle, COUNTS.approve, 1, (_, i) =>
+          approve(COUNTS.approveWarmup + i),
+        );
         const approved = await withClient(target.databaseUrl as string, (db) =>
           db.query<{ n: number }>(
             `SELECT count(*)::int AS n FROM dg_workflow_items WHERE tenant_id = $1 AND status = 'approved'`,
@@ -300,7 +318,7 @@ async function oneRun(serverUrl: string, adapter: Adapter, round: number): Promi
           ),
         );
         if (approved.rows[0].n !== items) throw new Error(`${approved.rows[0].n} items approved, wanted ${items}`);
-        return { adapter, round, load: [load0, loadavg()[0]], ingest16, ingest1, approve1 };
+        return { adapter, round, load: [load0, loadavg()[0]], idleCpuMsPerSecond: idle, ingest16, ingest1, approve1 };
       } finally {
         writer.close();
         reviewer.close();
@@ -317,7 +335,7 @@ async function oneRun(serverUrl: string, adapter: Adapter, round: number): Promi
 }
 
 const cell = (m: Measure, unit: string) =>
-  `${fmt(m.perSecond)} ${unit}, ${fmt(m.p50, 1)} / ${fmt(m.p99, 1)} ms, **${fmt(m.cpuMs, 2)} ms**`;
+  `${fmt(m.perSecond)} ${unit}, ${fmt(m.p50, 1)} / ${fmt(m.p99, 1)} ms, **${fmt(m.cpuMs, 2)} ms** (net ${fmt(m.netCpuMs, 2)})`;
 
 function report(runs: Run[]): string {
   const mean = (adapter: Adapter, pick: (r: Run) => number) => {
@@ -330,7 +348,7 @@ function report(runs: Run[]): string {
     ['approve c=1', (r) => r.approve1],
   ];
   const summary = workloads.flatMap(([label, pick]) =>
-    (['perSecond', 'p50', 'p99', 'cpuMs'] as const).map((k) => {
+    (['perSecond', 'p50', 'p99', 'cpuMs', 'netCpuMs'] as const).map((k) => {
       const [e, f] = [mean('express', (r) => pick(r)[k]), mean('fastify', (r) => pick(r)[k])];
       return [`${label}: ${k}`, fmt(e, 2), fmt(f, 2), `${fmt(f / e, 2)}×`];
     }),
@@ -339,18 +357,19 @@ function report(runs: Run[]): string {
     `HTTP adapter A/B — ${new Date().toISOString()}, node ${process.version}, BENCH_SCALE=${SCALE}, ${ROUNDS} rounds`,
     `counts: ingest ${COUNTS.concurrent} at c=${CONCURRENCY} and ${COUNTS.serial} at c=1 (after ${COUNTS.warmup} + ${Math.ceil(COUNTS.warmup / 4)} warm-up); approve ${COUNTS.approve} at c=1 (after ${COUNTS.approveWarmup}); a fresh database per run`,
     '',
-    'Each cell: throughput, p50 / p99 latency, **service CPU per request**.',
+    'Each cell: throughput, p50 / p99 latency, **service CPU per request** (net of its idle CPU over the same time).',
     '',
     markdownTable(
-      ['run', 'load 1-min (start → end)', `ingest c=${CONCURRENCY}`, 'ingest c=1', 'approve c=1'],
+      ['run', 'load 1-min (start → end)', 'idle CPU', `ingest c=${CONCURRENCY}`, 'ingest c=1', 'approve c=1'],
       runs.map((r) => [
         `${r.round + 1}. ${r.adapter}`,
         `${fmt(r.load[0], 2)} → ${fmt(r.load[1], 2)}`,
+        `${fmt(r.idleCpuMsPerSecond, 1)} ms/s`,
         cell(r.ingest16, 'ev/s'),
         cell(r.ingest1, 'ev/s'),
         cell(r.approve1, '/s'),
       ]),
-      'lllll',
+      'llllll',
     ),
     '',
     'Means over the runs (per second, ms):',
