@@ -191,10 +191,13 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts `node dist/main.js` (build first) on a free loopback port and waits for /api/readyz. */
-export async function startService(env: Record<string, string>): Promise<Service> {
+/**
+ * Starts `node dist/main.js` (build first) on a free loopback port and waits for /api/readyz;
+ * `args` replaces `dist/main.js` for a service started another way (bench/http-adapter.ts).
+ */
+export async function startService(env: Record<string, string>, args = ['dist/main.js']): Promise<Service> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['dist/main.js'], {
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
