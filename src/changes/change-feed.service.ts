@@ -25,6 +25,12 @@ type Gap = { bound: number; xids: string[] };
  * Ids come from a sequence, so a smaller id can commit after a larger one. `cursor` is the id up
  * to which the stream is final: entries past a gap are held back (only waiters are woken) until
  * every transaction that was running when the gap was seen has ended (see the migration's note).
+ *
+ * With no stream and no waiter on this instance nobody needs an entry at once, so a signal only
+ * marks the feed `behind` and the next poll (DG_CHANGE_POLL_INTERVAL_MS) reads: one read per poll
+ * rather than one per workflow change (bench/README.md, "Workflow"). A new listener makes it read
+ * at once, and a new stream waits for that read, so the position it is handed is as fresh as if
+ * every signal had been read.
  */
 @Injectable()
 export class ChangeFeedService {
@@ -40,6 +46,10 @@ export class ChangeFeedService {
   private ready = false;
   private reading = false;
   private readAgain = false;
+  /** Signalled while nobody listened; read by the next poll or the next listener. */
+  private behind = false;
+  /** Resolved when a read that started after they were added has ended. */
+  private catchUps: (() => void)[] = [];
   private settleTimer: NodeJS.Timeout | undefined;
   private settleMs = SETTLE_FIRST_MS;
   private stopped = false;
@@ -64,6 +74,7 @@ export class ChangeFeedService {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.settleTimer);
+    for (const done of this.catchUps.splice(0)) done();
   }
 
   /**
@@ -72,9 +83,12 @@ export class ChangeFeedService {
    */
   async subscribe(tenantId: string, listener: TenantListener): Promise<{ from: number; unsubscribe: () => void }> {
     if (!this.ready) await this.startWithin(SUBSCRIBE_WAIT_MS);
+    if (this.behind) await this.catchUp();
     const set = this.tenantListeners.get(tenantId) ?? new Set();
     this.tenantListeners.set(tenantId, set);
     set.add(listener);
+    // What was signalled during the catch-up, while nobody listened, is read now.
+    if (this.behind) this.read();
     return { from: this.cursor, unsubscribe: () => removeFrom(this.tenantListeners, tenantId, set, listener) };
   }
 
@@ -84,12 +98,36 @@ export class ChangeFeedService {
     const set = this.itemWatchers.get(key) ?? new Set();
     this.itemWatchers.set(key, set);
     set.add(wake);
+    if (this.behind) this.read();
     return () => removeFrom(this.itemWatchers, key, set, wake);
   }
 
-  /** Reads what is new; concurrent calls coalesce into one more read. */
+  /** A signal that the stream grew: read at once while a stream or a waiter listens, else at the next poll. */
   poke(): void {
     if (this.stopped || !this.ready) return;
+    if (this.tenantListeners.size || this.itemWatchers.size || this.catchUps.length) this.read();
+    else this.behind = true;
+  }
+
+  /** The backstop poll: reads whether or not a signal came. */
+  poll(): void {
+    if (this.stopped || !this.ready) return;
+    this.read();
+  }
+
+  /** Resolves once a read that starts from now has ended (failed reads included). */
+  private catchUp(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.catchUps.push(resolve);
+      this.read();
+    });
+  }
+
+  /** Reads now; calls during a read coalesce into one more read after it. */
+  private read(): void {
+    if (this.stopped) return;
+    this.behind = false;
     if (this.reading) {
       this.readAgain = true;
       return;
@@ -103,8 +141,10 @@ export class ChangeFeedService {
         this.reading = false;
         if (this.readAgain) {
           this.readAgain = false;
-          this.poke();
+          this.read();
+          return;
         }
+        for (const done of this.catchUps.splice(0)) done();
       });
   }
 

@@ -84,13 +84,25 @@ export class ChangeStreamRepository {
   }
 }
 
+/**
+ * The notification is looked up per entry (a LATERAL probe of its (tenant_id, seq) index, kept
+ * from being flattened into a join by its LIMIT): as a plain join, the generic plan of this
+ * prepared statement hashed the whole notifications table on every read (5–8 ms at 4,000
+ * notifications, growing with the table), once per workflow change (bench/README.md, "Workflow").
+ */
 function selectEntries(where: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`
     SELECT s.id, s.tenant_id, s.kind, s.workflow_id, s.status, s.version, s.updated_at, s.notification_seq,
       n.notification_id, n.category, n.channel, n.dedupe_key, n.recipient_account_id, n.recipient_role, n.message,
       n.payload, n.created_at AS notification_created_at
     FROM dg_change_stream s
-    LEFT JOIN dg_workflow_notifications n ON n.tenant_id = s.tenant_id AND n.seq = s.notification_seq
+    LEFT JOIN LATERAL (
+      SELECT notification_id, category, channel, dedupe_key, recipient_account_id, recipient_role, message, payload,
+        created_at
+      FROM dg_workflow_notifications
+      WHERE tenant_id = s.tenant_id AND seq = s.notification_seq
+      LIMIT 1
+    ) n ON true
     WHERE ${where}`;
 }
 

@@ -33,7 +33,7 @@ export class ChangeStreamScheduler implements OnApplicationBootstrap, BeforeAppl
     await Promise.race([this.feed.start(), new Promise((resolve) => setTimeout(resolve, START_WAIT_MS).unref())]);
     this.registry.addInterval(
       POLL,
-      setInterval(() => this.feed.poke(), this.config.agents.changePollIntervalMs),
+      setInterval(() => this.feed.poll(), this.config.agents.changePollIntervalMs),
     );
     this.registry.addInterval(
       PRUNE,

@@ -24,7 +24,12 @@ describe('event stream (SPEC §17)', () => {
   };
 
   const app = useTestApp({
-    env: { ...GENEROUS_LIMITS, DG_STREAM_HEARTBEAT_MS: '100', DG_STREAM_MAX_CONNECTIONS_PER_ACCOUNT: '3' },
+    env: {
+      ...GENEROUS_LIMITS,
+      DG_STREAM_HEARTBEAT_MS: '100',
+      DG_STREAM_MAX_CONNECTIONS_PER_ACCOUNT: '3',
+      DG_CHANGE_POLL_INTERVAL_MS: '60000',
+    },
   });
   beforeAll(async () => {
     await app.listen(0, '127.0.0.1');
@@ -74,6 +79,17 @@ describe('event stream (SPEC §17)', () => {
     // The notification exactly as the list shows it (the list is newest first).
     expect(streamed).toEqual([...notices].reverse());
     expect(streamed.map((n) => n.category)).toEqual(['assignment', 'approval']);
+  });
+
+  it('starts a stream opened after unwatched changes past them, and sends the next change at once', async () => {
+    // Nobody listens (afterEach closed every stream), and the poll is a minute away (the env
+    // below): the feed has only been told of these. The new stream must still start after them.
+    const before = await openException(admin, 'sse-idle-before');
+    await act(admin, before.workflowId, { action: 'approve', reason: 'Fine' }).expect(200);
+    const stream = await connect();
+    const after = await openException(admin, 'sse-idle-after');
+    await stream.until((c) => ofWorkflow(c.events, after.workflowId).length >= 2);
+    expect(ofWorkflow(stream.events, before.workflowId)).toEqual([]);
   });
 
   it('resumes after a disconnect with Last-Event-ID: nothing missed, nothing twice', async () => {
