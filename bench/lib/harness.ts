@@ -197,7 +197,9 @@ async function freePort(): Promise<number> {
  */
 export async function startService(env: Record<string, string>, args = ['dist/main.js']): Promise<Service> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, args, {
+  // BENCH_NODE_ARGS: Node flags for the service, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

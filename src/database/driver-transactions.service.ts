@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DatabaseError, Pool, PoolClient } from 'pg';
+import { DatabaseError, Pool, PoolClient, type QueryResultRow } from 'pg';
+import type { Prisma } from '../generated/prisma/client';
 import { DomainError } from '../common/error-codes';
 import { DriverTx } from './driver-tx';
 import { PrismaService } from './prisma.service';
@@ -29,6 +30,19 @@ export class DriverTransactionsService {
    */
   run<T>(work: (tx: DriverTx) => Promise<T>, maxWaitMs: number): Promise<T> {
     return this.prisma.retrying(() => this.runOnce(work, maxWaitMs));
+  }
+
+  /**
+   * One read statement outside a transaction: on PostgreSQL straight on the driver (unnamed, so
+   * planned for its parameters each time, as Prisma plans it), on the embedded database through
+   * Prisma. For the hot reads where Prisma's per-query cost is most of the request's (the inbox,
+   * bench/README.md "Workflow"). Rows come back as each side decodes them (DriverTx): a reader
+   * takes bigint columns through Number().
+   */
+  async read<T extends object>(sql: Prisma.Sql): Promise<T[]> {
+    if (!this.pool) return this.prisma.$queryRaw<T[]>(sql);
+    const result = await this.pool.query<T & QueryResultRow>({ text: sql.text, values: sql.values });
+    return result.rows;
   }
 
   private async runOnce<T>(work: (tx: DriverTx) => Promise<T>, maxWaitMs: number): Promise<T> {

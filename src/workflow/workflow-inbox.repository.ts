@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { DriverTransactionsService } from '../database/driver-transactions.service';
 import type { Db } from '../database/prisma.service';
 import { sqlTextList } from '../database/sql-literals';
 import { Prisma } from '../generated/prisma/client';
@@ -66,7 +67,7 @@ export class WorkflowInboxRepository {
 
   /** A page (inboxPageSql) and the summary in one statement: one round trip, both from one snapshot. */
   async pageWithSummary(
-    db: Db,
+    db: DriverTransactionsService,
     tenantId: string,
     filter: InboxFilter,
     now: Date,
@@ -74,7 +75,7 @@ export class WorkflowInboxRepository {
     limit: number,
     voter: Voter,
   ): Promise<{ items: (WorkflowItem & { position: InboxPosition })[]; summary: InboxSummary }> {
-    const rows = await db.$queryRaw<(PageRow & { [SUMMARY_COLUMN]: Record<keyof InboxSummary, number> })[]>(
+    const rows = await db.read<PageRow & { [SUMMARY_COLUMN]: Record<keyof InboxSummary, number> }>(
       inboxSql(tenantId, filter, now, after, limit, voter),
     );
     return {

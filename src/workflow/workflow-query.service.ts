@@ -6,6 +6,7 @@ import { DomainError } from '../common/error-codes';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { isStorableInstant } from '../common/rfc3339';
+import { DriverTransactionsService } from '../database/driver-transactions.service';
 import { type Db, PrismaService } from '../database/prisma.service';
 import { notificationJson } from '../notifications/notification';
 import { NotificationsService, parseLimit } from '../notifications/notifications.service';
@@ -37,6 +38,7 @@ const isInboxCursor = (v: Record<string, unknown>): v is InboxCursor =>
 export class WorkflowQueryService {
   constructor(
     private readonly prisma: PrismaService,
+    private readonly driver: DriverTransactionsService,
     private readonly items: WorkflowItemRepository,
     private readonly inbox: WorkflowInboxRepository,
     private readonly actions: WorkflowActionRepository,
@@ -66,7 +68,7 @@ export class WorkflowQueryService {
       awaitingApprovalOf: query.awaiting_my_approval === 'true' ? this.voter(principal) : undefined,
     };
     const { items: rows, summary } = await this.inbox.pageWithSummary(
-      this.prisma,
+      this.driver,
       principal.tenantId,
       filter,
       now,
