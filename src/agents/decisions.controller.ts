@@ -27,7 +27,9 @@ export class DecisionsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const gone = new AbortController();
-    res.once('close', () => gone.abort());
+    // A client that left while the guards ran has had its 'close' already: it must not hold a slot.
+    if (res.destroyed) gone.abort();
+    else res.once('close', () => gone.abort());
     return this.decisions.decision(principal, workflowId, Number(query.wait_seconds ?? 0), gone.signal);
   }
 }
