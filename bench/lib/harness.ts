@@ -48,7 +48,7 @@ export async function withClient<T>(url: string, fn: (c: Client) => Promise<T>):
  * ANALYZE after a warm-up, as autovacuum does on a database in use within a minute of a table's
  * first rows (50 rows plus 10%): a run shorter than that would measure plans made for empty tables,
  * which read a tenant's rows where a database with statistics probes their keys (bench/README.md,
- * "Workflow"). The embedded target (no URL) has its own connection only and is left as it is.
+ * "Ingest"). The embedded target (no URL) has its own connection only and is left as it is.
  */
 export async function analyze(databaseUrl: string | undefined): Promise<void> {
   if (databaseUrl) await withClient(databaseUrl, (c) => c.query('ANALYZE'));
