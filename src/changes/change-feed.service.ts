@@ -28,7 +28,8 @@ type Gap = { bound: number; xids: string[] };
  *
  * With no stream and no waiter on this instance nobody needs an entry at once, so a signal only
  * marks the feed `behind` and the next poll (DG_CHANGE_POLL_INTERVAL_MS) reads: one read per poll
- * rather than one per workflow change (bench/README.md, "Workflow"). A new listener makes it read
+ * rather than one per workflow change (bench/README.md, "Workflow"), and that read moves past the
+ * entries unread when none is missing (one count). A new listener makes it read
  * at once, and a new stream waits for that read, so the position it is handed is as fresh as if
  * every signal had been read.
  */
@@ -105,8 +106,12 @@ export class ChangeFeedService {
   /** A signal that the stream grew: read at once while a stream or a waiter listens, else at the next poll. */
   poke(): void {
     if (this.stopped || !this.ready) return;
-    if (this.tenantListeners.size || this.itemWatchers.size || this.catchUps.length) this.read();
+    if (this.listening() || this.catchUps.length) this.read();
     else this.behind = true;
+  }
+
+  private listening(): boolean {
+    return this.tenantListeners.size > 0 || this.itemWatchers.size > 0;
   }
 
   /** The backstop poll: reads whether or not a signal came. */
@@ -194,6 +199,15 @@ export class ChangeFeedService {
   private async readAll(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
+      if (!this.gap && !this.listening()) {
+        // Nobody to hand entries to: move past them unread when none is missing (a bulk import
+        // signals hundreds of thousands at once), else read them to find where the stream is final.
+        const head = await this.repository.completeHead(this.prisma, this.cursor);
+        if (head !== undefined) {
+          this.cursor = head;
+          return;
+        }
+      }
       if (this.gap && !(await this.closeGap(this.gap))) return this.wakePastGap(this.gap);
       const batch = await this.repository.readAfter(this.prisma, this.cursor, BATCH);
       if (!batch.ids.length) return;

@@ -57,6 +57,17 @@ export class ChangeStreamRepository {
     return rows.filter((r) => !skipped(r)).map(toChangeEntry);
   }
 
+  /**
+   * The newest id when every id in (afterId, newest] is there (all of them committed, so final),
+   * else undefined: one index-only count where reading the entries would page through them all.
+   */
+  async completeHead(db: Db, afterId: number): Promise<number | undefined> {
+    const [row] = await db.$queryRaw<{ present: bigint; last_id: bigint | null }[]>`
+      SELECT count(*) AS present, max(id) AS last_id FROM dg_change_stream WHERE id > ${afterId}`;
+    const last = Number(row.last_id ?? afterId);
+    return Number(row.present) === last - afterId ? last : undefined;
+  }
+
   /** The newest id (0 when empty) and the transactions running under the same snapshot. */
   async head(db: Db): Promise<{ lastId: number; runningXids: string[] }> {
     const [row] = await db.$queryRaw<{ last_id: bigint | null; snapshot: string }[]>`
