@@ -6,15 +6,15 @@ import type { Client } from 'pg';
 import { inboxSql } from '../../src/workflow/workflow-inbox.repository';
 import { ms, now } from './harness';
 
-export type InboxFilter = { priority?: string; assignedAccountId?: string };
+export type InboxFilter = { priority?: string; assignedAccountId?: string; onlyOpen?: boolean };
 
 const PAGE_LIMIT = 13; // the service asks for limit + 1 to know whether there is a next page
 
 type Statement = { text: string; values: unknown[] };
 
-/** The first page of the open items (the service's defaults) with `filter`, and the summary. */
+/** The first page with `filter` (by default the open items, as the service's defaults), and the summary. */
 export function inboxStatement(tenant: string, filter: InboxFilter, at: Date): Statement {
-  const sql = inboxSql(tenant, { ...filter, onlyOpen: true, onlyOverdue: false }, at, undefined, PAGE_LIMIT, {
+  const sql = inboxSql(tenant, { onlyOpen: true, onlyOverdue: false, ...filter }, at, undefined, PAGE_LIMIT, {
     accountId: 'dev-reader', // the account of dev-reader-token, whose inbox the benchmark reads
     excludeOwnRequests: true,
   });
