@@ -124,11 +124,11 @@ export function inboxSql(
  * The first sort key (overdue or not) depends on `now`, so no index holds rows in inbox order. The
  * statement reads the overdue rows (rank 0) and the others (rank 1) in two branches instead, each
  * in (priority_rank, requested_at, workflow_id) order with its own LIMIT, which the partial indexes
- * over the open items answer by walking them in order and stopping after a page; `UNION ALL` and
+ * over the open items (and, for only_open=false, the inbox-order index over all items) answer by
+ * walking them in order and stopping after a page; `UNION ALL` and
  * a final sort of at most 2 × limit rows give the page. The cursor's keyset applies to the branch
  * it stopped in; a branch wholly before the cursor is left out. Filters the indexes do not cover
- * (closed items with only_open=false, a status, a kind, a role) are still correct, at the cost of
- * reading the rows they match.
+ * (a status, a kind, a role) are still correct, at the cost of reading the rows they match.
  */
 export function inboxPageSql(
   tenantId: string,
