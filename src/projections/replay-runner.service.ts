@@ -7,68 +7,32 @@ import { type Db, PrismaService } from '../database/prisma.service';
 import { withTransactionRetry } from '../database/transaction-retry';
 import { NotificationsService } from '../notifications/notifications.service';
 import { FEED_LOCK_CLASS } from '../ingestion/event-log.repository';
-import { combinedDigest, RowDigest } from './projection-digest';
+import { combinedDigest } from './projection-digest';
 import type { FoldEvent, KeyedRow, LogFold } from './projection-folds';
 import {
-  applyShadowPageSql,
   COUNTS_COMPACT_LOCK_CLASS,
   deleteExtrasSql,
-  expectedCountsSql,
   FOLDS,
-  LIVE_BRANCHES,
-  liveExtrasSql,
   liveKeysAboveSql,
-  type LiveRange,
-  liveRowsSql,
   modelsOf,
   type ReadModelName,
-  rebuildCountsSql,
-  shadowPageSql,
 } from './read-models';
-import { MAX_STORED_MISMATCHES, type Mismatch, mismatchOf, type RunRow } from './replay-run';
+import {
+  ALONE,
+  applyShadow,
+  compareModel,
+  type Found,
+  isPaged,
+  type ModelResult,
+  replaceModel,
+  shadowDigest,
+} from './replay-models';
+import { MAX_STORED_MISMATCHES, type Mismatch, type RunRow } from './replay-run';
 
-/** Rows per page when a digest or a comparison streams a model. */
-const PAGE = 1000;
 const TX = { maxWait: 30_000, timeout: 600_000 };
-/**
- * A rebuild's statements outside the feed key, each its own transaction, run again when they
- * lose a deadlock to an append (one that locks rows of several traces) or a serialization check.
- */
-const ALONE = { attempts: 5, baseDelayMs: 50 };
 
 /** Thrown when the run is no longer this instance's to run (cancelled, or its lease was taken). */
 class LostRun extends Error {}
-
-/** The models whose rows a rebuild writes at the horizon outside the feed key (finishRebuild). */
-type Paged = 'trace_summary' | 'precedents';
-const isPaged = (m: ReadModelName): m is Paged => m === 'trace_summary' || m === 'precedents';
-
-/**
- * Which rows a comparison covers: `horizon` skips live rows written above it (verify, and a
- * rebuild's write at its horizon); `keys` limits it to those shadow keys and `range` the live
- * rows it looks for extras among (a rebuild's locked tail; null: none).
- */
-type Scope = { horizon: bigint | null; keys?: string[]; range?: LiveRange | null };
-
-/** `extras`: the live rows the log does not have (counted in mismatchCount too). */
-type ModelResult = { digest: string; mismatches: Mismatch[]; mismatchCount: number; extras: number };
-
-/** Mismatches found so far: the first ones and how many. */
-type Found = { mismatches: Mismatch[]; count: number };
-
-/** A live row as a comparison reads it (read-models.ts). */
-type Live = { k: string; key: Record<string, unknown>; row: Record<string, unknown> | null; pos: bigint | null };
-
-/** A shadow row with the live row at its key (read-models.ts, shadowPageSql). */
-type ShadowPageRow = {
-  k: string;
-  key: Record<string, unknown>;
-  row: Record<string, unknown>;
-  present: boolean;
-  same: boolean;
-  live_row: Live['row'];
-  pos: bigint | null;
-};
 
 /**
  * Executes replay runs (SPEC §16). A run is claimed with FOR UPDATE SKIP LOCKED and held by a
@@ -309,9 +273,9 @@ export class ReplayRunnerService {
       }
       const results: Partial<Record<ReadModelName, ModelResult>> = {};
       for (const model of models) {
-        const result = await this.compare(tx, run, model, { horizon: writes ? null : horizon });
-        if (writes && run.mode === 'rebuild') await this.replace(tx, run, model, result.extras);
-        if (writes && run.mode === 'catch_up' && isPaged(model)) await this.applyShadow(tx, run, model, false);
+        const result = await compareModel(tx, run, model, { horizon: writes ? null : horizon });
+        if (writes && run.mode === 'rebuild') await replaceModel(tx, run, model, result.extras);
+        if (writes && run.mode === 'catch_up' && isPaged(model)) await applyShadow(tx, run, model, false);
         results[model] = result;
       }
       await this.complete(tx, run, owner, models, results, horizon);
@@ -360,7 +324,7 @@ export class ReplayRunnerService {
         run = await this.progress(tx, run, owner, {});
         const found: Found = { mismatches: [], count: 0 };
         for (const model of paged) {
-          const result = await this.compare(tx, run, model, { horizon });
+          const result = await compareModel(tx, run, model, { horizon });
           digests[model] = result.digest;
           found.mismatches.push(...result.mismatches);
           found.count += result.mismatchCount;
@@ -374,7 +338,7 @@ export class ReplayRunnerService {
           const renew = async () => {
             run = await this.progress(this.prisma, run, owner, {});
           };
-          await this.applyShadow(this.prisma, run, model, true, { horizon }, renew);
+          await applyShadow(this.prisma, run, model, true, { horizon }, renew);
           const extras = deleteExtrasSql(model, run.tenant_id, run.job_id, { atOrBelow: horizon });
           await withTransactionRetry(() => this.prisma.$executeRaw(extras), ALONE);
         }
@@ -395,17 +359,17 @@ export class ReplayRunnerService {
           if (!keys.length) continue;
           // Extras written above H are among `above`: none there, no anti-join.
           const range = above.length ? { above: horizon } : null;
-          const result = await this.compare(tx, run, model, { horizon: null, keys, range });
+          const result = await compareModel(tx, run, model, { horizon: null, keys, range });
           found.mismatches.push(...result.mismatches);
           found.count += result.mismatchCount;
           if (!result.mismatchCount) continue;
-          await this.applyShadow(tx, run, model, true, { keys });
+          await applyShadow(tx, run, model, true, { keys });
           if (result.extras > 0)
             await tx.$executeRaw(deleteExtrasSql(model, run.tenant_id, run.job_id, { above: horizon }));
         }
         if (models.includes('inbox_counts')) {
-          const result = await this.compare(tx, run, 'inbox_counts', { horizon: null });
-          await this.replace(tx, run, 'inbox_counts', 0);
+          const result = await compareModel(tx, run, 'inbox_counts', { horizon: null });
+          await replaceModel(tx, run, 'inbox_counts', 0);
           digests.inbox_counts = result.digest;
           found.mismatches.push(...result.mismatches);
           found.count += result.mismatchCount;
@@ -414,9 +378,9 @@ export class ReplayRunnerService {
         return this.setPhase(tx, run, owner, 'swapped', found);
       }, TX);
     }
-    for (const model of paged) digests[model] ??= await this.digestOf(run, model);
+    for (const model of paged) digests[model] ??= await shadowDigest(this.prisma, run, model);
     if (models.includes('inbox_counts'))
-      digests.inbox_counts ??= (await this.compare(this.prisma, run, 'inbox_counts', { horizon: null })).digest;
+      digests.inbox_counts ??= (await compareModel(this.prisma, run, 'inbox_counts', { horizon: null })).digest;
     await this.prisma.$transaction(async (tx) => {
       run = await this.progress(tx, run, owner, {});
       const results = Object.fromEntries(
@@ -437,116 +401,6 @@ export class ReplayRunnerService {
       WHERE tenant_id = ${run.tenant_id} AND job_id = ${run.job_id} AND status = 'running' AND lease_owner = ${owner}`;
     if (!updated) throw new LostRun();
     return { ...run, phase, mismatch_count: found.count, mismatches };
-  }
-
-  /** The digest of a model's shadow rows in key order, one keyset page per statement. */
-  private async digestOf(run: RunRow, model: Paged): Promise<string> {
-    const digest = new RowDigest();
-    let after = '';
-    for (;;) {
-      const page = await this.prisma.$queryRaw<{ k: string; row: Record<string, unknown> }[]>`
-        SELECT k, row FROM dg_projection_shadow
-        WHERE job_id = ${run.job_id} AND projection_name = ${model} AND k > ${after} AND row IS NOT NULL
-        ORDER BY k LIMIT ${PAGE}`;
-      for (const r of page) digest.add(r.row);
-      if (page.length < PAGE) return digest.finish();
-      after = page[page.length - 1].k;
-    }
-  }
-
-  /** Rebuild: writes the rows that differ, deletes the rows the log does not have (`extras`). */
-  private async replace(tx: Db, run: RunRow, model: ReadModelName, extras: number): Promise<void> {
-    if (isPaged(model)) {
-      await this.applyShadow(tx, run, model, true);
-      if (extras > 0) await tx.$executeRaw(deleteExtrasSql(model, run.tenant_id, run.job_id));
-    }
-    if (model === 'inbox_counts') await tx.$executeRaw(rebuildCountsSql(run.tenant_id));
-  }
-
-  /**
-   * Writes the shadow into the live table one keyset page per statement (read-models.ts,
-   * applyShadowPageSql, which `scope` goes to). With `renew` (a rebuild's write at its horizon,
-   * outside a transaction), each statement is run again if it loses a deadlock, and `renew` runs
-   * after each page.
-   */
-  private async applyShadow(
-    db: Db,
-    run: RunRow,
-    model: Paged,
-    exact: boolean,
-    scope: { keys?: string[]; horizon?: bigint } = {},
-    renew?: () => Promise<void>,
-  ) {
-    let after = '';
-    for (;;) {
-      const sql = applyShadowPageSql(model, run.tenant_id, run.job_id, exact, run.since_log_seq, after, PAGE, scope);
-      const write = () => db.$queryRaw<{ last: string | null; n: bigint }[]>(sql);
-      const [page] = renew ? await withTransactionRetry(write, ALONE) : await write();
-      if (page.last === null || Number(page.n) < PAGE) return;
-      after = page.last;
-      await renew?.();
-    }
-  }
-
-  /**
-   * The model's expected rows (the shadow) against its live rows, in constant memory and linear
-   * time: the expected rows in key order (their digest), one keyset page per statement, each row
-   * joined to its live row by primary key; then, per live table, the rows the log does not have,
-   * counted by one anti-join and the first of them read in the table's key order. With a horizon,
-   * live rows written above it (by appends since) are not compared. inbox_counts is one row,
-   * compared with its sources in one statement (one snapshot).
-   */
-  private async compare(tx: Db, run: RunRow, model: ReadModelName, scope: Scope): Promise<ModelResult> {
-    const { horizon } = scope;
-    const digest = new RowDigest();
-    const found = { mismatches: [] as Mismatch[], count: 0 };
-    const check = (key: Record<string, unknown>, expected: Live['row'] | null, live: Live | undefined) => {
-      if (horizon !== null && live && live.pos !== null && live.pos > horizon) return;
-      const actual = live?.row ?? null;
-      if (JSON.stringify(expected) === JSON.stringify(actual)) return;
-      const m = mismatchOf(model, key, expected, actual);
-      if (!m.fields.length) return;
-      found.count++;
-      if (found.mismatches.length < MAX_STORED_MISMATCHES) found.mismatches.push(m);
-    };
-    if (model === 'inbox_counts') {
-      const [r] = await tx.$queryRaw<(Live & { expected: Live['row'] })[]>`
-        WITH e AS (${expectedCountsSql(run.tenant_id)}), l AS (${liveRowsSql(model, run.tenant_id)})
-        SELECT e.k, e.key, e.row AS expected, l.row, l.pos FROM e JOIN l ON l.k = e.k`;
-      digest.add(r.expected);
-      check(r.key, r.expected, r);
-      return { digest: digest.finish(), mismatches: found.mismatches, mismatchCount: found.count, extras: 0 };
-    }
-    let after = '';
-    for (;;) {
-      const page = await tx.$queryRaw<ShadowPageRow[]>(
-        shadowPageSql(model, run.tenant_id, run.job_id, after, PAGE, scope.keys ?? null),
-      );
-      for (const r of page) {
-        digest.add(r.row);
-        if (r.same) continue;
-        check(r.key, r.row, r.present ? { k: r.k, key: r.key, row: r.live_row, pos: r.pos } : undefined);
-      }
-      if (page.length < PAGE) break;
-      after = page[page.length - 1].k;
-    }
-    let extras = 0;
-    const range = scope.range === undefined ? { atOrBelow: horizon } : scope.range;
-    // Rows the log does not have: every one is a mismatch naming all its fields (mismatchOf with
-    // nothing expected), so they are counted in SQL and only the first ones read.
-    for (const b of LIVE_BRANCHES[model]) {
-      if (!range) break;
-      const [{ n }] = await tx.$queryRaw<{ n: bigint }[]>(liveExtrasSql(b, run.tenant_id, run.job_id, range, null));
-      if (!n) continue;
-      const room = MAX_STORED_MISMATCHES - found.mismatches.length;
-      if (room > 0) {
-        const rows = await tx.$queryRaw<Live[]>(liveExtrasSql(b, run.tenant_id, run.job_id, range, room));
-        for (const l of rows) found.mismatches.push(mismatchOf(model, l.key, null, l.row));
-      }
-      found.count += Number(n);
-      extras += Number(n);
-    }
-    return { digest: digest.finish(), mismatches: found.mismatches, mismatchCount: found.count, extras };
   }
 
   private async complete(
