@@ -29,9 +29,9 @@ type Gap = { bound: number; xids: string[] };
  * With no stream and no waiter on this instance nobody needs an entry at once, so a signal only
  * marks the feed `behind` and the next poll (DG_CHANGE_POLL_INTERVAL_MS) reads: one read per poll
  * rather than one per workflow change (bench/README.md, "Workflow"), and that read moves past the
- * entries unread when none is missing (one count). A new listener makes it read
- * at once, and a new stream waits for that read, so the position it is handed is as fresh as if
- * every signal had been read.
+ * entries unread when none is missing (one count). A new listener makes it read at once, and a new
+ * stream waits for that read, so the position it is handed is as fresh as if every signal had been
+ * read.
  */
 @Injectable()
 export class ChangeFeedService {

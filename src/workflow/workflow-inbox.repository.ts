@@ -125,8 +125,8 @@ export function inboxSql(
  * statement reads the overdue rows (rank 0) and the others (rank 1) in two branches instead, each
  * in (priority_rank, requested_at, workflow_id) order with its own LIMIT, which the partial indexes
  * over the open items (and, for only_open=false, the inbox-order index over all items) answer by
- * walking them in order and stopping after a page; `UNION ALL` and
- * a final sort of at most 2 × limit rows give the page. The cursor's keyset applies to the branch
+ * walking them in order and stopping after a page; `UNION ALL` and a final sort of at most
+ * 2 × limit rows give the page. The cursor's keyset applies to the branch
  * it stopped in; a branch wholly before the cursor is left out. Filters the indexes do not cover
  * (a status, a kind, a role) are still correct, at the cost of reading the rows they match.
  */
