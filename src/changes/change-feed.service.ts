@@ -208,7 +208,9 @@ export class ChangeFeedService {
           return;
         }
       }
-      if (this.gap && !(await this.closeGap(this.gap))) return this.wakePastGap(this.gap);
+      // Past an open gap only waiters are woken: with none, there is nothing to read there.
+      if (this.gap && !(await this.closeGap(this.gap)))
+        return this.itemWatchers.size ? this.wakePastGap(this.gap) : undefined;
       const batch = await this.repository.readAfter(this.prisma, this.cursor, BATCH);
       if (!batch.ids.length) return;
       let final = 0;
