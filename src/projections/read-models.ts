@@ -1,4 +1,5 @@
 import { Prisma } from '../generated/prisma/client';
+import { OPEN_STATUSES_SQL } from '../workflow/workflow-inbox.repository';
 import { LOG_FOLDS, type LogFold } from './projection-folds';
 
 /**
@@ -10,8 +11,9 @@ import { LOG_FOLDS, type LogFold } from './projection-folds';
  * - `precedents` — dg_precedents, one row per indexed event of a finished trace.
  * - `workflow_import` — the event-derived part of dg_workflow_items and the imported actions of
  *   dg_workflow_actions; verified, never rebuilt (items also hold state the log does not).
- * - `inbox_counts` — dg_workflow_counts, the inbox summary's counters; derived from the workflow
- *   tables (not the log), by the triggers that keep it; verified and rebuilt from those tables.
+ * - `inbox_counts` — dg_workflow_counts and dg_workflow_due_counts, the inbox summary's counters
+ *   (the second the open items per due day, `open_due_days`); derived from the workflow tables
+ *   (not the log), by the triggers that keep them; verified and rebuilt from those tables.
  *
  * Not read models: dg_workflow_runtime (the workflow layer's cursor in the log, §6.2) and
  * dg_change_stream (a retention-bounded feed, §17) are positions and feeds, not answers to reads.
@@ -135,7 +137,7 @@ export function liveRowsSql(model: ReadModelName, tenantId: string): Prisma.Sql 
           'in_review', coalesce(sum(in_review), 0), 'changes_requested', coalesce(sum(changes_requested), 0),
           'escalated', coalesce(sum(escalated), 0), 'approved', coalesce(sum(approved), 0),
           'rejected', coalesce(sum(rejected), 0), 'overridden', coalesce(sum(overridden), 0),
-          'notifications', coalesce(sum(notifications), 0)) AS row,
+          'notifications', coalesce(sum(notifications), 0), 'open_due_days', ${liveDueDaysSql(tenantId)}) AS row,
         0::bigint AS pos
         FROM dg_workflow_counts WHERE tenant_id = ${tenantId}`;
   return Prisma.join(
@@ -230,8 +232,23 @@ export function expectedCountsSql(tenantId: string): Prisma.Sql {
       'changes_requested', count(*) FILTER (WHERE status = 'changes_requested'),
       'escalated', count(*) FILTER (WHERE status = 'escalated'), 'approved', count(*) FILTER (WHERE status = 'approved'),
       'rejected', count(*) FILTER (WHERE status = 'rejected'), 'overridden', count(*) FILTER (WHERE status = 'overridden'),
-      'notifications', (SELECT count(*) FROM dg_workflow_notifications WHERE tenant_id = ${tenantId})) AS row
+      'notifications', (SELECT count(*) FROM dg_workflow_notifications WHERE tenant_id = ${tenantId}),
+      'open_due_days', ${expectedDueDaysSql(tenantId)}) AS row
     FROM dg_workflow_items WHERE tenant_id = ${tenantId}`;
+}
+
+/** The tenant's open items per due day as dg_workflow_due_counts sums them: {"<day>": n}, days with none left out. */
+function liveDueDaysSql(tenantId: string): Prisma.Sql {
+  return Prisma.sql`(SELECT coalesce(jsonb_object_agg(due_day, n), '{}'::jsonb) FROM (
+    SELECT due_day, sum(n) AS n FROM dg_workflow_due_counts WHERE tenant_id = ${tenantId}
+    GROUP BY due_day HAVING sum(n) <> 0) AS d)`;
+}
+
+/** The same from the items: the open ones by the UTC day of sla_due_at (dg_due_day, days since 1970-01-01). */
+function expectedDueDaysSql(tenantId: string): Prisma.Sql {
+  return Prisma.sql`(SELECT coalesce(jsonb_object_agg(due_day, n), '{}'::jsonb) FROM (
+    SELECT dg_due_day(sla_due_at) AS due_day, count(*) AS n FROM dg_workflow_items
+    WHERE tenant_id = ${tenantId} AND status IN ${OPEN_STATUSES_SQL} GROUP BY 1) AS d)`;
 }
 
 /** The live row at a shadow row's key (`s.key`), through the live table's primary key. */
@@ -340,6 +357,15 @@ export function deleteExtrasSql(
   return Prisma.sql`DELETE FROM ${Prisma.raw(b.table)} t WHERE t.tenant_id = ${tenantId} AND ${inRange(pos, range)}
     AND NOT EXISTS (SELECT 1 FROM dg_projection_shadow s
       WHERE s.job_id = ${jobId} AND s.projection_name = ${model} AND s.k = ${k} AND s.row IS NOT NULL)`;
+}
+
+/** Replaces the tenant's rows of dg_workflow_due_counts by one per day with open items, from the items. */
+export function rebuildDueCountsSql(tenantId: string): Prisma.Sql {
+  return Prisma.sql`WITH gone AS (DELETE FROM dg_workflow_due_counts WHERE tenant_id = ${tenantId} RETURNING 1)
+    INSERT INTO dg_workflow_due_counts (tenant_id, due_day, n)
+    SELECT ${tenantId}, dg_due_day(sla_due_at), count(*) FROM dg_workflow_items
+    WHERE tenant_id = ${tenantId} AND status IN ${OPEN_STATUSES_SQL} AND (SELECT count(*) FROM gone) >= 0
+    GROUP BY 2`;
 }
 
 /** Replaces the tenant's counter rows by one row of the counts its sources give. */

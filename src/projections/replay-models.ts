@@ -11,6 +11,7 @@ import {
   liveRowsSql,
   type ReadModelName,
   rebuildCountsSql,
+  rebuildDueCountsSql,
   shadowPageSql,
 } from './read-models';
 import { MAX_STORED_MISMATCHES, type Mismatch, mismatchOf, type RunRow } from './replay-run';
@@ -80,7 +81,10 @@ export async function replaceModel(tx: Db, run: RunRow, model: ReadModelName, ex
     await applyShadow(tx, run, model, true);
     if (extras > 0) await tx.$executeRaw(deleteExtrasSql(model, run.tenant_id, run.job_id));
   }
-  if (model === 'inbox_counts') await tx.$executeRaw(rebuildCountsSql(run.tenant_id));
+  if (model === 'inbox_counts') {
+    await tx.$executeRaw(rebuildCountsSql(run.tenant_id));
+    await tx.$executeRaw(rebuildDueCountsSql(run.tenant_id));
+  }
 }
 
 /**

@@ -183,9 +183,8 @@ function branch(
 
 /**
  * The tenant-wide summary: the status and notification counts are sums over the tenant's rows of
- * dg_workflow_counts (kept by triggers, see the schema), overdue_count an index-only count over
- * the partial (tenant_id, sla_due_at) index of the open items, so its cost follows the overdue items.
- * awaiting_approval_count is the open count less the open items the voter has voted on or (under
+ * dg_workflow_counts (kept by triggers, see the schema), overdue_count from dg_workflow_due_counts
+ * and today's overdue items (overdueCountSql). awaiting_approval_count is the open count less the open items the voter has voted on or (under
  * §11.3) requested, which the partial GIN index on approvals and the (tenant_id, requested_by)
  * index of the open items find: its cost follows the voter's own votes and requests, where
  * counting the items that await the vote read every open item.
@@ -194,7 +193,7 @@ export function inboxSummarySql(tenantId: string, now: Date, voter: Voter): Pris
   return Prisma.sql`
     SELECT coalesce(sum(items), 0) AS total_count,
       coalesce(sum(${OPEN_COUNT_SQL}), 0) AS open_count,
-      (SELECT count(*) FROM dg_workflow_items WHERE tenant_id = ${tenantId} AND status IN ${OPEN_STATUSES_SQL} AND sla_due_at < ${now}) AS overdue_count,
+      ${overdueCountSql(tenantId, now)} AS overdue_count,
       coalesce(sum(requested), 0) AS requested_count,
       coalesce(sum(in_review), 0) AS in_review_count,
       coalesce(sum(changes_requested), 0) AS changes_requested_count,
@@ -207,6 +206,22 @@ export function inboxSummarySql(tenantId: string, now: Date, voter: Voter): Pris
         - (SELECT count(*) FROM dg_workflow_items WHERE tenant_id = ${tenantId} AND status IN ${OPEN_STATUSES_SQL}
           AND ${outOfVotersQueue(voter)}) AS awaiting_approval_count
     FROM dg_workflow_counts WHERE tenant_id = ${tenantId}`;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The open items due before `now`: the open items of the days before today (UTC), summed from
+ * dg_workflow_due_counts (kept by triggers, migration 20261208002829_inbox_due_counts), and those
+ * due earlier today, an index-only count over the partial (tenant_id, sla_due_at) index of the
+ * open items. The cost follows the tenant's days with open items and today's overdue items, where
+ * counting every overdue item read 20,000 index entries per page at 1M items (bench/README.md).
+ */
+export function overdueCountSql(tenantId: string, now: Date): Prisma.Sql {
+  const today = Math.floor(now.getTime() / DAY_MS);
+  return Prisma.sql`((SELECT coalesce(sum(n), 0) FROM dg_workflow_due_counts WHERE tenant_id = ${tenantId} AND due_day < ${today}::int)
+      + (SELECT count(*) FROM dg_workflow_items WHERE tenant_id = ${tenantId} AND status IN ${OPEN_STATUSES_SQL}
+        AND sla_due_at >= ${new Date(today * DAY_MS)} AND sla_due_at < ${now}))::bigint`;
 }
 
 /** The negation of awaitingVote on an open item: the voter has voted on it, or (under §11.3) requested it. */

@@ -110,6 +110,7 @@ describe('read models you can check and rebuild (SPEC §16)', () => {
     await prisma.$executeRaw`
       INSERT INTO dg_workflow_counts (tenant_id, items, requested, in_review, changes_requested, escalated, approved,
         rejected, overridden, notifications) VALUES (${tenant}, 1, 1, 0, 0, 0, 0, 0, 0, 0)`;
+    await prisma.$executeRaw`INSERT INTO dg_workflow_due_counts (tenant_id, due_day, n) VALUES (${tenant}, 0, 1)`;
 
     const verify = await runToEnd(ops, { projection: 'all' });
     expect(verify.status).toBe('succeeded');
@@ -123,7 +124,7 @@ describe('read models you can check and rebuild (SPEC §16)', () => {
       key: { workflow_id: 'trace-open:trace_review:incident_triage' },
       fields: ['priority'],
     });
-    expect(found.inbox_counts).toMatchObject({ fields: ['items', 'requested'] });
+    expect(found.inbox_counts).toMatchObject({ fields: ['items', 'open_due_days', 'requested'] });
     expect(verify.digest_after).toBe(clean.digest_after);
 
     const notices = (await ops.get('/api/v1/notifications?category=failure').expect(200)).body.data.notifications;

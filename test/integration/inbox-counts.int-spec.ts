@@ -7,6 +7,7 @@ import { apiAs, GENEROUS_LIMITS } from '../setup/api-client';
 import { closeApp, createTestApp, DEV_TOKENS, uniqueTenant } from '../setup/test-app';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 /** Whose awaiting_approval_count the summaries report. */
 const READER = { accountId: 'dev-reader', excludeOwnRequests: true };
 
@@ -53,12 +54,23 @@ describe('inbox summary counts kept by triggers (dg_workflow_counts)', () => {
       )[0].n,
     );
 
-  async function expectCountsAgree(now = new Date()): Promise<void> {
+  /**
+   * At several instants: overdue_count adds the days before today's (UTC, from
+   * dg_workflow_due_counts) to the items due earlier today, so the instants fall on both sides of
+   * the items' due times and of day boundaries.
+   */
+  async function expectCountsAgree(at = new Date()): Promise<void> {
+    const today = Math.floor(at.getTime() / DAY) * DAY;
+    const instants = [0, -2 * DAY, HOUR, 5 * HOUR, DAY, 40 * DAY].map((d) => new Date(at.getTime() + d));
+    instants.push(new Date(today), new Date(today + DAY - 1), new Date(today + DAY), new Date(today + 2 * DAY + 1));
     for (const tenantId of Object.values(tenants)) {
-      expect({ tenantId, ...(await summaryOf(tenantId, now)) }).toEqual({
-        tenantId,
-        ...(await countedSlowly(prisma, tenantId, now)),
-      });
+      for (const now of instants) {
+        expect({ tenantId, now, ...(await summaryOf(tenantId, now)) }).toEqual({
+          tenantId,
+          now,
+          ...(await countedSlowly(prisma, tenantId, now)),
+        });
+      }
     }
   }
 
@@ -181,6 +193,28 @@ describe('inbox summary counts kept by triggers (dg_workflow_counts)', () => {
     await prisma.$executeRaw`SELECT dg_workflow_counts_compact(${tenants.batch})`;
     expect(await counterRows(tenants.batch)).toBe(1);
     expect(await summaryOf(tenants.batch)).toEqual(before);
+    await expectCountsAgree();
+  });
+
+  it('fold a tenant’s due-day rows into one per day without changing its counts', async () => {
+    const dueRows = async () =>
+      (
+        await prisma.$queryRaw<{ rows: bigint; days: bigint }[]>`
+          SELECT (SELECT count(*) FROM dg_workflow_due_counts WHERE tenant_id = ${tenants.sql}) AS rows,
+            (SELECT count(*) FROM (SELECT 1 FROM dg_workflow_due_counts WHERE tenant_id = ${tenants.sql}
+              GROUP BY due_day HAVING sum(n) <> 0) AS d) AS days`
+      ).map((r) => ({ rows: Number(r.rows), days: Number(r.days) }))[0];
+    const before = await summaryOf(tenants.sql);
+    // A day that sums to zero (+1, −1), which the fold drops, and a change row on a day with items.
+    const [{ day }] = await prisma.$queryRaw<{ day: number }[]>`
+      SELECT due_day AS day FROM dg_workflow_due_counts WHERE tenant_id = ${tenants.sql} LIMIT 1`;
+    await prisma.$executeRaw`INSERT INTO dg_workflow_due_counts (tenant_id, due_day, n)
+      VALUES (${tenants.sql}, 7, 1), (${tenants.sql}, 7, -1), (${tenants.sql}, ${day}, 1), (${tenants.sql}, ${day}, -1)`;
+    const { rows, days } = await dueRows();
+    expect(rows).toBeGreaterThan(days + 4);
+    await prisma.$executeRaw`SELECT dg_workflow_due_counts_compact(${tenants.sql})`;
+    expect(await dueRows()).toEqual({ rows: days, days });
+    expect(await summaryOf(tenants.sql)).toEqual(before);
     await expectCountsAgree();
   });
 
