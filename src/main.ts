@@ -6,13 +6,14 @@ import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { loadConfig } from './config/app-config';
 import { ConfigError } from './config/env-parsers';
+import { ExpressHttpAdapter } from './http-adapter';
 import { GracefulShutdownService } from './observability/graceful-shutdown.service';
 
 async function bootstrap(): Promise<void> {
   // Validate the environment before Nest starts, so a bad setting exits with one clear line.
   const config = loadConfig();
   // Start-up logs wait for the JSON logger, which configureApp installs.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), new ExpressHttpAdapter(), {
     bodyParser: false,
     bufferLogs: true,
   });

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { Clock } from '../../src/common/clock';
+import { ExpressHttpAdapter } from '../../src/http-adapter';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
 
 export type TestAppOptions = {
@@ -24,7 +25,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<NestE
   });
   if (options.clock) builder = builder.overrideProvider(Clock).useValue(options.clock);
   const moduleRef = await builder.compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error', 'warn'] });
+  const app = moduleRef.createNestApplication<NestExpressApplication>(new ExpressHttpAdapter(), {
+    bodyParser: false,
+    logger: ['error', 'warn'],
+  });
   configureApp(app);
   await app.init();
   return app;
