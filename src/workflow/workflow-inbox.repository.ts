@@ -74,7 +74,7 @@ export class WorkflowInboxRepository {
     after: InboxPosition | undefined,
     limit: number,
     voter: Voter,
-  ): Promise<{ items: (WorkflowItem & { position: InboxPosition })[]; summary: InboxSummary }> {
+  ): Promise<{ items: PageItem[]; summary: InboxSummary }> {
     const rows = await db.read<PageRow & { [SUMMARY_COLUMN]: Record<keyof InboxSummary, number> }>(
       inboxSql(tenantId, filter, now, after, limit, voter),
     );
@@ -86,9 +86,12 @@ export class WorkflowInboxRepository {
   }
 }
 
-function pageItem(row: PageRow): WorkflowItem & { position: InboxPosition } {
+/** An item of a page and its position in the inbox order (the next page's cursor). */
+export type PageItem = { item: WorkflowItem; position: InboxPosition };
+
+function pageItem(row: PageRow): PageItem {
   return {
-    ...toItem(row),
+    item: toItem(row),
     position: { o: row.overdue_rank, p: row.priority_rank, r: row.requested_at.getTime(), w: row.workflow_id },
   };
 }

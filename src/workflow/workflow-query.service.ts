@@ -79,7 +79,7 @@ export class WorkflowQueryService {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      items: page.map((item) => workflowJson(item, now)),
+      items: page.map(({ item }) => workflowJson(item, now)),
       filters: {
         status: filter.status ?? null,
         priority: filter.priority ?? null,
