@@ -12,11 +12,11 @@ import type { Express } from 'express';
  * it dispatches them (express/lib/application.js, `app.handle`). On V8 (Node 20) that kept the
  * objects of the requests since the last young-generation collection alive through it: about half
  * of what a request allocates survived it, was copied and then promoted to the old generation.
- * With a bare Express app and `GET /healthz` at concurrency 1, each scavenge kept 3.4–5.1 MB and
+ * With a bare Express app and `GET /healthz` at concurrency 1, each scavenge kept 3.0–5.1 MB and
  * paused 3.4–8 ms, against under 1 KB and 0.5 ms when the objects already have those prototypes
  * (`setPrototypeOf` to the current prototype does nothing); the service's own scavenges paused
  * 4–8 ms, a slow request every few dozen, and the old generation grew between full collections
- * (bench/README.md, "Where the time goes" under *Workflow*).
+ * (bench/README.md, "Garbage collection").
  *
  * Node's server takes the classes to construct (`IncomingMessage`, `ServerResponse` options):
  * constructors whose prototype objects are Express's. They still are `http.IncomingMessage` and

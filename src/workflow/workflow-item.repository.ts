@@ -146,7 +146,7 @@ function savedItemsCte(tenantId: string, items: WorkflowItem[]): Prisma.Sql {
  * adding a property to one) kept recent rows alive through V8's young-generation collections:
  * about 1 MB survived each one on the inbox's hot path, and a bare HTTP server reading the same
  * rows showed the same with `{ ...row }` and under 2 KB with a literal naming the fields
- * (bench/README.md, "Where the time goes" under *Workflow*). Columns that are not item fields
+ * (bench/README.md, "Garbage collection"). Columns that are not item fields
  * (priority_rank, a page's overdue_rank) stay behind.
  */
 export function toItem(row: ItemRow): WorkflowItem {
