@@ -187,10 +187,11 @@ function branch(
 /**
  * The tenant-wide summary: the status and notification counts are sums over the tenant's rows of
  * dg_workflow_counts (kept by triggers, see the schema), overdue_count from dg_workflow_due_counts
- * and today's overdue items (overdueCountSql). awaiting_approval_count is the open count less the open items the voter has voted on or (under
- * §11.3) requested, which the partial GIN index on approvals and the (tenant_id, requested_by)
- * index of the open items find: its cost follows the voter's own votes and requests, where
- * counting the items that await the vote read every open item.
+ * and today's overdue items (overdueCountSql). awaiting_approval_count is the open count less the
+ * open items the voter has voted on or (under §11.3) requested, which the partial GIN index on
+ * approvals and the (tenant_id, requested_by) index of the open items find: its cost follows the
+ * voter's own votes and requests, where counting the items that await the vote read every open
+ * item.
  */
 export function inboxSummarySql(tenantId: string, now: Date, voter: Voter): Prisma.Sql {
   return Prisma.sql`
