@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { PrismaService } from '../database/prisma.service';
-import { OPEN_COUNT_SQL, OPEN_STATUSES_SQL as OPEN } from './workflow-inbox.repository';
+import { Prisma } from '../generated/prisma/client';
+import { OPEN_COUNT_SQL, overdueCountSql } from './workflow-inbox.repository';
 
-/** A tenant's overdue gauge counts at most this many items: enough to page someone. */
-export const OVERDUE_CAP = 10_000;
 /** A scrape's database read gives up after this long (the gauges are then left out). */
 const SCRAPE_READ_TIMEOUT_MS = 2_000;
 
@@ -12,10 +11,10 @@ export type TenantInboxCounts = { tenantId: string; open: number; overdue: numbe
 /**
  * Open and overdue inbox items per tenant, across tenants on purpose: it feeds the operator's
  * metrics, never an API answer. Open items are sums over the counters the inbox summary reads
- * (dg_workflow_counts), overdue items an index-only count per listed tenant over the partial
- * (tenant_id, sla_due_at) index of the open items: the cost follows the tenants and their overdue
- * items, not the open ones; each tenant's overdue count stops at OVERDUE_CAP, and the read runs
- * under a statement timeout of its own (SCRAPE_READ_TIMEOUT_MS), so a scrape's cost is bounded.
+ * (dg_workflow_counts), overdue items counted per listed tenant as the summary counts them
+ * (overdueCountSql: per-day counters and today's overdue items), so the cost follows the tenants,
+ * their days with open items and today's overdue items, not their open ones; the read runs under a
+ * statement timeout of its own (SCRAPE_READ_TIMEOUT_MS), so a scrape's cost is bounded.
  */
 @Injectable()
 export class InboxCountsRepository {
@@ -23,11 +22,7 @@ export class InboxCountsRepository {
     const [, rows] = await prisma.$transaction([
       prisma.$queryRaw`SELECT set_config('statement_timeout', ${String(SCRAPE_READ_TIMEOUT_MS)}, true)`,
       prisma.$queryRaw<{ tenant_id: string; open: bigint; overdue: bigint }[]>`
-      SELECT c.tenant_id, c.open,
-        (SELECT count(*) FROM (
-          SELECT 1 FROM dg_workflow_items i WHERE i.tenant_id = c.tenant_id AND i.status IN ${OPEN} AND i.sla_due_at < ${now}
-          LIMIT ${OVERDUE_CAP}
-        ) AS o) AS overdue
+      SELECT c.tenant_id, c.open, ${overdueCountSql(Prisma.sql`c.tenant_id`, now)} AS overdue
       FROM (
         SELECT tenant_id, sum(${OPEN_COUNT_SQL}) AS open
         FROM dg_workflow_counts GROUP BY tenant_id HAVING sum(${OPEN_COUNT_SQL}) > 0

@@ -220,8 +220,9 @@ const DAY_MS = 86_400_000;
  * due earlier today, an index-only count over the partial (tenant_id, sla_due_at) index of the
  * open items. The cost follows the tenant's days with open items and today's overdue items, where
  * counting every overdue item read 20,000 index entries per page at 1M items (bench/README.md).
+ * `tenantId` is a value, or an SQL expression (a column of the enclosing query).
  */
-export function overdueCountSql(tenantId: string, now: Date): Prisma.Sql {
+export function overdueCountSql(tenantId: string | Prisma.Sql, now: Date): Prisma.Sql {
   const today = Math.floor(now.getTime() / DAY_MS);
   return Prisma.sql`((SELECT coalesce(sum(n), 0) FROM dg_workflow_due_counts WHERE tenant_id = ${tenantId} AND due_day < ${today}::int)
       + (SELECT count(*) FROM dg_workflow_items WHERE tenant_id = ${tenantId} AND status IN ${OPEN_STATUSES_SQL}
