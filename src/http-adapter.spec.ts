@@ -29,7 +29,11 @@ describe('ExpressHttpAdapter', () => {
     adapter.initHttpServer({});
     app = adapter.getInstance<Express>();
     app.get('/probe', (req, res) => {
-      res.json({ ip: req.ip, header: req.get('x-missing') ?? null, http: req instanceof IncomingMessage });
+      res.json({
+        ip: req.ip,
+        header: req.get('x-missing') ?? null,
+        node: req instanceof IncomingMessage && res instanceof ServerResponse,
+      });
     });
     server = adapter.getHttpServer() as Server;
     server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -39,19 +43,11 @@ describe('ExpressHttpAdapter', () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  it('makes requests and responses with Express’s prototypes, so Express does not reset them', async () => {
+  it('makes Node requests and responses with Express’s prototypes, so Express does not reset them', async () => {
     const res = await get(server, '/probe');
-    expect(res).toEqual({ status: 200, body: JSON.stringify({ ip: '127.0.0.1', header: null, http: true }) });
+    expect(res).toEqual({ status: 200, body: JSON.stringify({ ip: '127.0.0.1', header: null, node: true }) });
     expect(seen).toHaveLength(1);
     expect(seen[0].req).toBe(app.request);
     expect(seen[0].res).toBe(app.response);
-  });
-
-  it('keeps them Node’s own request and response objects', async () => {
-    seen.length = 0;
-    const res = await get(server, '/missing');
-    expect(res.status).toBe(404);
-    expect(app.request instanceof IncomingMessage).toBe(true);
-    expect(app.response instanceof ServerResponse).toBe(true);
   });
 });

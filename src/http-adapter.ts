@@ -39,7 +39,7 @@ export class ExpressHttpAdapter extends ExpressAdapter {
  * Node 20's IncomingMessage and ServerResponse are plain constructor functions, so they can run on
  * an object made with another prototype.
  */
-export function withExpressPrototypes(app: Express) {
+function withExpressPrototypes(app: Express) {
   function ExpressRequest(this: IncomingMessage, socket: Socket): void {
     Reflect.apply(IncomingMessage, this, [socket]);
   }
