@@ -206,12 +206,14 @@ describe('inbox summary counts kept by triggers (dg_workflow_counts)', () => {
       ).map((r) => ({ rows: Number(r.rows), days: Number(r.days) }))[0];
     const before = await summaryOf(tenants.sql);
     // A day that sums to zero (+1, −1), which the fold drops, and a change row on a day with items.
+    // Earlier writes may or may not have been folded already (one write in 64 folds), so these four
+    // rows are the only ones the test can count on.
     const [{ day }] = await prisma.$queryRaw<{ day: number }[]>`
       SELECT due_day AS day FROM dg_workflow_due_counts WHERE tenant_id = ${tenants.sql} LIMIT 1`;
     await prisma.$executeRaw`INSERT INTO dg_workflow_due_counts (tenant_id, due_day, n)
       VALUES (${tenants.sql}, 7, 1), (${tenants.sql}, 7, -1), (${tenants.sql}, ${day}, 1), (${tenants.sql}, ${day}, -1)`;
     const { rows, days } = await dueRows();
-    expect(rows).toBeGreaterThan(days + 4);
+    expect(rows).toBeGreaterThanOrEqual(days + 4);
     await prisma.$executeRaw`SELECT dg_workflow_due_counts_compact(${tenants.sql})`;
     expect(await dueRows()).toEqual({ rows: days, days });
     expect(await summaryOf(tenants.sql)).toEqual(before);
