@@ -327,6 +327,30 @@ export async function runSerially(count: number, step: (i: number) => Promise<vo
   };
 }
 
+/**
+ * Runs `a(i)` then `b(i)` for each i and times each apart: two measures taken side by side face the
+ * same machine (the database's cache, autovacuum, the collector's state), unlike two runs in turn.
+ */
+export async function runAlternating(
+  count: number,
+  a: (i: number) => Promise<void>,
+  b: (i: number) => Promise<void>,
+): Promise<[Latency, Latency]> {
+  const samples: [bigint[], bigint[]] = [[], []];
+  for (let i = 0; i < count; i++) {
+    for (const [k, step] of [a, b].entries()) {
+      const t0 = now();
+      await step(i);
+      samples[k].push(now() - t0);
+    }
+  }
+  return samples.map((s) => ({
+    p50: percentile(s, 50),
+    p99: percentile(s, 99),
+    perSecond: count / (ms(s.reduce((x, y) => x + y, 0n)) / 1000),
+  })) as [Latency, Latency];
+}
+
 /** Runs `workers` loops in parallel; each calls `step(worker, i)` until the shared counter reaches `total`. */
 export async function runConcurrently(
   total: number,
