@@ -1,7 +1,8 @@
 // Resident memory of the service (issue 17): at ready, after BENCH_EVENTS (default 100,000) events
 // ingested in batches, and through a soak of BENCH_SOAK_SECONDS (default 600) of mixed traffic:
 // single-event appends, inbox reads, and exceptions opened and approved. RSS is read from
-// /proc/<pid>/status each second; the soak's second-half slope tells a leak from a plateau.
+// /proc/<pid>/status each second; the soak's second-half slope tells a leak from a plateau. The
+// service runs as deploy/ runs it: migrated beforehand, with the pod's NODE_OPTIONS (its heap).
 //   npm run build
 //   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/memory.ts
 //   npx tsx bench/memory.ts --embedded
@@ -37,6 +38,20 @@ function memoryOf(pid: number): Memory {
   return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024 };
 }
 
+type Heap = { total: number; used: number; external: number };
+type Reading = Memory & { heap: Heap };
+
+/** V8's heap (committed and in use) and external memory, in MiB, from the service's /metrics. */
+async function heapOf(baseUrl: string): Promise<Heap> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const mib = (name: string) => Number(new RegExp(`^dg_nodejs_${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 1048576;
+  return {
+    total: mib('heap_size_total_bytes'),
+    used: mib('heap_size_used_bytes'),
+    external: mib('external_memory_bytes'),
+  };
+}
+
 function expectStatus(res: JsonResponse, status: number, what: string): void {
   if (res.status !== status)
     throw new Error(`${what} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 500)}`);
@@ -63,7 +78,9 @@ runBenchmark({ script: 'memory.ts', databasePrefix: 'dg_bench_mem', embeddedAllo
     writer.close();
     admin.close();
   });
-  const atReady = memoryOf(service.pid);
+  /** RSS and the heap now; V8's figures tell its heap from the rest (code, native memory, the drivers'). */
+  const reading = async (): Promise<Reading> => ({ ...memoryOf(service.pid), heap: await heapOf(service.baseUrl) });
+  const atReady = await reading();
 
   // Ingest: batches of 500 (20 traces of 25: TraceStarted, then ExceptionRequested), 2 in flight.
   const batches = Array.from({ length: 2 }, (_, w) => new TraceCursor(`ingest-${w}`, 25, exceptionEvent));
@@ -77,7 +94,7 @@ runBenchmark({ script: 'memory.ts', databasePrefix: 'dg_bench_mem', embeddedAllo
       }
     }),
   );
-  const afterIngest = memoryOf(service.pid);
+  const afterIngest = await reading();
 
   // Soak: 4 appenders, 2 inbox readers, 1 opener-and-approver, for SOAK_SECONDS.
   const cpuBefore = process.cpuUsage();
@@ -123,27 +140,36 @@ runBenchmark({ script: 'memory.ts', databasePrefix: 'dg_bench_mem', embeddedAllo
     clearInterval(sampler);
   }
   const cpu = process.cpuUsage(cpuBefore);
-  const end = memoryOf(service.pid);
+  const end = await reading();
   const soakPeak = Math.max(...samples.map((s) => s.rss));
   const secondHalf = samples.filter((s) => s.t >= SOAK_SECONDS / 2);
   const goal = embedded ? GOAL_MIB.pglite : GOAL_MIB.pg;
   const mib = (n: number) => `${fmt(n)} MiB`;
+  const row = (when: string, r: Reading) => [
+    when,
+    mib(r.rss),
+    mib(r.hwm),
+    `${fmt(r.heap.total)} / ${fmt(r.heap.used)} MiB`,
+    mib(r.heap.external),
+  ];
 
   return [
     reportHeading('Service memory', target),
     '',
     markdownTable(
-      ['when', 'RSS', 'peak so far (VmHWM)'],
+      ['when', 'RSS', 'peak so far (VmHWM)', 'V8 heap: committed / in use', 'external'],
       [
-        ['ready', mib(atReady.rss), mib(atReady.hwm)],
-        [`after ${fmt(EVENTS)} events (batches of ${BATCH})`, mib(afterIngest.rss), mib(afterIngest.hwm)],
-        [`end of a ${fmt(SOAK_SECONDS)} s soak`, mib(end.rss), mib(end.hwm)],
-        ['soak: highest sample', mib(soakPeak), ''],
-        ['soak: slope over the second half', `${fmt(slopePerMinute(secondHalf), 2)} MiB/min`, ''],
+        row('ready', atReady),
+        row(`after ${fmt(EVENTS)} events (batches of ${BATCH})`, afterIngest),
+        row(`end of a ${fmt(SOAK_SECONDS)} s soak`, end),
+        ['soak: highest sample', mib(soakPeak), '', '', ''],
+        ['soak: slope over the second half', `${fmt(slopePerMinute(secondHalf), 2)} MiB/min`, '', '', ''],
         [
           `soak: append p99, first / last ${fmt(window / 1000)} s`,
           `${fmt(percentile(first, 99), 1)} / ${fmt(percentile(last, 99), 1)} ms`,
           `${fmt(first.length)} / ${fmt(last.length)} samples`,
+          '',
+          '',
         ],
       ],
     ),

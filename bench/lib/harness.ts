@@ -1,14 +1,16 @@
 // Plumbing shared by the benchmarks: the database each run creates and drops, the built service
 // as a child process, a lean HTTP client, timing statistics, the report table and event
 // generators. No Nest, no jest: tsx runs this directly.
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+// js-yaml comes with @nestjs/swagger (a production dependency), as in test/e2e/deploy-manifests.
+import { load } from 'js-yaml';
 import { Client } from 'pg';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -54,16 +56,25 @@ export async function analyze(databaseUrl: string | undefined): Promise<void> {
   if (databaseUrl) await withClient(databaseUrl, (c) => c.query('ANALYZE'));
 }
 
-/** A new database `<prefix>_<timestamp>` on the server of `serverUrl`, migrated by the service on start. */
+/**
+ * A new database `<prefix>_<timestamp>` on the server of `serverUrl`, migrated the way deploy/ does
+ * it: `migrate deploy` from the command line first (the init container), then the service without
+ * DG_MIGRATE_ON_START, so that it does not keep the schema engine loaded (bench/README.md, "Memory").
+ */
 export async function postgresTarget(serverUrl: string, prefix: string): Promise<Target> {
   const name = `${prefix}_${Date.now()}`;
   await withClient(serverUrl, (c) => c.query(`CREATE DATABASE ${name}`));
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
+  execFileSync(process.execPath, ['dist/cli/main.js', 'migrate', 'deploy'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', DATABASE_URL: url.toString() },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   return {
     label: `PostgreSQL (${url.host}, database ${name})`,
     databaseUrl: url.toString(),
-    serviceEnv: { DATABASE_URL: url.toString(), DG_MIGRATE_ON_START: 'true' },
+    serviceEnv: { DATABASE_URL: url.toString() },
     cleanup: () =>
       withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
@@ -192,18 +203,37 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Starts `node dist/main.js` (build first) on a free loopback port and waits for /api/readyz;
- * `args` replaces `dist/main.js` for a service started another way (bench/http-adapter.ts).
+ * NODE_OPTIONS of the service's container in deploy/deployment.yaml: V8's heap as the pod's memory
+ * limit sizes it. Without it Node would size the heap for the machine the benchmark runs on (a
+ * 4 GB limit on the 24 GiB VM), and resident memory would measure garbage the pod never keeps.
+ */
+export function deployedNodeOptions(): string {
+  type Pod = {
+    spec: { template: { spec: { containers: { name: string; env?: { name: string; value?: string }[] }[] } } };
+  };
+  const manifest = load(readFileSync(join(ROOT, 'deploy', 'deployment.yaml'), 'utf8')) as Pod;
+  const container = manifest.spec.template.spec.containers.find((c) => c.name === 'decisiongraph');
+  const value = container?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
+  if (!value) throw new Error('deploy/deployment.yaml: the decisiongraph container sets no NODE_OPTIONS');
+  return value;
+}
+
+/**
+ * Starts `node dist/main.js` (build first) on a free loopback port, with the deployment's
+ * NODE_OPTIONS, and waits for /api/readyz; `args` replaces `dist/main.js` for a service started
+ * another way (bench/http-adapter.ts).
  */
 export async function startService(env: Record<string, string>, args = ['dist/main.js']): Promise<Service> {
   const port = await freePort();
-  // BENCH_NODE_ARGS: Node flags for the service, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  // BENCH_NODE_ARGS: Node flags for the service, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`; they
+  // come after NODE_OPTIONS, so a heap flag given here wins.
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...args], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'development',
+      NODE_OPTIONS: deployedNodeOptions(),
       DG_LOG_LEVEL: 'warn',
       PORT: String(port),
       HOST: '127.0.0.1',

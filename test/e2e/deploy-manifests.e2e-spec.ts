@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 // js-yaml comes with @nestjs/swagger (a production dependency); the test adds no package of its own.
 import { load } from 'js-yaml';
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ type Container = {
   livenessProbe: Probe;
   readinessProbe: Probe;
   lifecycle?: { preStop?: { exec: { command: string[] } } };
+  resources: { limits: { memory: string } };
 };
 type PodSpec = {
   terminationGracePeriodSeconds: number;
@@ -128,7 +130,8 @@ describe('deployment: Dockerfile and Kubernetes manifests (SPEC §10)', () => {
   it('sets only variables the service reads, and starts in production on PostgreSQL with them', () => {
     const env = podEnv();
     const { config, reads } = loadConfigNotingReads(env);
-    expect(Object.keys(env).filter((name) => !reads.has(name))).toEqual([]);
+    // NODE_OPTIONS is Node's own (the next test).
+    expect(Object.keys(env).filter((name) => !reads.has(name) && name !== 'NODE_OPTIONS')).toEqual([]);
     expect(config).toMatchObject({ production: true, database: { kind: 'pg' }, exportSigning: { ephemeral: false } });
     expect(config.webhookSecrets.current?.key.toString('base64')).toBe(webhookKey);
     expect(config.auth.accounts.map((a) => a.accountId)).toEqual(['policy-engine', 'ops-admin']);
@@ -157,6 +160,24 @@ describe('deployment: Dockerfile and Kubernetes manifests (SPEC §10)', () => {
 
   it('refuses to start on the example Secret as it is (its signing key is a placeholder)', () => {
     expect(() => loadConfig(containerEnv(main, dir))).toThrow('DG_EXPORT_SIGNING_KEY_FILE');
+  });
+
+  it('gives V8 a heap that Node accepts and that fits in the container’s memory limit', () => {
+    const options = podEnv().NODE_OPTIONS as string;
+    expect(options).toMatch(/--max-old-space-size=\d+/);
+    // Node refuses to start on an option it does not know; the limit is what V8 makes of the options.
+    const limit = execFileSync(
+      process.execPath,
+      ['-e', 'process.stdout.write(String(require("v8").getHeapStatistics().heap_size_limit))'],
+      { env: { PATH: process.env.PATH, NODE_OPTIONS: options }, encoding: 'utf8' },
+    );
+    const containerLimit = main.resources.limits.memory;
+    expect(containerLimit).toMatch(/^\d+Mi$/);
+    // What is not heap (Node's code, native memory, the drivers') was about 140 MiB on PostgreSQL
+    // (bench/README.md, "Memory"): a heap that leaves less than 256 MiB of the limit risks the
+    // kernel's OOM killer rather than V8's own out-of-memory handling.
+    expect(Number(limit)).toBeLessThanOrEqual((parseInt(containerLimit, 10) - 256) * 1024 * 1024);
+    expect(Number(limit)).toBeGreaterThan(256 * 1024 * 1024);
   });
 
   it('gives the pod more time to stop than the preStop pause, the request drain and a webhook attempt', () => {
