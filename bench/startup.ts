@@ -1,10 +1,13 @@
-// Cold start to ready (issue 2): `node dist/main.js` on the embedded database, from spawn to the
-// first 200 of /api/readyz, on a new data directory (initdb + migrations) and on an existing one.
+// Cold start to ready (issues 2 and 17): `node dist/main.js` from spawn to the first 200 of
+// /api/readyz. Embedded: on a new data directory (initdb + migrations) and on an existing one.
+// PostgreSQL, when BENCH_DATABASE_URL names a server: on a new database the service migrates
+// itself (DG_MIGRATE_ON_START), and on a migrated one as deploy/ runs it (no migration at start).
 //   npm run build && npx tsx bench/startup.ts
+//   npm run build && BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/startup.ts
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startService } from './lib/harness';
+import { startService, withClient } from './lib/harness';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? '3');
 
@@ -21,7 +24,10 @@ function median(xs: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-async function main(): Promise<void> {
+const fmt = (xs: number[]) =>
+  `${(median(xs) / 1000).toFixed(2)} s (min ${(Math.min(...xs) / 1000).toFixed(2)}, max ${(Math.max(...xs) / 1000).toFixed(2)})`;
+
+async function embedded(): Promise<string[]> {
   const fresh: number[] = [];
   const existing: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -34,13 +40,40 @@ async function main(): Promise<void> {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  const fmt = (xs: number[]) =>
-    `${(median(xs) / 1000).toFixed(2)} s (min ${(Math.min(...xs) / 1000).toFixed(2)}, max ${(Math.max(...xs) / 1000).toFixed(2)})`;
-  console.log(`Cold start to ready, embedded database, ${RUNS} runs each (median):\n`);
-  console.log('| data directory | spawn → /api/readyz 200 |');
-  console.log('|---|---:|');
-  console.log(`| new (initdb + all migrations) | ${fmt(fresh)} |`);
-  console.log(`| existing (nothing to migrate) | ${fmt(existing)} |`);
+  return [
+    `| embedded | new data directory (initdb + all migrations) | ${fmt(fresh)} |`,
+    `| embedded | existing data directory (nothing to migrate) | ${fmt(existing)} |`,
+  ];
+}
+
+async function postgres(serverUrl: string): Promise<string[]> {
+  const fresh: number[] = [];
+  const migrated: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const name = `dg_bench_start_${Date.now()}`;
+    await withClient(serverUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    try {
+      fresh.push(await timeStart({ DATABASE_URL: url.toString(), DG_MIGRATE_ON_START: 'true' }));
+      migrated.push(await timeStart({ DATABASE_URL: url.toString() }));
+    } finally {
+      await withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    }
+  }
+  return [
+    `| PostgreSQL | new database, DG_MIGRATE_ON_START (all migrations) | ${fmt(fresh)} |`,
+    `| PostgreSQL | migrated database, as deploy/ runs it | ${fmt(migrated)} |`,
+  ];
+}
+
+async function main(): Promise<void> {
+  const serverUrl = process.env.BENCH_DATABASE_URL;
+  const rows = [...(await embedded()), ...(serverUrl ? await postgres(serverUrl) : [])];
+  console.log(`Cold start to ready, ${RUNS} runs each (median):\n`);
+  console.log('| database | state | spawn → /api/readyz 200 |');
+  console.log('|---|---|---:|');
+  for (const row of rows) console.log(row);
 }
 
 main().catch((e: unknown) => {
