@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startService, withClient } from './lib/harness';
+import { createDatabase, startService } from './lib/harness';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? '3');
 
@@ -50,15 +50,12 @@ async function postgres(serverUrl: string): Promise<string[]> {
   const fresh: number[] = [];
   const migrated: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const name = `dg_bench_start_${Date.now()}`;
-    await withClient(serverUrl, (c) => c.query(`CREATE DATABASE ${name}`));
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
+    const { url, drop } = await createDatabase(serverUrl, 'dg_bench_start');
     try {
-      fresh.push(await timeStart({ DATABASE_URL: url.toString(), DG_MIGRATE_ON_START: 'true' }));
-      migrated.push(await timeStart({ DATABASE_URL: url.toString() }));
+      fresh.push(await timeStart({ DATABASE_URL: url, DG_MIGRATE_ON_START: 'true' }));
+      migrated.push(await timeStart({ DATABASE_URL: url }));
     } finally {
-      await withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await drop();
     }
   }
   return [

@@ -56,27 +56,37 @@ export async function analyze(databaseUrl: string | undefined): Promise<void> {
   if (databaseUrl) await withClient(databaseUrl, (c) => c.query('ANALYZE'));
 }
 
-/**
- * A new database `<prefix>_<timestamp>` on the server of `serverUrl`, migrated the way deploy/ does
- * it: `migrate deploy` from the command line first (the init container), then the service without
- * DG_MIGRATE_ON_START, so that it does not keep the schema engine loaded (bench/README.md, "Memory").
- */
-export async function postgresTarget(serverUrl: string, prefix: string): Promise<Target> {
+/** A new, empty database `<prefix>_<timestamp>` on the server of `serverUrl`; `drop` removes it. */
+export async function createDatabase(
+  serverUrl: string,
+  prefix: string,
+): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   const name = `${prefix}_${Date.now()}`;
   await withClient(serverUrl, (c) => c.query(`CREATE DATABASE ${name}`));
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
+  const drop = () =>
+    withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined);
+  return { name, url: url.toString(), drop };
+}
+
+/**
+ * A new database on the server of `serverUrl` (createDatabase), migrated the way deploy/ does it:
+ * `migrate deploy` from the command line first (the init container), then the service without
+ * DG_MIGRATE_ON_START, so that it does not keep the schema engine loaded (bench/README.md, "Memory").
+ */
+export async function postgresTarget(serverUrl: string, prefix: string): Promise<Target> {
+  const { name, url, drop } = await createDatabase(serverUrl, prefix);
   execFileSync(process.execPath, ['dist/cli/main.js', 'migrate', 'deploy'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', DATABASE_URL: url.toString() },
+    env: { PATH: process.env.PATH ?? '', DATABASE_URL: url },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return {
-    label: `PostgreSQL (${url.host}, database ${name})`,
-    databaseUrl: url.toString(),
-    serviceEnv: { DATABASE_URL: url.toString() },
-    cleanup: () =>
-      withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    label: `PostgreSQL (${new URL(url).host}, database ${name})`,
+    databaseUrl: url,
+    serviceEnv: { DATABASE_URL: url },
+    cleanup: drop,
   };
 }
 
